@@ -1,0 +1,14 @@
+# The local stack and the test suite. The work is done by deploy/*.sh, which also run without make;
+# ports and paths come from TUOYU_* environment variables (defaults in deploy/env.sh,
+# described in docs/operations.md).
+TARGETS := up down status reset infra bootstrap test demo bench
+.PHONY: help $(TARGETS)
+
+help:
+	@echo "make up | down | status | reset   the whole local stack (PostgreSQL, Kafka, services)"
+	@echo "make infra                        PostgreSQL and Kafka only"
+	@echo "make bootstrap                    install what is missing (.venv, postgresql, Kafka jars)"
+	@echo "make test | demo | bench          test suite, worked-examples demo, benchmarks"
+
+$(TARGETS):
+	@bash deploy/stack.sh $@

@@ -1,0 +1,72 @@
+# Sourced by every deploy/*.sh: the stack's defaults and a few helpers.
+# Each setting comes from the environment when set, so CI or a second checkout can move ports and paths.
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+export TUOYU_STACK_DIR=${TUOYU_STACK_DIR:-$ROOT/.stack}
+export TUOYU_PG_HOST=${TUOYU_PG_HOST:-127.0.0.1}
+export TUOYU_PG_PORT=${TUOYU_PG_PORT:-55432}
+export TUOYU_KAFKA_PORT=${TUOYU_KAFKA_PORT:-59092}
+export TUOYU_KAFKA_CONTROLLER_PORT=${TUOYU_KAFKA_CONTROLLER_PORT:-59093}
+# The Python settings read the bootstrap address, not the port.
+export TUOYU_KAFKA_BOOTSTRAP=${TUOYU_KAFKA_BOOTSTRAP:-127.0.0.1:$TUOYU_KAFKA_PORT}
+export TUOYU_ENROLLMENT_PORT=${TUOYU_ENROLLMENT_PORT:-8101}
+export TUOYU_SUBSIDY_PORT=${TUOYU_SUBSIDY_PORT:-8102}
+export TUOYU_BILLING_PORT=${TUOYU_BILLING_PORT:-8103}
+# The services and the CLI find each other by URL; keep those in step with the ports above.
+export TUOYU_ENROLLMENT_URL=${TUOYU_ENROLLMENT_URL:-http://127.0.0.1:$TUOYU_ENROLLMENT_PORT}
+export TUOYU_SUBSIDY_URL=${TUOYU_SUBSIDY_URL:-http://127.0.0.1:$TUOYU_SUBSIDY_PORT}
+export TUOYU_BILLING_URL=${TUOYU_BILLING_URL:-http://127.0.0.1:$TUOYU_BILLING_PORT}
+
+LOGS=$TUOYU_STACK_DIR/logs
+RUN=$TUOYU_STACK_DIR/run
+VENV=$ROOT/.venv
+mkdir -p "$LOGS" "$RUN"
+
+say() { echo "[tuoyu] $*" >&2; }
+die() { echo "[tuoyu] error: $*" >&2; exit 1; }
+
+# running_pid PIDFILE PATTERN: print the pid in PIDFILE if that process is alive and its command line
+# contains PATTERN (a stale pid file may name a pid that now belongs to something else).
+running_pid() {
+  local pid
+  [[ -s $1 ]] || return 1
+  pid=$(head -n1 "$1")
+  [[ $pid =~ ^[0-9]+$ ]] && tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" | grep -qF -- "$2" || return 1
+  echo "$pid"
+}
+
+# stop_pid PIDFILE PATTERN NAME: TERM, wait up to 30 s, then KILL; removes the pid file.
+stop_pid() {
+  local pid i
+  if pid=$(running_pid "$1" "$2"); then
+    say "stopping $3 (pid $pid)"
+    kill "$pid" 2>/dev/null || true
+    for ((i = 0; i < 300; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    if kill -0 "$pid" 2>/dev/null; then say "$3 ignored TERM, killing"; kill -9 "$pid" || true; fi
+  fi
+  rm -f "$1"
+}
+
+# port_open PORT: true when something accepts TCP connections on 127.0.0.1:PORT (bash only, no nc needed).
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# ensure_secrets: the settings give secrets no default (shared/tuoyu/settings.py); the services, the
+# tests and the CLI read them from $TUOYU_STACK_DIR/secrets.env. Made once, random, kept across resets.
+ensure_secrets() {
+  local file=$TUOYU_STACK_DIR/secrets.env
+  [[ -s $file ]] && return
+  token() { head -c 24 /dev/urandom | base64 | tr '+/' '-_' | tr -d '='; }
+  (umask 077 && printf 'TUOYU_ADMIN_KEY=adm_%s\nTUOYU_FINANCE_KEY=fin_%s\nTUOYU_HASH_PEPPER=%s\n' \
+    "$(token)" "$(token)" "$(token)" >"$file")
+  say "wrote local secrets to $file"
+}
+
+# apt_install PKG...: Debian packages, non-interactive; only called when something is missing.
+apt_install() {
+  [[ $(id -u) -eq 0 ]] || die "need root to apt-get install $*"
+  say "installing Debian packages: $*"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}

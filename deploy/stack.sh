@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# The local stack as a whole; the Makefile's targets call this.
+# Usage: deploy/stack.sh bootstrap|infra|up|down|status|reset|test|demo|bench
+set -euo pipefail
+source "$(dirname "$0")/env.sh"
+D=$ROOT/deploy
+
+bootstrap() { "$D/bootstrap.sh"; }
+# PostgreSQL and Kafka only: tests start their own service processes.
+infra() { ensure_secrets; "$D/postgres.sh" start; "$D/kafka.sh" start; }
+up() { bootstrap; infra; "$D/services.sh" start; }
+# Services first, while the database and broker they use are still there.
+down() { "$D/services.sh" stop; "$D/kafka.sh" stop; "$D/postgres.sh" stop; }
+status() { "$D/postgres.sh" status; "$D/kafka.sh" status; "$D/services.sh" status; }
+# Deletes PostgreSQL's and Kafka's data; keeps the logs and the downloaded Kafka jars.
+reset() { down; "$D/postgres.sh" wipe; "$D/kafka.sh" wipe; up; }
+
+test() {
+  bootstrap
+  infra
+  local rc=0
+  (cd "$ROOT" && "$VENV/bin/pytest" -q -p no:cacheprovider tests) || rc=$?
+  # pytest's 5 means it found no test at all: for us that is a broken suite, not a pass.
+  ((rc != 5)) || die "pytest collected no tests (exit 5); tests/ must hold the suite"
+  return "$rc"
+}
+
+demo() {
+  up
+  cd "$ROOT"
+  "$VENV/bin/tuoyu" scenario load tests/scenarios/worked-examples.yaml
+  "$VENV/bin/tuoyu" report --month 2022-09 --format json
+  echo "Family page: http://127.0.0.1:$TUOYU_BILLING_PORT/family"
+}
+
+bench() {
+  bootstrap
+  infra
+  [[ -f $ROOT/bench/run_all.py ]] || die "bench/run_all.py does not exist yet"
+  cd "$ROOT" && "$VENV/bin/python" -m bench.run_all
+}
+
+case ${1:-} in
+  bootstrap | infra | up | down | status | reset | test | demo | bench) "$1" ;;
+  *) die "usage: $0 bootstrap|infra|up|down|status|reset|test|demo|bench" ;;
+esac

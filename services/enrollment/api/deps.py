@@ -1,0 +1,75 @@
+"""Request dependencies: the caller, a transaction whose events go to the outbox, the rate bounds."""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+from typing import Annotated
+
+import asyncpg
+from fastapi import Depends, Request
+
+from enrollment.settings import EnrollmentSettings
+from tuoyu import auth, outbox
+from tuoyu.auth import Principal
+from tuoyu.envelope import Envelope
+from tuoyu.errors import NotFound
+from tuoyu.hashing import keyed_hash
+from tuoyu.settings import ENROLLMENT_TOPIC
+
+
+def settings(request: Request) -> EnrollmentSettings:
+    return request.app.state.settings
+
+
+def pool(request: Request) -> asyncpg.Pool:
+    return request.app.state.pool
+
+
+async def principal(request: Request) -> Principal:
+    s: EnrollmentSettings = request.app.state.settings
+    db: asyncpg.Pool = request.app.state.pool
+
+    async def facility_key(key: str) -> Principal | None:
+        facility = await db.fetchval(
+            "SELECT f.external_id FROM api_keys k JOIN facilities f ON f.id = k.facility_id "
+            "WHERE k.key_hash = $1 AND k.revoked_at IS NULL", keyed_hash(s.hash_pepper.get_secret_value(), key))
+        return Principal(auth.FACILITY, facility=facility) if facility else None
+
+    return await auth.authenticate(request, s.admin_key.get_secret_value(), s.finance_key.get_secret_value(),
+                                   facility_key)
+
+
+Caller = Annotated[Principal, Depends(principal)]
+
+
+async def admin(caller: Caller) -> Principal:
+    return caller.require(auth.ADMIN)
+
+
+Admin = Annotated[Principal, Depends(admin)]
+
+
+def facility_scope(caller: Principal, facility: str) -> None:
+    """A facility key sees only its own records: anything else is 'not found'."""
+    if caller.role == auth.ADMIN or (caller.role == auth.FACILITY and caller.facility == facility):
+        return
+    raise NotFound(f"facility {facility!r} does not exist")
+
+
+class UnitOfWork:
+    def __init__(self, conn: asyncpg.Connection):
+        self.conn = conn
+        self.events: list[Envelope] = []
+
+    def publish(self, events: list[Envelope]) -> None:
+        self.events.extend(events)
+
+
+@asynccontextmanager
+async def unit_of_work(request: Request):
+    """One transaction: the change and its events commit together or not at all."""
+    s: EnrollmentSettings = request.app.state.settings
+    async with request.app.state.pool.acquire() as conn, conn.transaction():
+        uow = UnitOfWork(conn)
+        yield uow
+        await outbox.add_events(conn, s.topic(ENROLLMENT_TOPIC), uow.events)

@@ -1,0 +1,140 @@
+"""Requests the enrollment API accepts: validated shapes, money as decimal strings."""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import Enum
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+from tuoyu.money import MoneyFormatError, parse_cny, parse_rate
+
+ExternalId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64,
+                                              pattern=r"^[A-Za-z0-9_.\-]+$")]
+
+
+def _cny(value: str) -> str:
+    try:
+        fen = parse_cny(value)
+    except MoneyFormatError as exc:
+        raise ValueError(str(exc)) from None
+    if fen < 0:
+        raise ValueError("must not be negative")
+    return value
+
+
+def _rate(value: str) -> str:
+    try:
+        parse_rate(value)
+    except MoneyFormatError as exc:
+        raise ValueError(str(exc)) from None
+    return value
+
+
+Cny = Annotated[str, AfterValidator(_cny)]
+Rate = Annotated[str, AfterValidator(_rate)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class Kind(str, Enum):
+    childcare_institution = "childcare_institution"
+    inclusive_private_integrated = "inclusive_private_integrated"
+    kindergarten_toddler_class = "kindergarten_toddler_class"
+    employer = "employer"
+    community = "community"
+
+
+class Ownership(str, Enum):
+    public = "public"
+    private_nonprofit = "private_nonprofit"
+    private_forprofit = "private_forprofit"
+
+
+class Care(str, Enum):
+    full_day = "full_day"
+    half_day = "half_day"
+    hourly = "hourly"
+    temporary = "temporary"
+
+
+class ReviewResult(str, Enum):
+    passed = "pass"
+    failed = "fail"
+
+
+class NewFacility(Strict):
+    external_id: ExternalId
+    name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    kind: Kind
+    ownership: Ownership
+    inclusive: bool = False
+    serves_meals: bool = False
+    bank_account: Annotated[str, StringConstraints(pattern=r"^[0-9 ]{8,34}$")] | None = None
+
+
+class Filing(Strict):
+    filed_on: date
+    subsidy_rate: Rate
+
+
+class Certifications(Strict):
+    fire_safety_certified_on: date | None = None
+    food_licence_on: date | None = None
+
+
+class RateChange(Strict):
+    rate: Rate
+    effective_from: date
+
+
+class Review(Strict):
+    date: date
+    result: ReviewResult
+
+
+class NewClass(Strict):
+    external_id: ExternalId
+    name: str | None = None
+    opened_on: date
+    closed_on: date | None = None
+    capacity: int = Field(gt=0, le=500)
+
+
+class NewFamily(Strict):
+    external_id: ExternalId
+    name: str | None = None
+
+
+class NewChild(Strict):
+    external_id: ExternalId
+    family: ExternalId
+    birth_date: date
+    birth_order: int = Field(ge=1, le=20)
+    national_id: Annotated[str, StringConstraints(pattern=r"^\d{17}[\dXx]$")] | None = None
+
+
+class NewEnrollment(Strict):
+    external_id: ExternalId
+    child: ExternalId
+    class_: ExternalId = Field(alias="class")
+    care: Care = Care.full_day
+    monthly_fee: Cny
+    start: date
+    end: date | None = None
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class Withdrawal(Strict):
+    end: date
+
+
+class FeeChange(Strict):
+    monthly_fee: Cny
+    effective_from: date = Field(alias="from")
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)

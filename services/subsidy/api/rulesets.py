@@ -1,0 +1,35 @@
+"""Rule sets: loaded as YAML documents by the health commission, versioned, valid from a date."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from fastapi import APIRouter, Body, Request, Response
+
+from subsidy import ruleset_store
+from subsidy.api.deps import Admin, Caller
+
+router = APIRouter(prefix="/rulesets", tags=["rulesets"])
+
+
+@router.post("", status_code=201, summary="Load a rule-set document (YAML); every error is listed")
+async def load(request: Request, response: Response, _: Admin,
+               document: str = Body(..., media_type="application/yaml",
+                                    description="the rule-set YAML, as in services/subsidy/rulesets/")) -> dict:
+    async with request.app.state.pool.acquire() as conn:
+        ruleset, created = await ruleset_store.load(conn, document)
+    if not created:
+        response.status_code = 200
+    return ruleset.model_dump(mode="json")
+
+
+@router.get("", summary="Every loaded rule set")
+async def list_all(request: Request, _: Caller) -> list[dict]:
+    async with request.app.state.pool.acquire() as conn:
+        return [r.model_dump(mode="json") for r in await ruleset_store.all_loaded(conn)]
+
+
+@router.get("/in-force", summary="The rule set in force on a date")
+async def in_force(on: date, request: Request, _: Caller) -> dict:
+    async with request.app.state.pool.acquire() as conn:
+        return (await ruleset_store.in_force(conn, on)).model_dump(mode="json")

@@ -1,0 +1,212 @@
+"""The facts the engine needs for one month, held in columns.
+
+Facilities and classes are few (thousands at most) and stay plain Python objects; children, enrollments and
+fee periods can run to millions of rows and are numpy columns. Indices link the tables: an enrollment's
+`child` is a row of `ChildFacts`, its `facility` an index into `facilities`, a fee period's `enrollment` a row
+of `EnrollmentFacts`. `MonthFacts.from_records` builds all of it from small records (tests, projections).
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import date
+from fractions import Fraction
+from typing import Literal, Sequence
+
+import numpy as np
+
+OPEN_END = np.datetime64("9999-12-31", "D")
+"""The end date of an enrollment that has none."""
+
+FacilityKind = Literal[
+    "childcare_institution", "inclusive_private_integrated", "kindergarten_toddler_class", "employer", "community"
+]
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+class FactsInvalid(ValueError):
+    """Facts that break the engine's assumptions (negative fee, rate with more than six decimals, bad index)."""
+
+
+@dataclass(frozen=True, order=True)
+class Month:
+    """A calendar month such as 2022-09."""
+
+    year: int
+    month: int
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.month <= 12:
+            raise ValueError(f"month must be 1..12, got {self.month}")
+
+    @classmethod
+    def parse(cls, text: str) -> Month:
+        """'2022-09' → Month(2022, 9)."""
+        match = _MONTH.match(text.strip())
+        if not match:
+            raise ValueError(f"{text!r} is not a month such as \"2022-09\"")
+        return cls(int(match[1]), int(match[2]))
+
+    @property
+    def days(self) -> int:
+        return calendar.monthrange(self.year, self.month)[1]
+
+    @property
+    def first_day(self) -> date:
+        return date(self.year, self.month, 1)
+
+    @property
+    def last_day(self) -> date:
+        return date(self.year, self.month, self.days)
+
+    def next(self) -> Month:
+        return Month(self.year + self.month // 12, self.month % 12 + 1)
+
+    def __str__(self) -> str:
+        return f"{self.year:04d}-{self.month:02d}"
+
+
+@dataclass(frozen=True)
+class Facility:
+    """One facility's status history. `rates` are (effective date, rate); `reviews` are (date, "pass"|"fail")."""
+
+    external_id: str
+    kind: FacilityKind
+    serves_meals: bool = False
+    filed_on: date | None = None
+    fire_safety_certified_on: date | None = None
+    food_licence_on: date | None = None
+    revoked_on: date | None = None
+    rates: tuple[tuple[date, Fraction], ...] = ()
+    reviews: tuple[tuple[date, Literal["pass", "fail"]], ...] = ()
+
+
+@dataclass(frozen=True)
+class ClassFacts:
+    """A class (托班) of a facility; `facility` is an index into `MonthFacts.facilities`."""
+
+    facility: int
+    external_id: str
+    opened_on: date
+    closed_on: date | None = None
+
+
+@dataclass(frozen=True)
+class ChildFacts:
+    """Children in columns: `family` key, `birth_date` (datetime64[D]) and registered `birth_order`."""
+
+    family: np.ndarray
+    birth_date: np.ndarray
+    birth_order: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.family)
+
+
+@dataclass(frozen=True)
+class EnrollmentFacts:
+    """Enrollments that overlap the month: `child` and `facility` indices, inclusive `start`/`end` dates."""
+
+    child: np.ndarray
+    facility: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.child)
+
+
+@dataclass(frozen=True)
+class FeePeriods:
+    """Runs of one monthly fee standard, inclusive dates, sorted by `enrollment`; together they cover its days."""
+
+    enrollment: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+    fee_fen: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.enrollment)
+
+
+@dataclass(frozen=True)
+class ChildRecord:
+    family: int
+    birth_date: date
+    birth_order: int
+
+
+@dataclass(frozen=True)
+class EnrollmentRecord:
+    """One enrollment with its fee runs as (start, end, fee_fen); `end=None` means open."""
+
+    child: int
+    facility: int
+    start: date
+    end: date | None
+    fees: tuple[tuple[date, date, int], ...]
+
+
+@dataclass(frozen=True)
+class MonthFacts:
+    """Everything `compute_month` reads."""
+
+    facilities: Sequence[Facility]
+    classes: Sequence[ClassFacts]
+    children: ChildFacts
+    enrollments: EnrollmentFacts
+    fee_periods: FeePeriods
+
+    @classmethod
+    def from_records(
+        cls,
+        facilities: Sequence[Facility],
+        classes: Sequence[ClassFacts],
+        children: Sequence[ChildRecord],
+        enrollments: Sequence[EnrollmentRecord],
+    ) -> MonthFacts:
+        """Build the columns from small records; fee runs keep the order given within each enrollment."""
+        kids = ChildFacts(
+            family=np.array([c.family for c in children], dtype=np.int64),
+            birth_date=np.array([c.birth_date for c in children], dtype="datetime64[D]"),
+            birth_order=np.array([c.birth_order for c in children], dtype=np.int16),
+        )
+        enr = EnrollmentFacts(
+            child=np.array([e.child for e in enrollments], dtype=np.int64),
+            facility=np.array([e.facility for e in enrollments], dtype=np.int64),
+            start=np.array([e.start for e in enrollments], dtype="datetime64[D]"),
+            end=np.array([e.end or OPEN_END.item() for e in enrollments], dtype="datetime64[D]"),
+        )
+        runs = [(i, s, t, fee) for i, e in enumerate(enrollments) for s, t, fee in e.fees]
+        periods = FeePeriods(
+            enrollment=np.array([r[0] for r in runs], dtype=np.int64),
+            start=np.array([r[1] for r in runs], dtype="datetime64[D]"),
+            end=np.array([r[2] for r in runs], dtype="datetime64[D]"),
+            fee_fen=np.array([r[3] for r in runs], dtype=np.int64),
+        )
+        return cls(list(facilities), list(classes), kids, enr, periods)
+
+    def check(self) -> None:
+        """Raise `FactsInvalid` on what would make the integer arithmetic wrong; cheap, vectorised."""
+        n_fac, n_child, n_enr = len(self.facilities), len(self.children), len(self.enrollments)
+        if n_enr and (self.enrollments.facility.min() < 0 or self.enrollments.facility.max() >= n_fac):
+            raise FactsInvalid("an enrollment points at a facility index that does not exist")
+        if n_enr and (self.enrollments.child.min() < 0 or self.enrollments.child.max() >= n_child):
+            raise FactsInvalid("an enrollment points at a child index that does not exist")
+        fp = self.fee_periods
+        if len(fp):
+            if fp.enrollment.min() < 0 or fp.enrollment.max() >= n_enr:
+                raise FactsInvalid("a fee period points at an enrollment row that does not exist")
+            if np.any(np.diff(fp.enrollment) < 0):
+                raise FactsInvalid("fee periods must be sorted by enrollment row")
+            same = fp.enrollment[1:] == fp.enrollment[:-1]
+            if np.any(same & (fp.start[1:] <= fp.end[:-1])):
+                raise FactsInvalid("an enrollment's fee periods must be in date order and must not overlap")
+            # Bounds keep fee × 31 days × 10^6 ppm × 2 inside int64.
+            if fp.fee_fen.min() < 0 or fp.fee_fen.max() >= 10**10:
+                raise FactsInvalid("a monthly fee must be between 0.00 and 99,999,999.99 CNY")
+        for cls_ in self.classes:
+            if not 0 <= cls_.facility < n_fac:
+                raise FactsInvalid(f"class {cls_.external_id} points at a facility index that does not exist")

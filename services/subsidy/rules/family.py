@@ -1,0 +1,94 @@
+"""Vectorised child-level rules: `age_limit` and the sibling rank of `sibling_reduction`."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import numpy as np
+
+from .exact import to_ppm
+from .facts import ChildFacts, Month
+
+
+def _is_leap(year: np.ndarray) -> np.ndarray:
+    return (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+
+
+def age_eligible(birth_date: np.ndarray, month: Month, years: int) -> np.ndarray:
+    """True where the child's birthday number `years` falls after the month's first day.
+
+    A 29 February birthday falls on 1 March in a year without one. Dates compare as (year, month, day) packed
+    into one integer, which avoids building a datetime per child.
+    """
+    y = birth_date.astype("datetime64[Y]").astype(np.int64) + 1970 + years
+    m0 = birth_date.astype("datetime64[M]").astype(np.int64) % 12
+    d = (birth_date - birth_date.astype("datetime64[M]")).astype(np.int64) + 1
+    shifted = (m0 == 1) & (d == 29) & ~_is_leap(y)
+    m0 = np.where(shifted, 2, m0)
+    d = np.where(shifted, 1, d)
+    birthday = (y * 12 + m0) * 32 + d
+    first = (month.year * 12 + month.month - 1) * 32 + 1
+    return birthday > first
+
+
+def _starts(boundary: np.ndarray) -> np.ndarray:
+    """For each position, the index where its run of equal keys begins (`boundary` marks run starts)."""
+    idx = np.where(boundary, np.arange(len(boundary)), 0)
+    return np.maximum.accumulate(idx) if len(idx) else idx
+
+
+def enrolled_sibling_rank(children: ChildFacts, qualifying: np.ndarray) -> np.ndarray:
+    """Rank of every child among its family's qualifying children by (birth date, birth order): 1 + those before.
+
+    A child that does not qualify still gets the rank it would have; children with equal birth date and birth
+    order share a rank. Sorting once by (family, birth date, birth order) and counting qualifying children with
+    a cumulative sum keeps this O(n log n) without a Python loop.
+    """
+    n = len(children)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    family = children.family
+    born = children.birth_date.view(np.int64)
+    order = children.birth_order.astype(np.int64)
+    key = _packed_key(family, born, order)
+    if key is not None:
+        perm = np.argsort(key)
+        k = key[perm]
+        same_key = np.concatenate(([False], k[1:] == k[:-1]))
+        fam_sorted = family[perm]
+    else:
+        perm = np.lexsort((order, born, family))
+        fam_sorted, b, o = family[perm], born[perm], order[perm]
+        same_key = np.concatenate(([False], (fam_sorted[1:] == fam_sorted[:-1]) & (b[1:] == b[:-1]) & (o[1:] == o[:-1])))
+    same_family = np.concatenate(([False], fam_sorted[1:] == fam_sorted[:-1]))
+    before = np.concatenate(([0], np.cumsum(qualifying[perm], dtype=np.int64)))[:-1]
+    rank_sorted = 1 + before[_starts(~same_key)] - before[_starts(~same_family)]
+    rank = np.empty(n, dtype=np.int64)
+    rank[perm] = rank_sorted
+    return rank
+
+
+def _packed_key(family: np.ndarray, born: np.ndarray, order: np.ndarray) -> np.ndarray | None:
+    """(family, birth date, birth order) packed into one int64 that sorts the same way, if the ranges fit."""
+    parts = []
+    bits = 0
+    for column in (order, born, family):
+        low = int(column.min())
+        width = int(column.max()) - low
+        parts.append((column - low, bits))
+        bits += max(width, 1).bit_length()
+    if bits > 62:
+        return None
+    key = np.zeros(len(family), dtype=np.int64)
+    for values, shift in parts:
+        key |= values.astype(np.int64) << shift
+    return key
+
+
+def reduction_ppm(rank: np.ndarray, table: dict[int, Fraction]) -> np.ndarray:
+    """Reduction rate in parts per million for each rank: the entry with the largest key <= rank, else 0."""
+    keys = np.array(sorted(table), dtype=np.int64)
+    rates = np.array([to_ppm(table[k]) for k in sorted(table)] or [0], dtype=np.int64)
+    pos = np.searchsorted(keys, rank, side="right") - 1
+    return np.where(pos >= 0, rates[np.maximum(pos, 0)], 0)
+

@@ -1,0 +1,61 @@
+"""API-key authentication: who is calling, as a `Principal`.
+
+Keys arrive as `Authorization: Bearer <key>` (or `X-API-Key`). The admin (health commission) and finance keys
+come from settings; facility keys and family tokens are looked up by their keyed hash by the owning service.
+"""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+from typing import Awaitable, Callable
+
+from fastapi import Request
+
+from tuoyu.errors import NotFound, Unauthorized
+
+ADMIN, FINANCE, FACILITY, FAMILY = "admin", "finance", "facility", "family"
+
+
+@dataclass(frozen=True)
+class Principal:
+    role: str
+    facility: str | None = None  # the facility's external_id, for facility keys and family tokens
+    family: str | None = None
+
+    def require(self, *roles: str) -> "Principal":
+        if self.role not in roles:
+            # Not the caller's business whether the record exists.
+            raise NotFound("no such resource for this key")
+        return self
+
+    def may_see_facility(self, facility: str) -> bool:
+        return self.role in (ADMIN, FINANCE) or self.facility == facility
+
+
+def presented_key(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        return header[7:].strip() or None
+    return request.headers.get("x-api-key") or None
+
+
+def same(a: str, b: str) -> bool:
+    return hmac.compare_digest(a.encode(), b.encode())
+
+
+LookupKey = Callable[[str], Awaitable[Principal | None]]
+
+
+async def authenticate(request: Request, admin_key: str, finance_key: str, lookup: LookupKey | None = None) -> Principal:
+    key = presented_key(request)
+    if not key:
+        raise Unauthorized("an API key is required: send 'Authorization: Bearer <key>'")
+    if same(key, admin_key):
+        return Principal(ADMIN)
+    if same(key, finance_key):
+        return Principal(FINANCE)
+    principal = await lookup(key) if lookup else None
+    if principal is None:
+        raise Unauthorized("the API key is not valid (unknown or revoked)")
+    return principal

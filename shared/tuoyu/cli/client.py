@@ -1,0 +1,56 @@
+"""HTTP client of the three services for the CLI: keys from settings, one clear error line on failure."""
+
+from __future__ import annotations
+
+import time
+
+import httpx
+
+from tuoyu.settings import CommonSettings
+
+
+class CliSettings(CommonSettings):
+    enrollment_url: str = "http://127.0.0.1:8101"
+    subsidy_url: str = "http://127.0.0.1:8102"
+    billing_url: str = "http://127.0.0.1:8103"
+
+
+class ApiError(Exception):
+    """A request the service refused or could not answer; str() is the one line the CLI prints."""
+
+
+class Api:
+    def __init__(self, settings: CliSettings, timeout: float = 900):
+        admin = {"Authorization": f"Bearer {settings.admin_key.get_secret_value()}"}
+        finance = {"Authorization": f"Bearer {settings.finance_key.get_secret_value()}"}
+        self.enrollment = httpx.Client(base_url=settings.enrollment_url, headers=admin, timeout=timeout)
+        self.subsidy = httpx.Client(base_url=settings.subsidy_url, headers=admin, timeout=timeout)
+        self.billing = httpx.Client(base_url=settings.billing_url, headers=finance, timeout=timeout)
+
+    @staticmethod
+    def call(client: httpx.Client, method: str, path: str, **kwargs) -> httpx.Response:
+        try:
+            response = client.request(method, path, **kwargs)
+        except httpx.TransportError as exc:
+            raise ApiError(f"{method} {client.base_url}{path}: cannot reach the service ({exc}); is the stack up "
+                           f"(make up)?") from None
+        if response.status_code >= 400:
+            try:
+                body = response.json()
+                detail = body.get("detail") or body
+            except ValueError:
+                detail = response.text[:300]
+            raise ApiError(f"{method} {path} → {response.status_code}: {detail}")
+        return response
+
+    def wait_for_outbox(self, timeout: float = 120) -> None:
+        """Wait until the enrollment service has published every event it recorded."""
+        deadline = time.monotonic() + timeout
+        while self.call(self.enrollment, "GET", "/outbox").json()["pending"]:
+            if time.monotonic() > deadline:
+                raise ApiError("the enrollment service's outbox did not drain: is Kafka up (make status)?")
+            time.sleep(0.1)
+
+    def bill(self, month: str) -> dict:
+        self.wait_for_outbox()
+        return self.call(self.billing, "POST", f"/cycles/{month}").json()

@@ -1,0 +1,86 @@
+"""The `tuoyu` command: drives the services through their APIs (scenario load, bill, report)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import typer
+import yaml
+from rich.progress import Progress
+
+from tuoyu import settings as tuoyu_settings
+from tuoyu.cli.client import Api, ApiError, CliSettings
+from tuoyu.cli.scenario import steps
+
+app = typer.Typer(help="tuoyu: childcare subsidies and billing", no_args_is_help=True, add_completion=False)
+scenario_app = typer.Typer(help="Scenario files (CONTRACT 'Scenario files')", no_args_is_help=True)
+app.add_typer(scenario_app, name="scenario")
+
+MONTH = typer.Option(..., "--month", help="a month such as 2022-09", callback=lambda v: _check_month(v))
+
+
+def _check_month(value: str) -> str:
+    import re
+    if value is not None and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", value):
+        raise typer.BadParameter(f"{value!r} is not a month such as 2022-09")
+    return value
+
+
+def _api() -> Api:
+    try:
+        return Api(tuoyu_settings.load(CliSettings))
+    except Exception as exc:  # settings missing: say which
+        _fail(f"cannot read settings ({exc}); run `make up` first, which writes .stack/secrets.env")
+
+
+def _fail(message: str) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(1)
+
+
+@scenario_app.command("load")
+def scenario_load(file: Path = typer.Argument(..., exists=True, dir_okay=False, help="scenario YAML")) -> None:
+    """Load a scenario through the public APIs (a second load changes nothing)."""
+    try:
+        scenario = yaml.safe_load(file.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        _fail(f"{file}: not valid YAML ({exc})")
+    api = _api()
+    try:
+        plan = steps(api, scenario)
+        with Progress(transient=not sys.stderr.isatty(), console=None) as progress:
+            task = progress.add_task(f"loading {file.name}", total=len(plan))
+            for label, action in plan:
+                progress.update(task, description=label)
+                action()
+                progress.advance(task)
+    except ApiError as exc:
+        _fail(str(exc))
+    typer.echo(f"loaded {file} ({len(plan)} steps)", err=True)
+
+
+@app.command()
+def bill(month: str = MONTH) -> None:
+    """Run the month's cycle (idempotent: running it again issues nothing)."""
+    try:
+        result = _api().bill(month)
+    except ApiError as exc:
+        _fail(str(exc))
+    typer.echo(json.dumps(result, ensure_ascii=False))
+
+
+@app.command()
+def report(month: str = MONTH, format: str = typer.Option("json", "--format", help="json")) -> None:
+    """Print what the month's cycle issued."""
+    api = _api()
+    try:
+        body = api.call(api.billing, "GET", f"/reports/{month}").json()
+    except ApiError as exc:
+        _fail(str(exc))
+    typer.echo(json.dumps(body, ensure_ascii=False, indent=2))
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,114 @@
+"""`tuoyu scenario load`: a scenario file sent through the public APIs, the way its people would send it.
+
+Every step is idempotent on the service side (external ids, dates), so loading a file twice changes nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Callable
+
+import yaml
+
+from subsidy.rules.catalog import shipped_text
+from tuoyu.cli.client import Api, ApiError
+
+
+def _iso(value) -> str | None:
+    return value.isoformat() if isinstance(value, date) else value
+
+
+def _facility_steps(api: Api, f: dict) -> None:
+    E = api.enrollment
+    fid = f["external_id"]
+    api.call(E, "POST", "/facilities", json={
+        "external_id": fid, "name": f["name"], "kind": f["kind"], "ownership": f["ownership"],
+        "inclusive": f.get("inclusive", False), "serves_meals": f.get("serves_meals", False),
+        **({"bank_account": str(f["bank_account"])} if f.get("bank_account") else {})})
+    certified_since = _iso(f.get("filed_on")) or min((_iso(c["opened_on"]) for c in f.get("classes", [])),
+                                                     default=date.today().isoformat())
+    api.call(E, "PUT", f"/facilities/{fid}/certifications", json={
+        "fire_safety_certified_on": certified_since if f.get("fire_safety_certified") else None,
+        "food_licence_on": certified_since if f.get("food_licence") else None})
+    if f.get("filed_on"):
+        api.call(E, "PUT", f"/facilities/{fid}/filing",
+                 json={"filed_on": _iso(f["filed_on"]), "subsidy_rate": str(f["subsidy_rate"])})
+    for c in f.get("classes", []):
+        api.call(E, "POST", f"/facilities/{fid}/classes", json={
+            "external_id": c["external_id"], "opened_on": _iso(c["opened_on"]), "capacity": c["capacity"],
+            **({"closed_on": _iso(c["closed_on"])} if c.get("closed_on") else {})})
+    for r in f.get("reviews", []):
+        api.call(E, "POST", f"/facilities/{fid}/reviews", json={"date": _iso(r["date"]), "result": r["result"]})
+
+
+def _family_steps(api: Api, facility: str, family: dict) -> None:
+    E = api.enrollment
+    api.call(E, "POST", f"/facilities/{facility}/families", json={"external_id": family["external_id"]})
+    for k in family.get("children", []):
+        api.call(E, "POST", f"/facilities/{facility}/children", json={
+            "external_id": k["external_id"], "family": family["external_id"], "birth_date": _iso(k["birth_date"]),
+            "birth_order": k["birth_order"], **({"national_id": str(k["national_id"])} if k.get("national_id") else {})})
+
+
+def _timeline_step(api: Api, step: dict, fund: str) -> None:
+    (kind, arg), = step.items()
+    E = api.enrollment
+    if kind == "bill":
+        api.bill(_month(arg))
+    elif kind == "withdraw":
+        api.call(E, "PUT", f"/facilities/{arg['facility']}/enrollments/{arg['enrollment']}/withdrawal",
+                 json={"end": _iso(arg["end"])})
+    elif kind == "fee_change":
+        api.call(E, "POST", f"/facilities/{arg['facility']}/enrollments/{arg['enrollment']}/fees",
+                 json={"monthly_fee": str(arg["monthly_fee"]), "from": _iso(arg["from"])})
+    elif kind == "review":
+        api.call(E, "POST", f"/facilities/{arg['facility']}/reviews",
+                 json={"date": _iso(arg["date"]), "result": arg["result"]})
+    elif kind == "subsidy_rate":
+        api.call(E, "POST", f"/facilities/{arg['facility']}/rates",
+                 json={"rate": str(arg["rate"]), "effective_from": _iso(arg["from"])})
+    else:
+        raise ApiError(f"timeline step {kind!r} is not one of bill, withdraw, fee_change, review, subsidy_rate")
+
+
+def _month(value) -> str:
+    # YAML reads `2022-09` as a string, but be kind to `2022-09-01`.
+    return str(value)[:7]
+
+
+def steps(api: Api, scenario: dict) -> list[tuple[str, Callable[[], None]]]:
+    """The scenario as a list of (label, action), in the order they must run."""
+    plan: list[tuple[str, Callable[[], None]]] = []
+    ruleset = scenario.get("ruleset")
+    fund = None
+    if ruleset:
+        plan.append((f"rule set {ruleset}", lambda: api.call(
+            api.subsidy, "POST", "/rulesets", content=shipped_text(ruleset).encode(),
+            headers={"Content-Type": "application/yaml"})))
+        fund = yaml.safe_load(shipped_text(ruleset))["fund"]["id"]
+    for f in scenario.get("facilities", []):
+        plan.append((f"facility {f['external_id']}", lambda f=f: _facility_steps(api, f)))
+    families = {fam["external_id"]: fam for fam in scenario.get("families", [])}
+    family_of = {k["external_id"]: fam for fam in families.values() for k in fam.get("children", [])}
+    registered = set()
+    for e in scenario.get("enrollments", []):
+        family = family_of.get(e["child"])
+        if family is None:
+            raise ApiError(f"enrollment {e['external_id']}: child {e['child']!r} is in no family of the scenario")
+        if (e["facility"], family["external_id"]) not in registered:
+            registered.add((e["facility"], family["external_id"]))
+            plan.append((f"family {family['external_id']} at {e['facility']}",
+                         lambda f=e["facility"], fam=family: _family_steps(api, f, fam)))
+        body = {"external_id": e["external_id"], "child": e["child"], "class": e["class"],
+                "care": e.get("care", "full_day"), "monthly_fee": str(e["monthly_fee"]), "start": _iso(e["start"]),
+                **({"end": _iso(e["end"])} if e.get("end") else {})}
+        plan.append((f"enrollment {e['external_id']}", lambda e=e, body=body: api.call(
+            api.enrollment, "POST", f"/facilities/{e['facility']}/enrollments", json=body)))
+    for b in scenario.get("budgets", []):
+        if fund is None:
+            raise ApiError("budgets need the scenario's `ruleset` (its fund)")
+        plan.append((f"budget {b['year']}", lambda b=b: api.call(
+            api.billing, "PUT", f"/budgets/{fund}/{b['year']}", json={"amount": str(b["amount"])})))
+    for step in scenario.get("timeline", []):
+        plan.append((f"timeline {step}", lambda step=step: _timeline_step(api, step, fund)))
+    return plan

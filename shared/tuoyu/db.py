@@ -1,0 +1,56 @@
+"""PostgreSQL access: a pool that waits for the server, and migrations applied at start-up (yoyo)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+
+import asyncpg
+from tenacity import retry, retry_if_exception_type, stop_after_delay, wait_exponential
+from yoyo import get_backend, read_migrations
+
+log = logging.getLogger(__name__)
+
+_CONNECTION_ERRORS = (OSError, asyncpg.CannotConnectNowError, asyncpg.ConnectionDoesNotExistError)
+
+
+@retry(retry=retry_if_exception_type(_CONNECTION_ERRORS), wait=wait_exponential(max=2), stop=stop_after_delay(60),
+       reraise=True)
+async def create_pool(dsn: str, *, min_size: int = 1, max_size: int = 10) -> asyncpg.Pool:
+    """A pool, retried while the server is starting or restarting."""
+    return await asyncpg.create_pool(dsn, min_size=min_size, max_size=max_size, command_timeout=600)
+
+
+async def ensure_database(dsn: str) -> None:
+    """Create the database named in `dsn` if it does not exist (tests use one database per run)."""
+    base, _, name = dsn.rpartition("/")
+    conn = await _connect(f"{base}/postgres")
+    try:
+        exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name)
+        if not exists:
+            try:
+                await conn.execute(f'CREATE DATABASE "{name}"')
+            except asyncpg.DuplicateDatabaseError:
+                pass
+    finally:
+        await conn.close()
+
+
+@retry(retry=retry_if_exception_type(_CONNECTION_ERRORS), wait=wait_exponential(max=2), stop=stop_after_delay(60),
+       reraise=True)
+async def _connect(dsn: str) -> asyncpg.Connection:
+    return await asyncpg.connect(dsn)
+
+
+def _apply(dsn: str, folder: Path) -> None:
+    backend = get_backend(dsn.replace("postgresql://", "postgresql+psycopg://", 1))
+    migrations = read_migrations(str(folder))
+    with backend.lock():
+        backend.apply_migrations(backend.to_apply(migrations))
+
+
+async def migrate(dsn: str, folder: Path) -> None:
+    """Create the database if needed and apply the service's SQL migrations, under yoyo's lock."""
+    await ensure_database(dsn)
+    await asyncio.to_thread(_apply, dsn, folder)

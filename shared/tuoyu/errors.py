@@ -1,0 +1,89 @@
+"""Errors the services raise, and their problem+json form (RFC 9457).
+
+    TuoyuError
+    ├── InvalidInput     422: a field and the reason, e.g. ("subsidy_rate", "must be between 0.08 and 0.15")
+    ├── Conflict         409: the external_id exists with other content
+    ├── NotFound         404: no such record, or another party's record
+    └── Unauthorized     401: a missing or wrong key
+
+Domain code raises these; only `install` turns them into HTTP responses.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+PROBLEM = "application/problem+json"
+log = logging.getLogger(__name__)
+
+
+class TuoyuError(Exception):
+    status = 500
+    title = "Internal error"
+
+    def __init__(self, detail: str, errors: list[dict] | None = None):
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = errors or []
+
+
+class InvalidInput(TuoyuError):
+    status = 422
+    title = "Invalid input"
+
+    def __init__(self, field: str | list[dict], reason: str | None = None):
+        errors = field if isinstance(field, list) else [{"field": field, "reason": reason}]
+        super().__init__("; ".join(f"{e['field']}: {e['reason']}" for e in errors), errors)
+
+
+class Conflict(TuoyuError):
+    status = 409
+    title = "Conflict"
+
+
+class NotFound(TuoyuError):
+    status = 404
+    title = "Not found"
+
+
+class Unauthorized(TuoyuError):
+    status = 401
+    title = "Unauthorized"
+
+
+def problem(status: int, title: str, detail: str, errors: list[dict] | None = None, **headers) -> JSONResponse:
+    body = {"type": "about:blank", "title": title, "status": status, "detail": detail}
+    if errors:
+        body["errors"] = errors
+    return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers or None)
+
+
+def _field(loc) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    return ".".join(parts) or "body"
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(TuoyuError)
+    async def _domain(_: Request, exc: TuoyuError):
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else {}
+        return problem(exc.status, exc.title, exc.detail, exc.errors, **headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_: Request, exc: RequestValidationError):
+        errors = [{"field": _field(e["loc"]), "reason": e["msg"]} for e in exc.errors()]
+        return problem(422, "Invalid input", "; ".join(f"{e['field']}: {e['reason']}" for e in errors), errors)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_: Request, exc: Exception):
+        log.exception("unexpected error", exc_info=exc)
+        return problem(500, "Internal error", "the service failed on this request; it is logged")
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException):
+        return problem(exc.status_code, str(exc.detail), str(exc.detail))

@@ -1,0 +1,49 @@
+"""Settings every service shares, read from the environment (prefix TUOYU_) with working local defaults.
+
+Secrets (API keys, the hashing pepper) have no defaults: `deploy/` writes them to `.stack/secrets.env`,
+which every service and the CLI read when the variables are not set.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pydantic import SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def secrets_file() -> Path:
+    return Path(os.environ.get("TUOYU_STACK_DIR", ".stack")) / "secrets.env"
+
+
+class CommonSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="TUOYU_", env_file=None, extra="ignore")
+
+    pg_host: str = "127.0.0.1"
+    pg_port: int = 55432
+    pg_user: str = "tuoyu"
+    pg_password: SecretStr = SecretStr("tuoyu")
+    kafka_bootstrap: str = "127.0.0.1:59092"
+    # Tests give each run its own prefix so runs never see each other's events.
+    topic_prefix: str = "tuoyu"
+    admin_key: SecretStr
+    finance_key: SecretStr
+    # Keys, tokens and national ID numbers are stored only as keyed hashes under this pepper.
+    hash_pepper: SecretStr
+    log_level: str = "INFO"
+
+    def dsn(self, database: str) -> str:
+        password = self.pg_password.get_secret_value()
+        return f"postgresql://{self.pg_user}:{password}@{self.pg_host}:{self.pg_port}/{database}"
+
+    def topic(self, name: str) -> str:
+        return f"{self.topic_prefix}.{name}"
+
+
+def load(settings_class: type[CommonSettings], **overrides) -> CommonSettings:
+    """Build settings from overrides, the environment, then `.stack/secrets.env`."""
+    return settings_class(_env_file=secrets_file(), **overrides)
+
+
+ENROLLMENT_TOPIC = "enrollment.events"

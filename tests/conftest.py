@@ -1,0 +1,34 @@
+"""Fixtures: a running world of the three real services on the real PostgreSQL and Kafka."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+
+from tests.stack import World
+
+
+def _reachable(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+        return True
+    except OSError:
+        return False
+
+
+@pytest.fixture(scope="session")
+def infra() -> None:
+    import os
+    missing = [name for name, port in (("PostgreSQL", int(os.environ.get("TUOYU_PG_PORT", 55432))),
+                                       ("Kafka", int(os.environ.get("TUOYU_KAFKA_PORT", 59092))))
+               if not _reachable(port)]
+    if missing:
+        pytest.fail(f"{' and '.join(missing)} not running: `make infra` starts them (make test does it for you)")
+
+
+@pytest.fixture
+def world(infra, tmp_path):
+    w = World(tmp_path).start()
+    yield w
+    w.close()

@@ -1,0 +1,139 @@
+"""The real services as child processes, each test world in its own databases and topics.
+
+A `World` runs enrollment, subsidy and billing (uvicorn) against the PostgreSQL and Kafka that `deploy/`
+started, with a unique namespace, so tests never see each other's data and can kill any service.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+import psycopg
+
+from tuoyu.cli.client import Api, CliSettings
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV_BIN = Path(sys.executable).parent
+SERVICES = ("enrollment", "subsidy", "billing")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def pg_admin_dsn() -> str:
+    host = os.environ.get("TUOYU_PG_HOST", "127.0.0.1")
+    port = os.environ.get("TUOYU_PG_PORT", "55432")
+    return f"postgresql://tuoyu:tuoyu@{host}:{port}/postgres"
+
+
+class Service:
+    def __init__(self, name: str, port: int, env: dict, log: Path):
+        self.name, self.port, self.env, self.log = name, port, env, log
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, wait: bool = True) -> None:
+        with open(self.log, "ab") as log:
+            self.process = subprocess.Popen(
+                [str(VENV_BIN / "uvicorn"), f"{self.name}.app:create_app", "--factory", "--host", "127.0.0.1",
+                 "--port", str(self.port)], env=self.env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
+        if wait:
+            self.wait_ready()
+
+    def wait_ready(self, timeout: float = 90) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"{self.name} exited ({self.process.returncode}); log:\n{self.log.read_text()[-3000:]}")
+            try:
+                if httpx.get(f"{self.url}/ready", timeout=2).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            time.sleep(0.2)
+        raise RuntimeError(f"{self.name} not ready in {timeout}s; log:\n{self.log.read_text()[-3000:]}")
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown hook runs, nothing uncommitted survives."""
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait(10)
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(15)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    def restart(self) -> None:
+        self.kill()
+        self.start()
+
+
+class World:
+    """Three services in one namespace (databases `<ns>_<service>`, topics `<ns>.*`)."""
+
+    def __init__(self, tmp: Path, **extra_env: str):
+        self.namespace = f"t{uuid.uuid4().hex[:10]}"
+        self.admin_key = f"adm_{secrets.token_hex(12)}"
+        self.finance_key = f"fin_{secrets.token_hex(12)}"
+        ports = {name: free_port() for name in SERVICES}
+        self.env = {
+            **os.environ,
+            "TUOYU_TOPIC_PREFIX": self.namespace,
+            "TUOYU_ADMIN_KEY": self.admin_key,
+            "TUOYU_FINANCE_KEY": self.finance_key,
+            "TUOYU_HASH_PEPPER": secrets.token_hex(16),
+            **{f"TUOYU_{name.upper()}_DATABASE": f"{self.namespace}_{name}" for name in SERVICES},
+            **{f"TUOYU_{name.upper()}_URL": f"http://127.0.0.1:{port}" for name, port in ports.items()},
+            **extra_env,
+        }
+        self.services = {name: Service(name, ports[name], self.env, tmp / f"{name}.log") for name in SERVICES}
+
+    def __getitem__(self, name: str) -> Service:
+        return self.services[name]
+
+    def start(self) -> "World":
+        # Subsidy first: enrollment asks it for rate bounds.
+        for name in ("subsidy", "enrollment", "billing"):
+            self.services[name].start(wait=False)
+        for service in self.services.values():
+            service.wait_ready()
+        return self
+
+    def api(self) -> Api:
+        settings = CliSettings(
+            _env_file=None, admin_key=self.admin_key, finance_key=self.finance_key, hash_pepper="unused",
+            enrollment_url=self["enrollment"].url, subsidy_url=self["subsidy"].url, billing_url=self["billing"].url)
+        return Api(settings, timeout=300)
+
+    def cli(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+        result = subprocess.run([str(VENV_BIN / "tuoyu"), *args], env=self.env, cwd=ROOT, capture_output=True,
+                                text=True, timeout=600)
+        if check and result.returncode != 0:
+            raise AssertionError(f"tuoyu {' '.join(args)} failed ({result.returncode}): {result.stderr}")
+        return result
+
+    def close(self) -> None:
+        for service in self.services.values():
+            service.stop()
+        with psycopg.connect(pg_admin_dsn(), autocommit=True) as conn:
+            for name in SERVICES:
+                conn.execute(f'DROP DATABASE IF EXISTS "{self.namespace}_{name}" WITH (FORCE)')
