@@ -28,7 +28,20 @@ def infra() -> None:
 
 
 @pytest.fixture
-def world(infra, tmp_path):
-    w = World(tmp_path).start()
-    yield w
-    w.close()
+def world_factory(infra, tmp_path):
+    """Start a world with chosen fault points; closed after the test."""
+    worlds = []
+
+    def make(**start_options) -> World:
+        worlds.append(World(tmp_path / f"w{len(worlds)}"))
+        (tmp_path / f"w{len(worlds) - 1}").mkdir()
+        return worlds[-1].start(**start_options)
+
+    yield make
+    for w in worlds:
+        w.close()
+
+
+@pytest.fixture
+def world(world_factory) -> World:
+    return world_factory()

@@ -47,11 +47,12 @@ class Service:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, wait: bool = True) -> None:
+    def start(self, wait: bool = True, **extra_env: str) -> None:
+        """Start the process; `extra_env` (fault points, say) applies to this start only."""
         with open(self.log, "ab") as log:
             self.process = subprocess.Popen(
                 [str(VENV_BIN / "uvicorn"), f"{self.name}.app:create_app", "--factory", "--host", "127.0.0.1",
-                 "--port", str(self.port)], env=self.env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
+                 "--port", str(self.port)], env={**self.env, **extra_env}, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
         if wait:
             self.wait_ready()
 
@@ -86,6 +87,10 @@ class Service:
         self.kill()
         self.start()
 
+    def wait_exit(self, timeout: float = 60) -> int:
+        """Wait for the process to die on its own (an injected fault); returns its exit code."""
+        return self.process.wait(timeout)
+
 
 class World:
     """Three services in one namespace (databases `<ns>_<service>`, topics `<ns>.*`)."""
@@ -110,10 +115,11 @@ class World:
     def __getitem__(self, name: str) -> Service:
         return self.services[name]
 
-    def start(self) -> "World":
-        # Subsidy first: enrollment asks it for rate bounds.
+    def start(self, faults: dict[str, dict[str, str]] | None = None) -> "World":
+        """Start all three; `faults` maps a service to the fault points set for this first start."""
+        faults = faults or {}
         for name in ("subsidy", "enrollment", "billing"):
-            self.services[name].start(wait=False)
+            self.services[name].start(wait=False, **faults.get(name, {}))
         for service in self.services.values():
             service.wait_ready()
         return self
@@ -130,6 +136,12 @@ class World:
         if check and result.returncode != 0:
             raise AssertionError(f"tuoyu {' '.join(args)} failed ({result.returncode}): {result.stderr}")
         return result
+
+    def query(self, service: str, sql: str):
+        """Read a service's own database (tests check what was stored)."""
+        dsn = pg_admin_dsn().rsplit("/", 1)[0] + f"/{self.namespace}_{service}"
+        with psycopg.connect(dsn) as conn:
+            return conn.execute(sql).fetchall()
 
     def close(self) -> None:
         for service in self.services.values():

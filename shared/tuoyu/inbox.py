@@ -16,7 +16,7 @@ from typing import Awaitable, Callable
 import asyncpg
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
 
-from tuoyu import metrics
+from tuoyu import faults, metrics
 from tuoyu.envelope import Envelope
 
 log = logging.getLogger(__name__)
@@ -113,6 +113,7 @@ class Inbox:
                 "ON CONFLICT (consumer, topic, partition) DO UPDATE SET next_offset = excluded.next_offset",
                 self.name, partition.topic, partition.partition, messages[-1].offset + 1,
             )
+            faults.point("KILL_BEFORE_COMMIT")
         self.applied += len(messages)
 
     async def lag(self) -> int:

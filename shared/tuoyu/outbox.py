@@ -16,7 +16,7 @@ from typing import Sequence
 import asyncpg
 from aiokafka import AIOKafkaProducer
 
-from tuoyu import metrics
+from tuoyu import faults, metrics
 from tuoyu.envelope import Envelope
 
 log = logging.getLogger(__name__)
@@ -95,6 +95,7 @@ class OutboxRelay:
             return 0
         futures = [await producer.send(r["topic"], value=r["body"], key=r["key"].encode()) for r in rows]
         await asyncio.gather(*futures)
+        faults.point("KILL_AFTER_PUBLISH")
         await self._pool.execute(
             "UPDATE outbox SET sent_at = now() WHERE seq = ANY($1::bigint[])", [r["seq"] for r in rows]
         )

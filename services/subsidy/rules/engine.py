@@ -143,10 +143,8 @@ def _sum_by_row(row: np.ndarray, n: int, *columns: np.ndarray) -> list[np.ndarra
     starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
     out = []
     for column in columns:
-        if len(column) == 0:
-            out.append(np.zeros(n, dtype=np.int64))
-            continue
-        summed = np.add.reduceat(column, np.minimum(starts, len(column) - 1))
+        # A trailing 0 makes every start a valid index, so empty rows at the end cannot shorten a neighbour.
+        summed = np.add.reduceat(np.append(column, 0), starts) if n else np.zeros(0, dtype=np.int64)
         out.append(np.where(counts > 0, summed, 0))  # reduceat gives a neighbour's value for empty rows
     return out
 
