@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034  # sourced: the variables are used by the scripts that source it
 # Sourced by every deploy/*.sh: the stack's defaults and a few helpers.
 # Each setting comes from the environment when set, so CI or a second checkout can move ports and paths.
 
