@@ -6,7 +6,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from subsidy import projection
-from subsidy.api import due, rulesets
+from subsidy.api import due, explanations, rulesets, whatif
 from subsidy.settings import SubsidySettings
 from tuoyu import db, kafka, logs, settings as tuoyu_settings
 from tuoyu.inbox import Inbox
@@ -42,4 +42,6 @@ def create_app(settings: SubsidySettings | None = None):
     app.state.settings = settings
     app.include_router(rulesets.router)
     app.include_router(due.router)
+    app.include_router(explanations.router)
+    app.include_router(whatif.router)
     return app

@@ -1,0 +1,29 @@
+"""Why an amount is what it is: any line of any month, with its rule set, rules and inputs."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+
+from subsidy import ruleset_store
+from subsidy.api.deps import MonthPath, Oversight
+from subsidy.facts_store import load_month
+from subsidy.rules.explain import explain_line
+from subsidy.rules.facts import Month
+from tuoyu.errors import NotFound
+
+router = APIRouter(prefix="/explanations", tags=["explanations"])
+
+
+@router.get("/{month}/{facility}/{enrollment}", summary="The rule set, rules and inputs behind an enrollment's month")
+async def explain(month: MonthPath, facility: str, enrollment: str, request: Request, _: Oversight) -> dict:
+    the_month = Month.parse(month)
+    async with request.app.state.pool.acquire() as conn:
+        ruleset = await ruleset_store.in_force(conn, the_month.first_day)
+        facts, labels = await load_month(conn, the_month)
+    rows = [i for i in range(len(labels.enrollment))
+            if labels.enrollment[i] == enrollment and labels.facility_of_enrollment[i] == facility]
+    if not rows:
+        raise NotFound(f"enrollment {enrollment!r} of facility {facility!r} has no day in {month}")
+    explanation = explain_line(the_month, ruleset, facts, rows[0])
+    explanation.update(enrollment=enrollment, child=labels.child[rows[0]], family=labels.family[rows[0]])
+    return explanation

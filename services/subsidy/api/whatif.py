@@ -1,0 +1,58 @@
+"""What-if: a draft rule set (not loaded) against the one in force, over current enrollments; nothing is touched."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from subsidy import ruleset_store
+from subsidy.api.deps import Oversight
+from subsidy.facts_store import load_month
+from subsidy.rules.facts import Month
+from subsidy.rules.ruleset import RuleSetInvalid, load_ruleset
+from subsidy.rules.whatif import compare
+from tuoyu.errors import InvalidInput
+from tuoyu.money import format_cny
+
+router = APIRouter(prefix="/whatif", tags=["what-if"])
+MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
+
+
+class WhatIf(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    draft: str = Field(description="the draft rule-set YAML")
+    from_month: str = Field(alias="from", pattern=MONTH)
+    to_month: str = Field(alias="to", pattern=MONTH)
+
+
+def _cny(totals: dict) -> dict:
+    return {key.removesuffix("_fen"): format_cny(value) for key, value in totals.items()}
+
+
+@router.post("", summary="Amounts and budget a draft rule set would cost, beside the rule set in force")
+async def what_if(body: WhatIf, request: Request, _: Oversight) -> dict:
+    try:
+        draft = load_ruleset(body.draft)
+    except RuleSetInvalid as exc:
+        raise InvalidInput([{"field": f"draft.{e['path']}".rstrip("."), "reason": e["reason"]}
+                            for e in exc.errors]) from None
+    first, last = Month.parse(body.from_month), Month.parse(body.to_month)
+    if last < first:
+        raise InvalidInput("to", "must not be before from")
+    months = []
+    month = first
+    while month <= last and len(months) < 36:
+        months.append(month)
+        month = month.next()
+    if month <= last:
+        raise InvalidInput("to", "a what-if covers at most 36 months")
+    async with request.app.state.pool.acquire() as conn:
+        current = await ruleset_store.in_force(conn, first.first_day)
+        facts = [(m, (await load_month(conn, m))[0]) for m in months]
+    result = compare(current, draft, facts)
+    for entry in result["months"]:
+        for side in ("current", "draft", "difference"):
+            entry[side] = _cny(entry[side])
+    result["total"] = {side: _cny(values) for side, values in result["total"].items()}
+    result["budget"] = {"fund": draft.fund.id, "default_budget": format_cny(draft.fund.default_budget)}
+    return result
