@@ -2,23 +2,38 @@
 
 from __future__ import annotations
 
+import json
+
 import httpx
 from tenacity import retry, retry_if_exception_type, stop_after_delay, wait_exponential
 
 from billing.cycle.due import MonthDue
 
+_RETRY = dict(retry=retry_if_exception_type(httpx.TransportError), wait=wait_exponential(max=5),
+              stop=stop_after_delay(120), reraise=True)
+
 
 class SubsidyClient:
-    def __init__(self, base_url: str, admin_key: str):
-        self._client = httpx.AsyncClient(base_url=base_url, timeout=600,
+    def __init__(self, base_url: str, admin_key: str, transport: httpx.AsyncBaseTransport | None = None):
+        self._client = httpx.AsyncClient(base_url=base_url, timeout=900, transport=transport,
                                          headers={"Authorization": f"Bearer {admin_key}"})
 
-    @retry(retry=retry_if_exception_type(httpx.TransportError), wait=wait_exponential(max=5),
-           stop=stop_after_delay(120), reraise=True)
+    @retry(**_RETRY)
     async def due(self, month: str) -> MonthDue:
-        response = await self._client.get(f"/due/{month}", params={"caught_up": "true", "explain": "true"})
+        """The month's lines as columns (`GET /due/{month}/columns`): compact for a million lines."""
+        response = await self._client.get(f"/due/{month}/columns", params={"caught_up": "true"})
         response.raise_for_status()
-        return MonthDue.from_json(response.json())
+        return MonthDue.from_wire(json.loads(response.content))
+
+    @retry(**_RETRY)
+    async def ruleset_info(self, month: str) -> dict:
+        """What a family's page quotes of the rule set in force: the fund's name, the source, the reduction table."""
+        response = await self._client.get("/rulesets/in-force", params={"on": f"{month}-01"})
+        response.raise_for_status()
+        doc = response.json()
+        return {"id": doc["id"], "version": doc["version"], "fund_name": doc["fund"]["name"],
+                "source_quote": doc["source"]["quote"], "source_seed": doc["source"]["seed"],
+                "sibling_reduction": doc["sibling_reduction"]}
 
     async def close(self) -> None:
         await self._client.aclose()

@@ -6,7 +6,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from subsidy import projection
-from subsidy.api import due, explanations, rulesets, whatif
+from subsidy.api import due, due_columns, explanations, rulesets, whatif
 from subsidy.settings import SubsidySettings
 from tuoyu import db, kafka, logs, settings as tuoyu_settings
 from tuoyu.inbox import Inbox
@@ -30,7 +30,8 @@ def create_app(settings: SubsidySettings | None = None):
         app.state.inbox = None
         if settings.run_consumer:
             app.state.inbox = Inbox(app.state.pool, settings.kafka_bootstrap, [topic],
-                                    f"{settings.topic_prefix}.{settings.consumer_group}", projection.apply)
+                                    f"{settings.topic_prefix}.{settings.consumer_group}",
+                                    batch_handler=projection.apply_batch)
             start_background(app, "enrollment-consumer", app.state.inbox.run)
         app.state.ready = True
         yield
@@ -41,6 +42,7 @@ def create_app(settings: SubsidySettings | None = None):
                     "Applies a city's rule set to the facts from enrollment events: what is due, and why.")
     app.state.settings = settings
     app.include_router(rulesets.router)
+    app.include_router(due_columns.router)
     app.include_router(due.router)
     app.include_router(explanations.router)
     app.include_router(whatif.router)

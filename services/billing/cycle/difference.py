@@ -1,124 +1,217 @@
 """The billing difference: what is due now minus what was issued, as new documents (POLICY `late_change`).
 
 Pure: no database, no clock. `plan_cycle` takes what the subsidy service says is due for the cycle's month and
-for every earlier month already billed, and what was issued so far, and returns only what is new.
+for every earlier month already billed, and what was issued so far, and returns only what is new:
+- per (service month, enrollment), a family document for the change in fee and reduction: an invoice when the
+  month was never billed for it, otherwise a credit note (the family owes less) or a supplementary invoice
+  (it owes more), naming the first invoice;
+- per (service month, facility, kind, enrollment), a payout line for the change in operating subsidy and
+  reduction compensation, naming the payout whose line it corrects;
+- construction grants not paid before, release lines for held payouts whose facility passed its review,
+  and cancellation of held payouts whose facility was revoked (POLICY `annual_review`).
+So what was issued plus what this returns always equals what is due now, to the fen.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import json
+
+import numpy as np
 
 from billing.cycle.documents import (
     CANCELLED, CREDIT_NOTE, HELD, INVOICE, ISSUED, OPERATING_SUBSIDY, REDUCTION_COMPENSATION, RELEASE,
-    CycleResult, FamilyDocument, HeldPayout, PayoutDraft, PayoutLine,
+    CycleResult, FamilyDocuments, PayoutDraft, PayoutLines,
 )
-from billing.cycle.due import DueLine, MonthDue
+from billing.cycle.due import MonthDue, objects
+from billing.cycle.issued import Issued, IssuedFamily, IssuedLines
+from tuoyu.money import format_cny
+
+# The rule that gives each payout line kind drawn from the month's lines.
+LINE_RULES = {OPERATING_SUBSIDY: "operating_subsidy", REDUCTION_COMPENSATION: "sibling_reduction"}
 
 
-@dataclass(frozen=True)
-class IssuedFamily:
-    """What the family documents of one (service month, enrollment) add up to so far."""
-
-    fee: int
-    reduction: int
-    first_number: str
-    family: str
-    child: str
+def _match(due_keys, before_keys, count: int) -> np.ndarray:
+    """For each due key, the row of `before` with the same key, or -1."""
+    position = {key: i for i, key in enumerate(before_keys)}
+    if not position:
+        return np.full(count, -1, dtype=np.int64)
+    return np.fromiter((position.get(key, -1) for key in due_keys), np.int64, count)
 
 
-@dataclass
-class Issued:
-    """Everything issued before this cycle, in the shape the difference needs."""
-
-    family: dict[tuple[str, str, str], IssuedFamily] = field(default_factory=dict)  # (month, facility, enrollment)
-    payout_lines: dict[tuple[str, str, str, str], int] = field(default_factory=dict)  # (month, facility, kind, subject)
-    grants_paid: set[tuple[str, str, str]] = field(default_factory=set)  # (facility, class, grant)
-    held: list[HeldPayout] = field(default_factory=list)
+def _gathered(values: np.ndarray, index: np.ndarray, default=0) -> np.ndarray:
+    """values[index] where index >= 0, `default` elsewhere."""
+    if not len(values):
+        return np.full(len(index), default, dtype=values.dtype)
+    return np.where(index >= 0, values[np.maximum(index, 0)], default)
 
 
-def _family_line(kind, line: DueLine, month: str, corrects, fee: int, reduction: int) -> FamilyDocument:
-    return FamilyDocument(kind, month, line.facility, line.family, line.child, line.enrollment, corrects,
-                          fee, reduction, line.explanation)
+def _credit(fee: np.ndarray, reduction: np.ndarray) -> np.ndarray:
+    due = fee - reduction
+    return (due < 0) | ((due == 0) & (fee < 0))
 
 
-def _family_documents(due: MonthDue, issued: Issued, is_cycle_month: bool) -> list[FamilyDocument]:
-    documents = []
-    due_keys = set()
-    for line in due.lines:
-        due_keys.add(line.key)
-        before = issued.family.get((due.month, *line.key))
-        if before is None:
-            if line.fee or line.reduction or is_cycle_month:
-                documents.append(_family_line(INVOICE, line, due.month, None, line.fee, line.reduction))
-            continue
-        fee, reduction = line.fee - before.fee, line.reduction - before.reduction
-        if fee or reduction:
-            credit = (fee - reduction) < 0 or (fee - reduction == 0 and fee < 0)
-            documents.append(_family_line(CREDIT_NOTE if credit else INVOICE, line, due.month, before.first_number,
-                                          fee, reduction))
-    # An enrollment billed before but due nothing now (withdrawn before the month began, say): credit it all.
-    for (month, facility, enrollment), before in issued.family.items():
-        if month == due.month and (facility, enrollment) not in due_keys and (before.fee or before.reduction):
-            gone = DueLine(facility, before.family, before.child, enrollment, 0, 0, 0, {"rule": "late_change"})
-            documents.append(_family_line(CREDIT_NOTE, gone, month, before.first_number, -before.fee,
-                                          -before.reduction))
-    return documents
+def _money_texts(fen: np.ndarray) -> list[str]:
+    return [format_cny(v) for v in fen.tolist()]
 
 
-def _payout_amounts(due: MonthDue) -> dict[tuple[str, str, str], tuple[int, str, dict]]:
-    amounts = {}
-    for line in due.lines:
-        for kind, amount in ((OPERATING_SUBSIDY, line.operating_subsidy), (REDUCTION_COMPENSATION, line.reduction)):
-            if amount:
-                amounts[(line.facility, kind, line.enrollment)] = (amount, kind if kind == OPERATING_SUBSIDY
-                                                                   else "sibling_reduction", line.explanation)
-    return amounts
+def family_difference(due: MonthDue, before: IssuedFamily, cycle_month: bool) -> FamilyDocuments:
+    """The family documents that bring `before` to `due` for one service month."""
+    lines = due.lines
+    n = len(lines)
+    index = _match(zip(lines.facility.tolist(), lines.enrollment.tolist()),
+                   zip(before.facility.tolist(), before.enrollment.tolist()), n)
+    matched = index >= 0
+    fee = lines.fee - _gathered(before.fee, index)
+    reduction = lines.reduction - _gathered(before.reduction, index)
+    new = ~matched & ((lines.fee != 0) | (lines.reduction != 0) | cycle_month)
+    changed = matched & ((fee != 0) | (reduction != 0))
+    blocks = []
+
+    rows = np.nonzero(new)[0]
+    if len(rows):
+        blocks.append(FamilyDocuments(
+            objects([INVOICE] * len(rows)), objects([due.month] * len(rows)), lines.facility[rows],
+            lines.family[rows], lines.child[rows], lines.enrollment[rows], objects([None] * len(rows)),
+            fee[rows], reduction[rows], objects(lines.explanation.take(rows).texts())))
+
+    rows = np.nonzero(changed)[0]
+    if len(rows):
+        was = index[rows]
+        explanation = lines.explanation.take(rows).with_constant(late_change=True)
+        explanation.columns["previously_billed_fee"] = objects(_money_texts(before.fee[was]))
+        explanation.columns["previously_billed_reduction"] = objects(_money_texts(before.reduction[was]))
+        blocks.append(FamilyDocuments(
+            objects(np.where(_credit(fee[rows], reduction[rows]), CREDIT_NOTE, INVOICE).tolist()),
+            objects([due.month] * len(rows)), lines.facility[rows], lines.family[rows], lines.child[rows],
+            lines.enrollment[rows], before.first_number[was], fee[rows], reduction[rows],
+            objects(explanation.texts())))
+
+    # Billed before but due nothing now (withdrawn before the month began, say): credit all of it.
+    gone = np.ones(len(before), dtype=bool)
+    gone[index[matched]] = False
+    gone &= (before.fee != 0) | (before.reduction != 0)
+    rows = np.nonzero(gone)[0]
+    if len(rows):
+        texts = [json.dumps({"ruleset": due.ruleset_id, "ruleset_version": due.ruleset_version,
+                             "rule": "late_change", "late_change": True, "days": 0,
+                             "previously_billed_fee": format_cny(f), "previously_billed_reduction": format_cny(r)},
+                            ensure_ascii=False, sort_keys=True)
+                 for f, r in zip(before.fee[rows].tolist(), before.reduction[rows].tolist())]
+        fee, reduction = -before.fee[rows], -before.reduction[rows]
+        blocks.append(FamilyDocuments(
+            objects(np.where(_credit(fee, reduction), CREDIT_NOTE, INVOICE).tolist()),
+            objects([due.month] * len(rows)), before.facility[rows], before.family[rows], before.child[rows],
+            before.enrollment[rows], before.first_number[rows], fee, reduction, objects(texts)))
+    return FamilyDocuments.concat(blocks)
 
 
-def _payout_lines(due: MonthDue, issued: Issued) -> dict[str, list[PayoutLine]]:
-    lines: dict[str, list[PayoutLine]] = {}
-    wanted = _payout_amounts(due)
-    subjects = set(wanted) | {(f, k, s) for (m, f, k, s) in issued.payout_lines if m == due.month
-                              and k in (OPERATING_SUBSIDY, REDUCTION_COMPENSATION)}
-    for facility, kind, subject in sorted(subjects):
-        amount, rule, explanation = wanted.get((facility, kind, subject), (0, kind, {"rule": "late_change"}))
-        difference = amount - issued.payout_lines.get((due.month, facility, kind, subject), 0)
-        if difference:
-            lines.setdefault(facility, []).append(
-                PayoutLine(kind, due.month, difference, rule, subject, explanation))
-    return lines
+def payout_difference(due: MonthDue, before: IssuedLines) -> PayoutLines:
+    """Operating-subsidy and reduction-compensation lines that bring `before` to `due` for one service month."""
+    lines = due.lines
+    n = len(lines)
+    blocks = []
+    for kind, amounts in ((OPERATING_SUBSIDY, lines.operating_subsidy), (REDUCTION_COMPENSATION, lines.reduction)):
+        of_kind = np.nonzero(before.kind == kind)[0] if len(before) else np.zeros(0, dtype=np.int64)
+        prior = before.take(of_kind)
+        index = _match(zip(lines.facility.tolist(), lines.enrollment.tolist()),
+                       zip(prior.facility.tolist(), prior.subject.tolist()), n)
+        difference = amounts - _gathered(prior.amount, index)
+        rows = np.nonzero(difference)[0]
+        if len(rows):
+            was = index[rows]
+            corrects = np.where(was >= 0, _gathered(prior.first_payout, was, None), None)
+            explanation = lines.explanation.take(rows).with_constant(rule=LINE_RULES[kind])
+            if (was >= 0).any():
+                explanation.columns["previously_paid"] = objects(
+                    [format_cny(a) if w >= 0 else None
+                     for a, w in zip(_gathered(prior.amount, was).tolist(), was.tolist())])
+            blocks.append(PayoutLines(
+                lines.facility[rows], objects([kind] * len(rows)), objects([due.month] * len(rows)),
+                lines.enrollment[rows], difference[rows], objects([LINE_RULES[kind]] * len(rows)),
+                objects(corrects.tolist()), objects(explanation.texts())))
+        gone = np.ones(len(prior), dtype=bool)
+        gone[index[index >= 0]] = False
+        gone &= prior.amount != 0
+        rows = np.nonzero(gone)[0]
+        if len(rows):
+            texts = [json.dumps({"ruleset": due.ruleset_id, "ruleset_version": due.ruleset_version,
+                                 "rule": LINE_RULES[kind], "late_change": True, "subsidised_days": 0,
+                                 "previously_paid": format_cny(a)}, ensure_ascii=False, sort_keys=True)
+                     for a in prior.amount[rows].tolist()]
+            blocks.append(PayoutLines(
+                prior.facility[rows], objects([kind] * len(rows)), objects([due.month] * len(rows)),
+                prior.subject[rows], -prior.amount[rows], objects([LINE_RULES[kind]] * len(rows)),
+                prior.first_payout[rows], objects(texts)))
+    return PayoutLines.concat(blocks)
+
+
+def _one_line(facility: str, kind: str, month: str, subject: str, amount: int, rule: str, explanation: dict
+              ) -> PayoutLines:
+    return PayoutLines(objects([facility]), objects([kind]), objects([month]), objects([subject]),
+                       np.array([amount], dtype=np.int64), objects([rule]), objects([None]),
+                       objects([json.dumps(explanation, ensure_ascii=False, sort_keys=True)]))
+
+
+def _group(lines: PayoutLines) -> dict[str, tuple[np.ndarray, int, dict[int, int]]]:
+    """Per facility: its line rows, its total and its cost per budget year (the year of each line's month)."""
+    if not len(lines):
+        return {}
+    names = sorted(set(lines.facility.tolist()))
+    code_of = {name: i for i, name in enumerate(names)}
+    codes = np.fromiter((code_of[f] for f in lines.facility.tolist()), np.int64, len(lines))
+    years = np.zeros(len(lines), dtype=np.int64)
+    for month in set(lines.service_month.tolist()):
+        years[lines.service_month == month] = int(month[:4])
+    order = np.argsort(codes, kind="stable")
+    bounds = np.searchsorted(codes[order], np.arange(len(names) + 1))
+    out = {}
+    for i, name in enumerate(names):
+        rows = order[bounds[i]:bounds[i + 1]]
+        amounts, row_years = lines.amount[rows], years[rows]
+        cost = {int(y): int(amounts[row_years == y].sum()) for y in np.unique(row_years)}
+        out[name] = (rows, int(amounts.sum()), cost)
+    return out
 
 
 def plan_cycle(month: str, due_now: MonthDue, earlier: list[MonthDue], issued: Issued) -> CycleResult:
     """New documents for `month`'s cycle: its own bills, corrections of earlier billed months, grants, releases."""
-    documents = _family_documents(due_now, issued, True)
-    payout_lines = _payout_lines(due_now, issued)
+    family = [family_difference(due_now, issued.family_of(month), True)]
+    lines = [payout_difference(due_now, issued.lines_of(month))]
     for past in sorted(earlier, key=lambda d: d.month):
-        documents += _family_documents(past, issued, False)
-        for facility, extra in _payout_lines(past, issued).items():
-            payout_lines.setdefault(facility, []).extend(extra)
+        family.append(family_difference(past, issued.family_of(past.month), False))
+        lines.append(payout_difference(past, issued.lines_of(past.month)))
 
+    grants = []
     for grant in sorted(due_now.grants, key=lambda g: (g.facility, g.klass, g.grant)):
-        if (grant.facility, grant.klass, grant.rule) not in issued.grants_paid:
-            payout_lines.setdefault(grant.facility, []).append(
-                PayoutLine("construction_grant", month, grant.amount, grant.rule, grant.klass, grant.explanation))
+        if (grant.facility, grant.klass, grant.grant) not in issued.grants_paid:
+            grants.append((grant.facility, grant.klass, grant.grant))
+            lines.append(_one_line(grant.facility, grant.rule, month, grant.klass, grant.amount, grant.rule,
+                                   {"ruleset": due_now.ruleset_id, "ruleset_version": due_now.ruleset_version,
+                                    **grant.explanation, "rule": grant.rule, "grant": grant.grant}))
 
     released, cancelled = [], []
     for held in sorted(issued.held, key=lambda h: h.number):
         status = due_now.facilities.get(held.facility)
-        if status is not None and status.revoked:
+        if status is None:
+            continue
+        if status.revoked:
             cancelled.append(held.number)
-        elif status is not None and not status.held:
-            payout_lines.setdefault(held.facility, []).append(
-                PayoutLine(RELEASE, held.cycle_month, held.total, "annual_review", held.number,
-                           {"rule": "annual_review", "releases": held.number}))
+        elif not status.held:
+            lines.append(_one_line(held.facility, RELEASE, held.cycle_month, held.number, held.total,
+                                   "annual_review", {"rule": "annual_review", "releases": held.number,
+                                                     "reason": "a later review passed"}))
             released.append((held.number, held.facility))
 
+    all_lines = PayoutLines.concat(lines)
     payouts = []
-    for facility, lines in sorted(payout_lines.items()):
+    for facility, (rows, total, cost) in _group(all_lines).items():
         status = due_now.facilities.get(facility)
         state = ISSUED
         if status is not None and status.held:
-            state = CANCELLED if status.revoked else HELD
-        payouts.append(PayoutDraft(facility, state, lines))
-    return CycleResult(documents, payouts, released, cancelled)
+            state = HELD
+        elif status is not None and status.revoked_in_rectification:
+            state = CANCELLED  # earned in rectification, then revoked: held money is cancelled
+        explanation = {"held": bool(status and status.held), "revoked": bool(status and status.revoked),
+                       **(status.explanation if status else {})}
+        payouts.append(PayoutDraft(facility, state, rows, total, cost, explanation))
+    return CycleResult(FamilyDocuments.concat(family), all_lines, payouts, released, cancelled, grants)

@@ -1,11 +1,14 @@
 """Runs a month's cycle once: fetch what is due, plan the difference, fund, number and commit in one transaction.
 
 Two runs at once serialise on an advisory lock; the second finds the cycle row and issues nothing. A crash before
-commit leaves nothing behind, so a re-run issues every document exactly once.
+commit leaves nothing behind, so a re-run issues every document exactly once. Finance actions that move payouts
+(`billing.payouts`) take the same lock, so a cycle never funds against a budget that is changing under it.
 """
 
 from __future__ import annotations
 
+import json
+import logging
 import time
 
 import asyncpg
@@ -15,7 +18,15 @@ from billing.cycle.difference import plan_cycle
 from billing.subsidy_client import SubsidyClient
 from tuoyu import metrics
 
+log = logging.getLogger(__name__)
+
 CYCLE_LOCK = 7_531_001
+
+
+async def audit(conn: asyncpg.Connection, actor: str, action: str, detail: dict) -> None:
+    """One row of the finance audit trail, in the caller's transaction."""
+    await conn.execute("INSERT INTO audit_trail (actor, action, detail) VALUES ($1, $2, $3)", actor, action,
+                       json.dumps(detail, ensure_ascii=False))
 
 
 async def run_cycle(pool: asyncpg.Pool, subsidy: SubsidyClient, month: str, actor: str) -> dict:
@@ -24,23 +35,41 @@ async def run_cycle(pool: asyncpg.Pool, subsidy: SubsidyClient, month: str, acto
         billed = await store.billed_months(conn)
     if month in billed:
         return {"month": month, "issued": False, "reason": "already billed"}
-    earlier = [m for m in billed if m < month]
     due_now = await subsidy.due(month)
-    due_earlier = [await subsidy.due(m) for m in earlier]
+    earlier = {m: await subsidy.due(m) for m in billed if m < month}
+    ruleset_info = await subsidy.ruleset_info(month)
+    fetched = time.perf_counter()
     async with pool.acquire() as conn, conn.transaction():
         await conn.execute("SELECT pg_advisory_xact_lock($1)", CYCLE_LOCK)
-        if await conn.fetchval("SELECT 1 FROM cycles WHERE month = $1", month):
+        billed = await store.billed_months(conn)
+        if month in billed:
             return {"month": month, "issued": False, "reason": "already billed"}
+        for m in billed:  # billed by another cycle since we looked: correct it too
+            if m < month and m not in earlier:
+                earlier[m] = await subsidy.due(m)
         issued = await store.load_issued(conn, [month, *earlier])
-        result = plan_cycle(month, due_now, due_earlier, issued)
-        years = {int(l.service_month[:4]) for p in result.payouts for l in p.lines}
+        result = plan_cycle(month, due_now, list(earlier.values()), issued)
+        planned = time.perf_counter()
+        years = {y for p in result.payouts for y in p.cost_by_year}
         left = await store.remaining_budget(conn, due_now.fund, due_now.default_budget, years)
         budget.fund(result.payouts, left)
-        await store.write_cycle(conn, month, (due_now.ruleset_id, due_now.ruleset_version), result)
-        await conn.execute(
-            "INSERT INTO audit_trail (actor, action, detail) VALUES ($1, 'cycle_run', $2)", actor,
-            f'{{"month": "{month}", "family_documents": {len(result.family_documents)}, '
-            f'"payouts": {len(result.payouts)}}}')
-    metrics.CYCLE_SECONDS.observe(time.perf_counter() - started)
-    return {"month": month, "issued": True, "family_documents": len(result.family_documents),
-            "payouts": len(result.payouts)}
+        written = await store.write_cycle(conn, month, {
+            "ruleset_id": due_now.ruleset_id, "ruleset_version": due_now.ruleset_version, "fund": due_now.fund,
+            "ruleset_info": {**ruleset_info, "default_budget_fen": due_now.default_budget}}, result)
+        await audit(conn, actor, "cycle_run", {"month": month, "documents": written.documents,
+                                               "corrected_months": sorted(earlier)})
+    finished = time.perf_counter()
+    for kind, count in written.documents.items():
+        metrics.DOCUMENTS_ISSUED.labels(kind).inc(count)
+        metrics.AMOUNT_ISSUED_FEN.labels(kind).inc(written.amounts.get(kind, 0))
+    metrics.CYCLE_SECONDS.observe(finished - started)
+    timings = {"fetch_due": round(fetched - started, 3), "plan": round(planned - fetched, 3),
+               "write": round(finished - planned, 3), "total": round(finished - started, 3)}
+    log.info("cycle %s issued %s in %s", month, written.documents, timings)
+    statuses: dict[str, int] = {}
+    for _, _, status, _ in written.payouts:
+        statuses[status] = statuses.get(status, 0) + 1
+    return {"month": month, "issued": True,
+            "family_documents": written.documents.get("invoice", 0) + written.documents.get("credit_note", 0),
+            "payouts": len(written.payouts), "documents": written.documents, "payout_statuses": statuses,
+            "corrected_months": sorted(earlier), "seconds": timings}

@@ -1,105 +1,187 @@
-"""Reading what was issued and writing a cycle's documents, in PostgreSQL (the billing schema)."""
+"""Reading what was issued and writing a cycle's documents, in PostgreSQL (the billing schema).
+
+Documents are written with COPY, numbered in one `document_counters` update per kind, all in the caller's
+transaction: a cycle commits whole or not at all.
+"""
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 
 import asyncpg
+import numpy as np
 
-from billing.cycle.difference import Issued, IssuedFamily
-from billing.cycle.documents import APPROVED, HELD, ISSUED, PAID, CycleResult, HeldPayout
-from tuoyu import metrics
+from billing.cycle.documents import (
+    APPROVED, CANCELLED, CREDIT_NOTE, HELD, INVOICE, ISSUED, OPERATING_SUBSIDY, PAID, REDUCTION_COMPENSATION,
+    CycleResult, HeldPayout,
+)
+from billing.cycle.due import objects
+from billing.cycle.issued import Issued, IssuedFamily, IssuedLines
 
-PREFIX = {"invoice": "INV", "credit_note": "CN", "payout": "PAY"}
-DRAWING = (ISSUED, APPROVED, PAID)
+PREFIX = {INVOICE: "INV", CREDIT_NOTE: "CN", "payout": "PAY"}
+DRAWING = (ISSUED, APPROVED, PAID)  # payouts that draw on the budget (POLICY `budget`)
 
 
 async def billed_months(conn: asyncpg.Connection) -> list[str]:
     return [r["month"] for r in await conn.fetch("SELECT month FROM cycles ORDER BY month")]
 
 
+def _columns(rows, names: list[str], integer: set[str]) -> list[np.ndarray]:
+    out = []
+    for name in names:
+        values = [r[name] for r in rows]
+        out.append(np.array(values, dtype=np.int64).reshape(len(rows)) if name in integer else objects(values))
+    return out
+
+
+def _by_month(rows) -> dict[str, list]:
+    grouped: dict[str, list] = {}
+    for r in rows:
+        grouped.setdefault(r["service_month"], []).append(r)
+    return grouped
+
+
 async def load_issued(conn: asyncpg.Connection, months: list[str]) -> Issued:
     issued = Issued()
     rows = await conn.fetch(
-        "SELECT service_month, facility, enrollment, sum(fee_fen) AS fee, sum(reduction_fen) AS reduction, "
-        "min(number) FILTER (WHERE corrects IS NULL) AS first_number, min(number) AS any_number, "
-        "min(family) AS family, min(child) AS child FROM family_documents WHERE service_month = ANY($1) "
-        "GROUP BY service_month, facility, enrollment", months)
-    for r in rows:
-        issued.family[(r["service_month"], r["facility"], r["enrollment"])] = IssuedFamily(
-            r["fee"], r["reduction"], r["first_number"] or r["any_number"], r["family"], r["child"])
+        "SELECT service_month, facility, enrollment, min(family) AS family, min(child) AS child, "
+        "sum(fee_fen)::bigint AS fee, sum(reduction_fen)::bigint AS reduction, "
+        "coalesce(min(number) FILTER (WHERE corrects IS NULL), min(number)) AS first_number "
+        "FROM family_documents WHERE service_month = ANY($1) GROUP BY service_month, facility, enrollment", months)
+    for month, group in _by_month(rows).items():
+        issued.family[month] = IssuedFamily(*_columns(
+            group, ["facility", "enrollment", "family", "child", "fee", "reduction", "first_number"],
+            {"fee", "reduction"}))
     rows = await conn.fetch(
-        "SELECT l.service_month, p.facility, l.kind, l.subject, sum(l.amount_fen) AS amount FROM payout_lines l "
-        "JOIN payouts p ON p.number = l.payout WHERE l.service_month = ANY($1) "
-        "AND l.kind IN ('operating_subsidy', 'reduction_compensation') GROUP BY 1, 2, 3, 4", months)
-    issued.payout_lines = {(r["service_month"], r["facility"], r["kind"], r["subject"]): r["amount"] for r in rows}
+        "SELECT l.service_month, p.facility, l.kind, l.subject, sum(l.amount_fen)::bigint AS amount, "
+        "min(l.payout) AS first_payout FROM payout_lines l JOIN payouts p ON p.number = l.payout "
+        "WHERE l.service_month = ANY($1) AND l.kind = ANY($2) GROUP BY 1, 2, 3, 4",
+        months, [OPERATING_SUBSIDY, REDUCTION_COMPENSATION])
+    for month, group in _by_month(rows).items():
+        issued.lines[month] = IssuedLines(*_columns(
+            group, ["facility", "kind", "subject", "amount", "first_payout"], {"amount"}))
     issued.grants_paid = {(r["facility"], r["class"], r["grant_id"])
                           for r in await conn.fetch("SELECT facility, class, grant_id FROM grants_paid")}
     issued.held = [HeldPayout(r["number"], r["facility"], r["total_fen"], r["cycle_month"]) for r in await conn.fetch(
-        "SELECT number, facility, total_fen, cycle_month FROM payouts WHERE status = $1 AND released_by IS NULL",
-        HELD)]
+        "SELECT number, facility, total_fen, cycle_month FROM payouts WHERE status = $1 AND released_by IS NULL "
+        "ORDER BY number", HELD)]
     return issued
 
 
+async def budget_of(conn: asyncpg.Connection, fund: str, year: int, default: int | None) -> int | None:
+    set_ = await conn.fetchval("SELECT amount_fen FROM budgets WHERE fund = $1 AND year = $2", fund, year)
+    return set_ if set_ is not None else default
+
+
+async def drawn(conn: asyncpg.Connection, fund: str, year: int, statuses=DRAWING) -> int:
+    """What payouts in `statuses` draw on the fund's budget for `year` (lines by the year of their month)."""
+    return await conn.fetchval(
+        "SELECT coalesce(sum(l.amount_fen), 0)::bigint FROM payout_lines l JOIN payouts p ON p.number = l.payout "
+        "WHERE p.status = ANY($1) AND coalesce(p.fund, $2) = $2 AND left(l.service_month, 4) = $3",
+        list(statuses), fund, str(year))
+
+
 async def remaining_budget(conn: asyncpg.Connection, fund: str, default: int, years: set[int]) -> dict[int, int]:
-    left = {}
-    for year in years:
-        budget = await conn.fetchval("SELECT amount_fen FROM budgets WHERE fund = $1 AND year = $2", fund, year)
-        drawn = await conn.fetchval(
-            "SELECT coalesce(sum(l.amount_fen), 0) FROM payout_lines l JOIN payouts p ON p.number = l.payout "
-            "WHERE p.status = ANY($1) AND left(l.service_month, 4) = $2", list(DRAWING), str(year))
-        left[year] = (default if budget is None else budget) - drawn
-    return left
+    return {year: await budget_of(conn, fund, year, default) - await drawn(conn, fund, year) for year in years}
 
 
-async def _next_numbers(conn: asyncpg.Connection, kind: str, year: int, count: int) -> list[str]:
+async def default_budget(conn: asyncpg.Connection, fund: str) -> int | None:
+    """The rule set's default budget for the fund, as recorded by the last cycle that used it."""
+    info = await conn.fetchval(
+        "SELECT ruleset_info FROM cycles WHERE fund = $1 AND ruleset_info IS NOT NULL ORDER BY month DESC LIMIT 1",
+        fund)
+    return json.loads(info).get("default_budget_fen") if info else None
+
+
+async def next_numbers(conn: asyncpg.Connection, kind: str, year: int, count: int) -> list[str]:
+    """`count` new numbers such as INV-2022-000001, unique per kind and year (the counter row is locked)."""
     if not count:
         return []
     last = await conn.fetchval(
         "INSERT INTO document_counters (kind, year, last) VALUES ($1, $2, $3) ON CONFLICT (kind, year) "
         "DO UPDATE SET last = document_counters.last + $3 RETURNING last", kind, year, count)
-    return [f"{PREFIX[kind]}-{year}-{n:06d}" for n in range(last - count + 1, last + 1)]
+    prefix = f"{PREFIX[kind]}-{year}-"
+    return [f"{prefix}{n:06d}" for n in range(last - count + 1, last + 1)]
 
 
-async def write_cycle(conn: asyncpg.Connection, month: str, ruleset: tuple[str, str], result: CycleResult) -> None:
+def _codes(values: np.ndarray) -> np.ndarray:
+    """Rank of each value among the sorted distinct values (orders object columns without sorting them)."""
+    code_of = {v: i for i, v in enumerate(sorted(set(values.tolist())))}
+    return np.fromiter((code_of[v] for v in values.tolist()), np.int64, len(values))
+
+
+@dataclass(frozen=True)
+class Written:
+    """What a cycle wrote, for the caller's answer and the metrics (counted only after commit)."""
+
+    documents: dict[str, int]   # kind -> count
+    amounts: dict[str, int]     # kind -> fen (absolute)
+    payouts: list[tuple[str, str, str, int]]  # (number, facility, status, total)
+
+
+async def write_cycle(conn: asyncpg.Connection, month: str, due_info: dict, result: CycleResult) -> Written:
     """Insert the cycle row and every new document with its number, in the caller's transaction."""
     year = int(month[:4])
-    await conn.execute("INSERT INTO cycles (month, ruleset_id, ruleset_version) VALUES ($1, $2, $3)",
-                       month, *ruleset)
-    docs = sorted(result.family_documents, key=lambda d: (d.kind, d.service_month, d.facility, d.family, d.child,
-                                                          d.enrollment))
-    numbers = {}
-    for kind in ("invoice", "credit_note"):
-        of_kind = [d for d in docs if d.kind == kind]
-        numbers.update(zip(map(id, of_kind), await _next_numbers(conn, kind, year, len(of_kind))))
+    await conn.execute(
+        "INSERT INTO cycles (month, ruleset_id, ruleset_version, fund, ruleset_info) VALUES ($1, $2, $3, $4, $5)",
+        month, due_info["ruleset_id"], due_info["ruleset_version"], due_info["fund"],
+        json.dumps(due_info.get("ruleset_info") or {}, ensure_ascii=False))
+
+    docs = result.family
+    n = len(docs)
+    documents, amounts = {}, {}
+    if n:
+        is_credit = (docs.kind == CREDIT_NOTE).astype(np.int64)
+        # Numbered by kind, service month and facility; within a facility in the order the subsidy service
+        # listed the lines (its enrollment order), which is stable for the same facts.
+        order = np.lexsort((np.arange(n), _codes(docs.facility), _codes(docs.service_month), is_credit))
+        docs = docs.take(order)
+        numbers = np.empty(n, dtype=object)
+        for kind in (INVOICE, CREDIT_NOTE):
+            rows = np.nonzero(docs.kind == kind)[0]
+            numbers[rows] = await next_numbers(conn, kind, year, len(rows))
+            documents[kind] = len(rows)
+            amounts[kind] = int(np.abs(docs.due[rows]).sum())
+        due = docs.due
+        await conn.copy_records_to_table(
+            "family_documents",
+            columns=["number", "kind", "cycle_month", "service_month", "facility", "family", "child", "enrollment",
+                     "corrects", "fee_fen", "reduction_fen", "due_fen", "explanation"],
+            records=zip(numbers.tolist(), docs.kind.tolist(), [month] * n, docs.service_month.tolist(),
+                        docs.facility.tolist(), docs.family.tolist(), docs.child.tolist(),
+                        docs.enrollment.tolist(), docs.corrects.tolist(), docs.fee.tolist(),
+                        docs.reduction.tolist(), due.tolist(), docs.explanation.tolist()))
+
+    payouts = sorted(result.payouts, key=lambda p: p.facility)
+    payout_numbers = await next_numbers(conn, "payout", year, len(payouts))
     await conn.copy_records_to_table(
-        "family_documents",
-        columns=["number", "kind", "cycle_month", "service_month", "facility", "family", "child", "enrollment",
-                 "corrects", "fee_fen", "reduction_fen", "due_fen", "explanation"],
-        records=[(numbers[id(d)], d.kind, month, d.service_month, d.facility, d.family, d.child, d.enrollment,
-                  d.corrects, d.fee, d.reduction, d.due, json.dumps(d.explanation, ensure_ascii=False))
-                 for d in docs])
-    payout_numbers = await _next_numbers(conn, "payout", year, len(result.payouts))
-    await conn.copy_records_to_table(
-        "payouts", columns=["number", "cycle_month", "facility", "status", "total_fen"],
-        records=[(n, month, p.facility, p.status, p.total) for n, p in zip(payout_numbers, result.payouts)])
-    await conn.copy_records_to_table(
-        "payout_lines", columns=["payout", "line_no", "kind", "service_month", "subject", "amount_fen", "rule",
-                                 "explanation"],
-        records=[(n, i, l.kind, l.service_month, l.subject, l.amount, l.rule, json.dumps(l.explanation,
-                                                                                        ensure_ascii=False))
-                 for n, p in zip(payout_numbers, result.payouts) for i, l in enumerate(p.lines, 1)])
-    await conn.executemany(
-        "INSERT INTO grants_paid (facility, class, grant_id, payout) VALUES ($1, $2, $3, $4)",
-        [(p.facility, l.subject, l.rule, n) for n, p in zip(payout_numbers, result.payouts) for l in p.lines
-         if l.kind == "construction_grant"])
-    by_facility = dict(zip((p.facility for p in result.payouts), payout_numbers))
+        "payouts", columns=["number", "cycle_month", "facility", "status", "total_fen", "fund", "explanation",
+                            "cancelled_at"],
+        records=[(number, month, p.facility, p.status, p.total, due_info["fund"],
+                  json.dumps(p.explanation, ensure_ascii=False), None)
+                 for number, p in zip(payout_numbers, payouts)])
+    lines = result.lines
+    if len(lines):
+        payout_of = np.empty(len(lines), dtype=object)
+        line_no = np.zeros(len(lines), dtype=np.int64)
+        for number, p in zip(payout_numbers, payouts):
+            payout_of[p.lines] = number
+            line_no[p.lines] = np.arange(1, len(p.lines) + 1)
+        await conn.copy_records_to_table(
+            "payout_lines", columns=["payout", "line_no", "kind", "service_month", "subject", "amount_fen", "rule",
+                                     "corrects", "explanation"],
+            records=zip(payout_of.tolist(), line_no.tolist(), lines.kind.tolist(), lines.service_month.tolist(),
+                        lines.subject.tolist(), lines.amount.tolist(), lines.rule.tolist(), lines.corrects.tolist(),
+                        lines.explanation.tolist()))
+    by_facility = {p.facility: number for number, p in zip(payout_numbers, payouts)}
+    await conn.executemany("INSERT INTO grants_paid (facility, class, grant_id, payout) VALUES ($1, $2, $3, $4)",
+                           [(f, c, g, by_facility[f]) for f, c, g in result.grants])
     await conn.executemany("UPDATE payouts SET released_by = $2 WHERE number = $1",
                            [(held, by_facility[facility]) for held, facility in result.released])
-    await conn.execute("UPDATE payouts SET status = 'cancelled' WHERE number = ANY($1)", result.cancelled)
-    for d in docs:
-        metrics.DOCUMENTS_ISSUED.labels(d.kind).inc()
-        metrics.AMOUNT_ISSUED_FEN.labels(d.kind).inc(abs(d.due))
-    for p in result.payouts:
-        metrics.DOCUMENTS_ISSUED.labels("payout").inc()
-        metrics.AMOUNT_ISSUED_FEN.labels("payout").inc(abs(p.total))
+    await conn.execute("UPDATE payouts SET status = $2, cancelled_at = now() WHERE number = ANY($1)",
+                       result.cancelled, CANCELLED)
+    documents["payout"] = len(payouts)
+    amounts["payout"] = sum(abs(p.total) for p in payouts)
+    return Written(documents, amounts, [(num, p.facility, p.status, p.total)
+                                        for num, p in zip(payout_numbers, payouts)])
