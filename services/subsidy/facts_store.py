@@ -47,7 +47,7 @@ async def load_month(conn: asyncpg.Connection, month: Month) -> tuple[MonthFacts
         "c.birth_order, c.family_id, fa.external_id AS family FROM enrollments e "
         "JOIN children c ON c.id = e.child_id JOIN families fa ON fa.id = c.family_id "
         "WHERE e.start_on <= $2 AND coalesce(e.end_on, 'infinity') >= $1 "
-        "AND e.facility = ANY($3) ORDER BY e.id", first, last, list(index))
+        "AND e.facility = ANY($3) ORDER BY e.facility, e.external_id", first, last, list(index))
     periods = await conn.fetch(
         "WITH e AS (SELECT id, start_on, end_on FROM enrollments WHERE start_on <= $2 "
         "           AND coalesce(end_on, 'infinity') >= $1), "
@@ -60,7 +60,9 @@ async def load_month(conn: asyncpg.Connection, month: Month) -> tuple[MonthFacts
         "WHERE greatest(f.effective_from, e.start_on, $1) <= least(coalesce(f.next_from - 1, $2), "
         "coalesce(e.end_on, $2), $2) ORDER BY f.enrollment_id, s", first, last)
     row_of = {r["id"]: i for i, r in enumerate(rows)}
-    periods = [p for p in periods if p["enrollment_id"] in row_of]
+    # The engine wants fee periods ordered by enrollment row, then date.
+    periods = sorted((p for p in periods if p["enrollment_id"] in row_of),
+                     key=lambda p: (row_of[p["enrollment_id"]], p["s"]))
     n = len(rows)
     child_row: dict[int, int] = {}
     kids = []

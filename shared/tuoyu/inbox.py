@@ -22,6 +22,7 @@ from tuoyu.envelope import Envelope
 log = logging.getLogger(__name__)
 
 Handler = Callable[[asyncpg.Connection, Envelope], Awaitable[None]]
+BatchHandler = Callable[[asyncpg.Connection, list[Envelope]], Awaitable[None]]
 
 
 class _SeekToStoredOffsets(ConsumerRebalanceListener):
@@ -38,13 +39,18 @@ class _SeekToStoredOffsets(ConsumerRebalanceListener):
 class Inbox:
     """Consumes topics into PostgreSQL with exactly one effect per event."""
 
-    def __init__(self, pool: asyncpg.Pool, bootstrap: str, topics: list[str], name: str, handler: Handler,
-                 *, max_records: int = 1000):
+    def __init__(self, pool: asyncpg.Pool, bootstrap: str, topics: list[str], name: str,
+                 handler: Handler | None = None, *, batch_handler: BatchHandler | None = None,
+                 max_records: int = 2000):
+        """Give `handler` (one event at a time) or `batch_handler` (all new events of a batch, in order)."""
         self._pool = pool
         self._bootstrap = bootstrap
         self._topics = topics
         self.name = name
+        if (handler is None) == (batch_handler is None):
+            raise ValueError("give exactly one of handler and batch_handler")
         self._handler = handler
+        self._batch_handler = batch_handler
         self._max_records = max_records
         self._consumer: AIOKafkaConsumer | None = None
         self.applied = 0
@@ -95,19 +101,15 @@ class Inbox:
                 "SELECT next_offset FROM consumer_offsets WHERE consumer=$1 AND topic=$2 AND partition=$3",
                 self.name, partition.topic, partition.partition,
             )
-            for message in messages:
-                if stored is not None and message.offset < stored:
-                    continue  # already applied before a restart
-                event = Envelope.from_bytes(message.value)
-                fresh = await conn.fetchval(
-                    "INSERT INTO processed_events (consumer, event_id) VALUES ($1, $2) "
-                    "ON CONFLICT DO NOTHING RETURNING true", self.name, event.id,
-                )
-                if fresh:
+            events = [Envelope.from_bytes(m.value) for m in messages if stored is None or m.offset >= stored]
+            fresh = await self._record_new(conn, events)
+            if self._batch_handler is not None:
+                await self._batch_handler(conn, fresh)
+            else:
+                for event in fresh:
                     await self._handler(conn, event)
-                    metrics.EVENTS_CONSUMED.labels(self.name).inc()
-                else:
-                    metrics.EVENTS_DUPLICATE.labels(self.name).inc()
+            metrics.EVENTS_CONSUMED.labels(self.name).inc(len(fresh))
+            metrics.EVENTS_DUPLICATE.labels(self.name).inc(len(events) - len(fresh))
             await conn.execute(
                 "INSERT INTO consumer_offsets (consumer, topic, partition, next_offset) VALUES ($1,$2,$3,$4) "
                 "ON CONFLICT (consumer, topic, partition) DO UPDATE SET next_offset = excluded.next_offset",
@@ -115,6 +117,21 @@ class Inbox:
             )
             faults.point("KILL_BEFORE_COMMIT")
         self.applied += len(messages)
+
+    async def _record_new(self, conn: asyncpg.Connection, events: list[Envelope]) -> list[Envelope]:
+        """Record the batch's event ids; return the events not seen before, first copies only, in order."""
+        if not events:
+            return []
+        rows = await conn.fetch(
+            "INSERT INTO processed_events (consumer, event_id) SELECT $1, unnest($2::uuid[]) "
+            "ON CONFLICT DO NOTHING RETURNING event_id", self.name, [e.id for e in events])
+        new_ids = {r["event_id"] for r in rows}
+        fresh = []
+        for event in events:
+            if event.id in new_ids:
+                new_ids.discard(event.id)
+                fresh.append(event)
+        return fresh
 
     async def lag(self) -> int:
         """Messages on the broker not yet applied here (0 means caught up with everything published)."""
