@@ -5,7 +5,7 @@ from __future__ import annotations
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from enrollment.api import facilities, operations, roster
+from enrollment.api import facilities, imports, keys, operations, public, roster
 from enrollment.rate_bounds import RateBounds
 from enrollment.settings import EnrollmentSettings
 from tuoyu import db, kafka, logs, settings as tuoyu_settings
@@ -39,6 +39,7 @@ def create_app(settings: EnrollmentSettings | None = None):
     app = build_app("tuoyu enrollment", lifespan,
                     "Facilities, classes, families, children and enrollments; every change is published to Kafka.")
     app.state.settings = settings
-    for router in (facilities.router, roster.router, operations.router):
+    for router in (facilities.registrations, facilities.router, keys.router, roster.router, imports.router,
+                   public.router, operations.router):
         app.include_router(router)
     return app

@@ -19,10 +19,11 @@ class RateBounds:
 
     @retry(retry=retry_if_exception_type(httpx.TransportError), wait=wait_exponential(max=2),
            stop=stop_after_delay(20), reraise=True)
-    async def on(self, day: date) -> tuple[Fraction, Fraction]:
+    async def on(self, day: date, field: str = "effective_from") -> tuple[Fraction, Fraction]:
+        """The [min, max] rate on `day`; 422 naming `field` when no rule set is in force then."""
         response = await self._client.get("/rulesets/in-force", params={"on": day.isoformat()})
         if response.status_code == 404:
-            raise InvalidInput("effective_from", f"no rule set is in force on {day}")
+            raise InvalidInput(field, f"no rule set is in force on {day}")
         response.raise_for_status()
         bounds = response.json()["operating_subsidy"]
         return parse_rate(bounds["min_rate"]), parse_rate(bounds["max_rate"])

@@ -9,3 +9,5 @@ class EnrollmentSettings(CommonSettings):
     run_relay: bool = True
     # The rule set (and its rate bounds) lives in the subsidy service; asked over HTTP when a rate is set.
     subsidy_url: str = "http://127.0.0.1:8102"
+    # The largest roster upload accepted (it is spooled to a temporary file, never held in memory).
+    roster_max_bytes: int = 512 << 20

@@ -56,6 +56,19 @@ def facility_scope(caller: Principal, facility: str) -> None:
     raise NotFound(f"facility {facility!r} does not exist")
 
 
+async def own_facility(facility: str, caller: Caller) -> str:
+    """The `{facility}` of the path, when the caller may act for it (before the body is even read)."""
+    facility_scope(caller, facility)
+    return facility
+
+
+OwnFacility = Annotated[str, Depends(own_facility)]
+
+
+def pepper(request: Request) -> str:
+    return request.app.state.settings.hash_pepper.get_secret_value()
+
+
 class UnitOfWork:
     def __init__(self, conn: asyncpg.Connection):
         self.conn = conn

@@ -1,19 +1,28 @@
-"""Facilities: registered, filed (备案), certified, rated and reviewed by the health commission."""
+"""Facilities: registered (by the health commission or by themselves), filed (备案), certified, rated, reviewed."""
 
 from __future__ import annotations
 
 from datetime import date
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 
-from enrollment.api.deps import Admin, Caller, facility_scope, unit_of_work
-from enrollment.domain import facilities, snapshots
-from enrollment.domain.models import Certifications, Filing, NewFacility, RateChange, Review
+from enrollment.api import schemas
+from enrollment.api.deps import Admin, Caller, OwnFacility, pepper, unit_of_work
+from enrollment.domain import facilities, keys, snapshots, views
+from enrollment.domain.models import Certifications, FacilityChange, Filing, NewFacility, RateChange, Review
+from tuoyu import auth
 
 router = APIRouter(prefix="/facilities", tags=["facilities"])
+registrations = APIRouter(tags=["facilities"])
+
+Limit = Annotated[int, Query(ge=1, le=views.MAX_LIMIT, description="at most this many items")]
+Cursor = Annotated[str | None, Query(description="next_cursor of the previous page")]
 
 
-@router.post("", status_code=201, summary="Register a facility (health commission)")
+@router.post("", status_code=201, summary="Register a facility (health commission)",
+             response_model=schemas.Facility,
+             responses={200: {"description": "already registered with the same content"}})
 async def register(body: NewFacility, request: Request, response: Response, _: Admin) -> dict:
     async with unit_of_work(request) as uow:
         snapshot, created, events = await facilities.register(uow.conn, body, date.today())
@@ -23,23 +32,57 @@ async def register(body: NewFacility, request: Request, response: Response, _: A
     return snapshot
 
 
-@router.get("/{facility}", summary="A facility as the subsidy rules see it")
-async def get(facility: str, request: Request, caller: Caller) -> dict:
-    facility_scope(caller, facility)
+@registrations.post("/registrations", status_code=201, response_model=schemas.Registration,
+                    summary="A facility registers itself (no key) and receives its own API key, once",
+                    description="The health commission then files it (备案). Registering an external_id that "
+                                "exists is refused (409): keys for an existing facility come from the commission.")
+async def self_register(body: NewFacility, request: Request) -> dict:
+    async with unit_of_work(request) as uow:
+        snapshot, _, events = await facilities.register(uow.conn, body, date.today(), self_registered=True)
+        fid = await facilities.facility_id(uow.conn, body.external_id)
+        issued, key_events = await keys.issue(uow.conn, fid, body.external_id, pepper(request), date.today(),
+                                              "self-registration")
+        uow.publish(events + key_events)
+    return {"facility": snapshot, "key": issued}
+
+
+@router.get("", summary="Facilities, filtered and paginated (health commission)",
+            response_model=schemas.Page[schemas.FacilityListed])
+async def listed(request: Request, _: Admin, limit: Limit = 100, cursor: Cursor = None,
+                 status: Literal["registered", "filed", "rectification", "revoked"] | None = None,
+                 kind: str | None = None, inclusive: bool | None = None) -> dict:
+    async with request.app.state.pool.acquire() as conn:
+        return await views.facilities(conn, status_=status, kind=kind, inclusive=inclusive, limit=limit,
+                                      cursor=cursor)
+
+
+@router.get("/{facility}", summary="A facility as the subsidy rules see it", response_model=schemas.Facility)
+async def get(facility: OwnFacility, request: Request) -> dict:
     async with request.app.state.pool.acquire() as conn:
         return await snapshots.facility(conn, await facilities.facility_id(conn, facility))
 
 
-@router.put("/{facility}/filing", summary="File the facility (备案) and set its first subsidy rate")
+@router.patch("/{facility}", summary="Change a facility's name or bank account (its key), or its kind, ownership, "
+                                     "inclusive flag and meals (health commission)", response_model=schemas.Facility)
+async def change(facility: OwnFacility, body: FacilityChange, request: Request, caller: Caller) -> dict:
+    async with unit_of_work(request) as uow:
+        snapshot, events = await facilities.change(uow.conn, facility, body, caller.role == auth.ADMIN, date.today())
+        uow.publish(events)
+    return snapshot
+
+
+@router.put("/{facility}/filing", summary="File the facility (备案) and set its first subsidy rate",
+            response_model=schemas.Facility)
 async def file(facility: str, body: Filing, request: Request, _: Admin) -> dict:
-    bounds = await request.app.state.rate_bounds.on(body.filed_on)
+    bounds = await request.app.state.rate_bounds.on(body.filed_on, "filed_on")
     async with unit_of_work(request) as uow:
         snapshot, events = await facilities.file(uow.conn, facility, body, bounds)
         uow.publish(events)
     return snapshot
 
 
-@router.put("/{facility}/certifications", summary="Record fire-safety certification and food licence dates")
+@router.put("/{facility}/certifications", summary="Record fire-safety certification and food licence dates",
+            response_model=schemas.Facility)
 async def certify(facility: str, body: Certifications, request: Request, _: Admin) -> dict:
     async with unit_of_work(request) as uow:
         snapshot, events = await facilities.certify(uow.conn, facility, body)
@@ -47,7 +90,8 @@ async def certify(facility: str, body: Certifications, request: Request, _: Admi
     return snapshot
 
 
-@router.post("/{facility}/rates", summary="Change the subsidy rate from a date")
+@router.post("/{facility}/rates", summary="Change the subsidy rate from a date (refused outside the rule set's "
+                                          "bounds)", response_model=schemas.Facility)
 async def change_rate(facility: str, body: RateChange, request: Request, _: Admin) -> dict:
     bounds = await request.app.state.rate_bounds.on(body.effective_from)
     async with unit_of_work(request) as uow:
@@ -56,7 +100,8 @@ async def change_rate(facility: str, body: RateChange, request: Request, _: Admi
     return snapshot
 
 
-@router.post("/{facility}/reviews", summary="Record an annual review (a second consecutive fail revokes)")
+@router.post("/{facility}/reviews", summary="Record an annual review: a fail starts rectification (整改), a second "
+                                            "consecutive fail revokes", response_model=schemas.Facility)
 async def review(facility: str, body: Review, request: Request, _: Admin) -> dict:
     async with unit_of_work(request) as uow:
         snapshot, events = await facilities.review(uow.conn, facility, body)

@@ -1,84 +1,195 @@
-"""A facility's roster: classes, families, children, enrollments, withdrawals and fee changes."""
+"""A facility's roster: classes, families, children, enrollments, withdrawals, fee changes, corrections, lists.
+
+A facility key reaches only its own facility's paths (another facility's are 404); the admin key reaches all.
+Every write takes the facility's row lock, so capacity and overlap checks never race each other or an import.
+"""
 
 from __future__ import annotations
 
 from datetime import date
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 
-from enrollment.api.deps import Caller, facility_scope, unit_of_work
-from enrollment.domain import roster
+from enrollment.api import schemas
+from enrollment.api.deps import OwnFacility, pepper, unit_of_work
+from enrollment.api.facilities import Cursor, Limit
+from enrollment.domain import roster, views
 from enrollment.domain.facilities import facility_id
-from enrollment.domain.models import FeeChange, NewChild, NewClass, NewEnrollment, NewFamily, Withdrawal
+from enrollment.domain.models import (ChildCorrection, ClassChange, FeeChange, NewChild, NewClass, NewEnrollment,
+                                      NewFamily, Withdrawal)
 
 router = APIRouter(prefix="/facilities/{facility}", tags=["roster"])
+
+Month = Annotated[str | None, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="e.g. 2022-09: enrolled (open) "
+                                                                                     "on any day of that month")]
+AsOf = Annotated[date | None, Query(description="the day `status` is judged on (default: the month's last day, "
+                                                "else today)")]
+CREATED = {200: {"description": "the same record existed already (same content)"},
+           409: {"description": "the external_id exists with other content"}}
 
 
 def _status(response: Response, created: bool) -> None:
     response.status_code = 201 if created else 200
 
 
-@router.post("/classes", status_code=201, summary="Open a class")
-async def open_class(facility: str, body: NewClass, request: Request, response: Response, caller: Caller) -> dict:
-    facility_scope(caller, facility)
+# --- classes -------------------------------------------------------------------------------------------------------
+
+@router.post("/classes", status_code=201, summary="Open a class", response_model=schemas.Klass, responses=CREATED)
+async def open_class(facility: OwnFacility, body: NewClass, request: Request, response: Response) -> dict:
     async with unit_of_work(request) as uow:
         fid = await facility_id(uow.conn, facility, lock=True)
-        snapshot, created, events = await roster.open_class(uow.conn, fid, facility, body)
+        _, created, events = await roster.open_class(uow.conn, fid, facility, body)
         uow.publish(events)
+        view = await views.klass(uow.conn, await roster.existing_id(uow.conn, "classes", fid, body.external_id))
     _status(response, created)
-    return snapshot
+    return view
 
 
-@router.post("/families", status_code=201, summary="Register a family")
-async def register_family(facility: str, body: NewFamily, request: Request, response: Response,
-                          caller: Caller) -> dict:
-    facility_scope(caller, facility)
-    async with unit_of_work(request) as uow:
-        fid = await facility_id(uow.conn, facility)
-        snapshot, created, events = await roster.register_family(uow.conn, fid, facility, body, date.today())
-        uow.publish(events)
-    _status(response, created)
-    return snapshot
+@router.get("/classes", summary="Classes, filtered and paginated", response_model=schemas.Page[schemas.Klass])
+async def list_classes(facility: OwnFacility, request: Request, month: Month = None,
+                       status: Literal["planned", "open", "closed"] | None = None, as_of: AsOf = None,
+                       limit: Limit = 100, cursor: Cursor = None) -> dict:
+    async with request.app.state.pool.acquire() as conn:
+        return await views.classes(conn, await facility_id(conn, facility), month=month, status_=status, as_of=as_of,
+                                   limit=limit, cursor=cursor)
 
 
-@router.post("/children", status_code=201, summary="Register a child of a family")
-async def register_child(facility: str, body: NewChild, request: Request, response: Response, caller: Caller) -> dict:
-    facility_scope(caller, facility)
-    pepper = request.app.state.settings.hash_pepper.get_secret_value()
-    async with unit_of_work(request) as uow:
-        fid = await facility_id(uow.conn, facility)
-        snapshot, created, events = await roster.register_child(uow.conn, fid, facility, body, pepper, date.today())
-        uow.publish(events)
-    _status(response, created)
-    return snapshot
+@router.get("/classes/{klass}", summary="A class, with the children enrolled on a day", response_model=schemas.Klass)
+async def get_class(facility: OwnFacility, klass: str, request: Request, as_of: AsOf = None) -> dict:
+    async with request.app.state.pool.acquire() as conn:
+        fid = await facility_id(conn, facility)
+        return await views.klass(conn, await roster.existing_id(conn, "classes", fid, klass), as_of)
 
 
-@router.post("/enrollments", status_code=201, summary="Enroll a child in a class")
-async def enroll(facility: str, body: NewEnrollment, request: Request, response: Response, caller: Caller) -> dict:
-    facility_scope(caller, facility)
+@router.patch("/classes/{klass}", summary="Close a class, rename it or change its capacity",
+              response_model=schemas.Klass)
+async def change_class(facility: OwnFacility, klass: str, body: ClassChange, request: Request) -> dict:
     async with unit_of_work(request) as uow:
         fid = await facility_id(uow.conn, facility, lock=True)
-        snapshot, created, events = await roster.enroll(uow.conn, fid, facility, body)
+        _, events = await roster.change_class(uow.conn, fid, facility, klass, body, date.today())
         uow.publish(events)
+        return await views.klass(uow.conn, await roster.existing_id(uow.conn, "classes", fid, klass))
+
+
+# --- families ------------------------------------------------------------------------------------------------------
+
+@router.post("/families", status_code=201, summary="Register a family", response_model=schemas.Family,
+             responses=CREATED)
+async def register_family(facility: OwnFacility, body: NewFamily, request: Request, response: Response) -> dict:
+    async with unit_of_work(request) as uow:
+        fid = await facility_id(uow.conn, facility, lock=True)
+        _, created, events = await roster.register_family(uow.conn, fid, facility, body, date.today())
+        uow.publish(events)
+        view = await views.family(uow.conn, await roster.existing_id(uow.conn, "families", fid, body.external_id))
     _status(response, created)
-    return snapshot
+    return view
 
 
-@router.put("/enrollments/{enrollment}/withdrawal", summary="Withdraw a child: set the last day of care")
-async def withdraw(facility: str, enrollment: str, body: Withdrawal, request: Request, caller: Caller) -> dict:
-    facility_scope(caller, facility)
+@router.get("/families", summary="Families, paginated", response_model=schemas.Page[schemas.Family])
+async def list_families(facility: OwnFacility, request: Request, limit: Limit = 100, cursor: Cursor = None) -> dict:
+    async with request.app.state.pool.acquire() as conn:
+        return await views.families(conn, await facility_id(conn, facility), limit=limit, cursor=cursor)
+
+
+@router.get("/families/{family}", summary="A family and its children", response_model=schemas.Family)
+async def get_family(facility: OwnFacility, family: str, request: Request) -> dict:
+    async with request.app.state.pool.acquire() as conn:
+        fid = await facility_id(conn, facility)
+        return await views.family(conn, await roster.existing_id(conn, "families", fid, family))
+
+
+# --- children ------------------------------------------------------------------------------------------------------
+
+@router.post("/children", status_code=201, summary="Register a child of a family", response_model=schemas.Child,
+             responses=CREATED,
+             description="The national ID (身份证号), if given, is kept only as a keyed hash; `same_child_elsewhere` "
+                         "says whether another facility registered the same child, and nothing more.")
+async def register_child(facility: OwnFacility, body: NewChild, request: Request, response: Response) -> dict:
     async with unit_of_work(request) as uow:
-        fid = await facility_id(uow.conn, facility)
-        snapshot, events = await roster.withdraw(uow.conn, fid, facility, enrollment, body)
+        fid = await facility_id(uow.conn, facility, lock=True)
+        _, created, events = await roster.register_child(uow.conn, fid, facility, body, pepper(request),
+                                                          date.today())
         uow.publish(events)
-    return snapshot
+        view = await views.child(uow.conn, await roster.existing_id(uow.conn, "children", fid, body.external_id))
+    _status(response, created)
+    return view
 
 
-@router.post("/enrollments/{enrollment}/fees", summary="Change the monthly fee from a date")
-async def change_fee(facility: str, enrollment: str, body: FeeChange, request: Request, caller: Caller) -> dict:
-    facility_scope(caller, facility)
+@router.get("/children", summary="Children, filtered and paginated", response_model=schemas.Page[schemas.Child])
+async def list_children(facility: OwnFacility, request: Request, family: str | None = None,
+                        class_: Annotated[str | None, Query(alias="class")] = None, month: Month = None,
+                        limit: Limit = 100, cursor: Cursor = None) -> dict:
+    async with request.app.state.pool.acquire() as conn:
+        return await views.children(conn, await facility_id(conn, facility), family=family, class_=class_,
+                                    month=month, limit=limit, cursor=cursor)
+
+
+@router.get("/children/{child}", summary="A child", response_model=schemas.Child)
+async def get_child(facility: OwnFacility, child: str, request: Request) -> dict:
+    async with request.app.state.pool.acquire() as conn:
+        fid = await facility_id(conn, facility)
+        return await views.child(conn, await roster.existing_id(conn, "children", fid, child))
+
+
+@router.patch("/children/{child}", summary="Correct a child's birth order or birth date (a ChildCorrected event)",
+              response_model=schemas.Child)
+async def correct_child(facility: OwnFacility, child: str, body: ChildCorrection, request: Request) -> dict:
     async with unit_of_work(request) as uow:
-        fid = await facility_id(uow.conn, facility)
-        snapshot, events = await roster.change_fee(uow.conn, fid, facility, enrollment, body)
+        fid = await facility_id(uow.conn, facility, lock=True)
+        _, events = await roster.correct_child(uow.conn, fid, facility, child, body, date.today())
         uow.publish(events)
-    return snapshot
+        return await views.child(uow.conn, await roster.existing_id(uow.conn, "children", fid, child))
+
+
+# --- enrollments ---------------------------------------------------------------------------------------------------
+
+@router.post("/enrollments", status_code=201, summary="Enroll a child in a class", response_model=schemas.Enrollment,
+             responses=CREATED)
+async def enroll(facility: OwnFacility, body: NewEnrollment, request: Request, response: Response) -> dict:
+    async with unit_of_work(request) as uow:
+        fid = await facility_id(uow.conn, facility, lock=True)
+        _, created, events = await roster.enroll(uow.conn, fid, facility, body)
+        uow.publish(events)
+        view = await views.enrollment(uow.conn, await roster.existing_id(uow.conn, "enrollments", fid,
+                                                                         body.external_id))
+    _status(response, created)
+    return view
+
+
+@router.get("/enrollments", summary="Enrollments, filtered by month, status and class, paginated",
+            response_model=schemas.Page[schemas.Enrollment])
+async def list_enrollments(facility: OwnFacility, request: Request, month: Month = None,
+                           status: Literal["upcoming", "active", "ended"] | None = None,
+                           class_: Annotated[str | None, Query(alias="class")] = None, child: str | None = None,
+                           as_of: AsOf = None, limit: Limit = 100, cursor: Cursor = None) -> dict:
+    async with request.app.state.pool.acquire() as conn:
+        return await views.enrollments(conn, await facility_id(conn, facility), month=month, status_=status,
+                                       class_=class_, child=child, as_of=as_of, limit=limit, cursor=cursor)
+
+
+@router.get("/enrollments/{enrollment}", summary="An enrollment with its fees", response_model=schemas.Enrollment)
+async def get_enrollment(facility: OwnFacility, enrollment: str, request: Request, as_of: AsOf = None) -> dict:
+    async with request.app.state.pool.acquire() as conn:
+        fid = await facility_id(conn, facility)
+        return await views.enrollment(conn, await roster.existing_id(conn, "enrollments", fid, enrollment), as_of)
+
+
+@router.put("/enrollments/{enrollment}/withdrawal", summary="Withdraw a child: set the last day of care (may be past)",
+            response_model=schemas.Enrollment)
+async def withdraw(facility: OwnFacility, enrollment: str, body: Withdrawal, request: Request) -> dict:
+    async with unit_of_work(request) as uow:
+        fid = await facility_id(uow.conn, facility, lock=True)
+        _, events = await roster.withdraw(uow.conn, fid, facility, enrollment, body)
+        uow.publish(events)
+        return await views.enrollment(uow.conn, await roster.existing_id(uow.conn, "enrollments", fid, enrollment))
+
+
+@router.post("/enrollments/{enrollment}/fees", summary="Change the monthly fee from a date",
+             response_model=schemas.Enrollment)
+async def change_fee(facility: OwnFacility, enrollment: str, body: FeeChange, request: Request) -> dict:
+    async with unit_of_work(request) as uow:
+        fid = await facility_id(uow.conn, facility, lock=True)
+        _, events = await roster.change_fee(uow.conn, fid, facility, enrollment, body)
+        uow.publish(events)
+        return await views.enrollment(uow.conn, await roster.existing_id(uow.conn, "enrollments", fid, enrollment))

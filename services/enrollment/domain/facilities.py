@@ -5,13 +5,14 @@ Each function runs inside the caller's transaction and returns the events to put
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 from decimal import Decimal
 
 import asyncpg
 
-from enrollment.domain import snapshots
-from enrollment.domain.models import Certifications, Filing, NewFacility, RateChange, Review
+from enrollment.domain import rules, snapshots
+from enrollment.domain.models import Certifications, FacilityChange, Filing, NewFacility, RateChange, Review
 from tuoyu.envelope import Envelope
 from tuoyu.errors import Conflict, InvalidInput, NotFound
 from tuoyu.money import format_rate, parse_rate
@@ -27,21 +28,58 @@ async def facility_id(conn: asyncpg.Connection, external_id: str, *, lock: bool 
     return found
 
 
-async def register(conn: asyncpg.Connection, new: NewFacility, today: date) -> tuple[dict, bool, Events]:
-    """Create the facility, or return the existing one when its content is the same (409 otherwise)."""
+async def register(conn: asyncpg.Connection, new: NewFacility, today: date, *, self_registered: bool = False
+                   ) -> tuple[dict, bool, Events]:
+    """Create the facility, or return the existing one when its content is the same (409 otherwise).
+
+    A facility registering itself (no key) never gets an existing record back: that would hand its key to anyone.
+    """
     wanted = new.model_dump(mode="json")
     row = await conn.fetchrow(
-        "INSERT INTO facilities (external_id, name, kind, ownership, inclusive, serves_meals, bank_account) "
-        "VALUES ($1,$2,$3,$4,$5,$6,$7) ON CONFLICT (external_id) DO NOTHING RETURNING id",
+        "INSERT INTO facilities (external_id, name, kind, ownership, inclusive, serves_meals, bank_account, "
+        "created_as, self_registered) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9) "
+        "ON CONFLICT (external_id) DO NOTHING RETURNING id",
         new.external_id, new.name, new.kind.value, new.ownership.value, new.inclusive, new.serves_meals,
-        new.bank_account)
+        new.bank_account, json.dumps(wanted), self_registered)
     if row is None:
-        existing = await snapshots.facility(conn, await facility_id(conn, new.external_id))
-        if any(existing[k] != v for k, v in wanted.items()):
-            raise Conflict(f"facility {new.external_id!r} already exists with other content")
+        if self_registered:
+            raise Conflict(f"facility {new.external_id!r} is already registered; further keys come from the "
+                           "health commission")
+        fid = await facility_id(conn, new.external_id)
+        existing = await snapshots.facility(conn, fid)
+        created_as = await conn.fetchval("SELECT created_as FROM facilities WHERE id = $1", fid)
+        diff = rules.differing(wanted, json.loads(created_as) if created_as else None, existing)
+        if diff:
+            raise Conflict(f"facility {new.external_id!r} already exists with other content ({', '.join(diff)})")
         return existing, False, []
     snapshot = await snapshots.facility(conn, row["id"])
     return snapshot, True, [snapshots.event("FacilityRegistered", today, new.external_id, facility=snapshot)]
+
+
+ADMIN_ONLY_CHANGES = ("kind", "ownership", "inclusive", "serves_meals")
+
+
+async def change(conn: asyncpg.Connection, external_id: str, change_: FacilityChange, by_admin: bool, today: date
+                 ) -> tuple[dict, Events]:
+    """Change what a facility registered: its own key may change its name and bank account, the rest is the
+    health commission's (kind, ownership, inclusive and meals decide subsidies)."""
+    wanted = change_.model_dump(exclude_unset=True, mode="json")
+    if not by_admin:
+        for field in ADMIN_ONLY_CHANGES:
+            if field in wanted:
+                raise InvalidInput(field, "only the health commission (admin key) may change this")
+    for field in ("name", "kind", "ownership", "inclusive", "serves_meals"):
+        if field in wanted and wanted[field] is None:
+            raise InvalidInput(field, "must not be null")
+    fid = await facility_id(conn, external_id, lock=True)
+    before = await snapshots.facility(conn, fid)
+    wanted = {k: v for k, v in wanted.items() if before[k] != v}
+    if not wanted:
+        return before, []
+    sets = ", ".join(f"{column} = ${i}" for i, column in enumerate(wanted, start=2))
+    await conn.execute(f"UPDATE facilities SET {sets}, version = version + 1 WHERE id = $1", fid, *wanted.values())
+    snapshot = await snapshots.facility(conn, fid)
+    return snapshot, [snapshots.event("FacilityChanged", today, external_id, facility=snapshot)]
 
 
 async def _bump(conn: asyncpg.Connection, fid: int) -> None:
@@ -121,9 +159,13 @@ async def review(conn: asyncpg.Connection, external_id: str, review_: Review) ->
     revoked_on = await conn.fetchval("SELECT revoked_on FROM facilities WHERE id = $1", fid)
     if revoked_on is not None:
         raise InvalidInput("date", f"the facility was revoked on {revoked_on}")
-    previous = await conn.fetchval(
-        "SELECT result FROM facility_reviews WHERE facility_id = $1 AND reviewed_on < $2 "
-        "ORDER BY reviewed_on DESC LIMIT 1", fid, review_.date)
+    last = await conn.fetchrow(
+        "SELECT reviewed_on, result FROM facility_reviews WHERE facility_id = $1 ORDER BY reviewed_on DESC LIMIT 1",
+        fid)
+    if last is not None and last["reviewed_on"] > review_.date:
+        # "Consecutive" is by date: a review slipped in before the last one would change what that one meant.
+        raise InvalidInput("date", f"must be after the last recorded review ({last['reviewed_on']})")
+    previous = last["result"] if last is not None else None
     await conn.execute("INSERT INTO facility_reviews (facility_id, reviewed_on, result) VALUES ($1,$2,$3)",
                        fid, review_.date, review_.result.value)
     events: Events = []

@@ -76,6 +76,20 @@ class NewFacility(Strict):
     bank_account: Annotated[str, StringConstraints(pattern=r"^[0-9 ]{8,34}$")] | None = None
 
 
+class FacilityChange(Strict):
+    """What may change about a facility after registration; a facility key may change only name and bank_account."""
+    name: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
+    kind: Kind | None = None
+    ownership: Ownership | None = None
+    inclusive: bool | None = None
+    serves_meals: bool | None = None
+    bank_account: Annotated[str, StringConstraints(pattern=r"^[0-9 ]{8,34}$")] | None = None
+
+
+class NewKey(Strict):
+    label: Annotated[str, StringConstraints(max_length=100)] | None = None
+
+
 class Filing(Strict):
     filed_on: date
     subsidy_rate: Rate
@@ -104,6 +118,12 @@ class NewClass(Strict):
     capacity: int = Field(gt=0, le=500)
 
 
+class ClassChange(Strict):
+    name: str | None = None
+    closed_on: date | None = None
+    capacity: int | None = Field(default=None, gt=0, le=500)
+
+
 class NewFamily(Strict):
     external_id: ExternalId
     name: str | None = None
@@ -115,6 +135,12 @@ class NewChild(Strict):
     birth_date: date
     birth_order: int = Field(ge=1, le=20)
     national_id: Annotated[str, StringConstraints(pattern=r"^\d{17}[\dXx]$")] | None = None
+
+
+class ChildCorrection(Strict):
+    """A correction of what was registered: a new birth order, a new birth date, or both."""
+    birth_date: date | None = None
+    birth_order: int | None = Field(default=None, ge=1, le=20)
 
 
 class NewEnrollment(Strict):

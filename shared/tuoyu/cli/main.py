@@ -17,6 +17,8 @@ from tuoyu.cli.scenario import steps
 app = typer.Typer(help="tuoyu: childcare subsidies and billing", no_args_is_help=True, add_completion=False)
 scenario_app = typer.Typer(help="Scenario files (CONTRACT 'Scenario files')", no_args_is_help=True)
 app.add_typer(scenario_app, name="scenario")
+from tuoyu.cli.roster import import_app  # noqa: E402  (after `app`: it uses _api and _fail from here)
+app.add_typer(import_app, name="import")
 
 MONTH = typer.Option(..., "--month", help="a month such as 2022-09", callback=lambda v: _check_month(v))
 

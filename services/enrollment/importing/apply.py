@@ -1,0 +1,296 @@
+"""Applying a roster to a facility: batches of rows checked against its records and written in one transaction.
+
+For each batch the importer looks up, in a handful of queries, what the facility already holds under the batch's
+ids (families, children, enrollments, national-ID hashes), checks each row with the same `rules` as the API, and
+keeps what it accepted in memory so later rows see earlier ones. A row is all or nothing: its family, child and
+enrollment are created together or the row is reported. Accepted rows are written with one statement per table per
+batch (`unnest`) and their events with one COPY into the outbox.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date
+import asyncpg
+
+from enrollment.domain import rules
+from enrollment.domain.roster import ELSEWHERE, child_fingerprint, enrollment_fingerprint, lock_national_ids
+from enrollment.importing.rows import RosterRow
+from tuoyu.envelope import Envelope
+from tuoyu.hashing import keyed_hash
+from tuoyu.money import format_cny
+
+BATCH = 2000
+
+
+@dataclass(slots=True)
+class Klass:
+    id: int
+    opened_on: date
+    closed_on: date | None
+    capacity: int
+    occupancy: rules.Occupancy | None = None
+
+
+@dataclass(slots=True)
+class Child:
+    id: int | None  # None until written
+    family: str
+    birth_date: date
+    birth_order: int
+    id_hash: str | None
+    accepted: tuple[dict, ...]  # the fingerprints a row may repeat: what it was created as, what it is now
+    spans: list = field(default_factory=list)
+    row: int | None = None  # the row of this file that created it
+
+
+@dataclass
+class Report:
+    rows: int = 0
+    created: dict = field(default_factory=lambda: {"families": 0, "children": 0, "enrollments": 0})
+    unchanged: int = 0
+    errors: list[dict] = field(default_factory=list)
+
+    def bad(self, row: int, column: str, reason: str) -> None:
+        self.errors.append({"row": row, "column": column, "field": column, "reason": reason})
+
+
+class RosterImport:
+    """One import into one facility, inside the caller's transaction (which holds the facility's row lock)."""
+
+    def __init__(self, conn: asyncpg.Connection, fid: int, facility: str, topic: str, pepper: str, today: date,
+                 repeated: dict[str, list[int]]):
+        self.conn, self.fid, self.facility, self.topic = conn, fid, facility, topic
+        self.pepper, self.today, self.repeated = pepper, today, repeated
+        self.report = Report()
+        self.classes: dict[str, Klass] = {}
+        self.families: dict[str, int | None] = {}  # external id → id (None: created by this import, not yet written)
+        self.siblings: dict[str, list[rules.Sibling]] = {}
+        self.children: dict[str, Child] = {}
+        self.hash_owner: dict[str, str] = {}  # national-ID hash → child external id, at this facility
+        self.elsewhere: dict[str, list] = {}  # national-ID hash → spans at other facilities
+        self.enrollments: dict[str, tuple[dict, ...]] = {}
+        self._national_ids_locked = False
+
+    async def start(self) -> None:
+        rows = await self.conn.fetch("SELECT id, external_id, opened_on, closed_on, capacity FROM classes "
+                                     "WHERE facility_id = $1", self.fid)
+        self.classes = {r["external_id"]: Klass(r["id"], r["opened_on"], r["closed_on"], r["capacity"]) for r in rows}
+
+    async def batch(self, rows: list[RosterRow]) -> None:
+        for r in rows:
+            if r.national_id is not None and not self._national_ids_locked:
+                await lock_national_ids(self.conn)
+                self._national_ids_locked = True
+                break
+        hashes = {r.row: keyed_hash(self.pepper, r.national_id) for r in rows if r.national_id}
+        await self._look_up(rows, set(hashes.values()))
+        for name in {r.class_ for r in rows}:
+            if name in self.classes:
+                await self._occupancy(self.classes[name])
+        new_families: list[str] = []
+        new_children: list[tuple[str, Child]] = []
+        new_enrollments: list[tuple[RosterRow, dict]] = []
+        for r in rows:
+            accepted = self._check(r, hashes.get(r.row))
+            if accepted is None:
+                continue
+            family_new, child_new, enrollment = accepted
+            if family_new:
+                new_families.append(r.family)
+            if child_new is not None:
+                new_children.append((r.child, child_new))
+            if enrollment is not None:
+                new_enrollments.append((r, enrollment))
+        await self._write(new_families, new_children, new_enrollments)
+
+    # --- looking up what the facility holds ------------------------------------------------------------------------
+
+    async def _look_up(self, rows: list[RosterRow], hashes: set[str]) -> None:
+        conn, fid = self.conn, self.fid
+        families = list({r.family for r in rows} - self.families.keys())
+        if families:
+            found = await conn.fetch("SELECT id, external_id FROM families WHERE facility_id = $1 "
+                                     "AND external_id = ANY($2::text[])", fid, families)
+            for f in found:
+                self.families[f["external_id"]] = f["id"]
+                self.siblings[f["external_id"]] = []
+            if found:
+                for s in await conn.fetch(
+                        "SELECT fa.external_id AS family, c.external_id, c.birth_date, c.birth_order FROM children c "
+                        "JOIN families fa ON fa.id = c.family_id WHERE c.family_id = ANY($1::bigint[])",
+                        [f["id"] for f in found]):
+                    self.siblings[s["family"]].append(rules.Sibling(s["external_id"], s["birth_date"],
+                                                                    s["birth_order"]))
+        children = list({r.child for r in rows} - self.children.keys())
+        if children:
+            found = await conn.fetch(
+                "SELECT c.id, c.external_id, fa.external_id AS family, c.birth_date, c.birth_order, "
+                "c.national_id_hash, c.created_as FROM children c JOIN families fa ON fa.id = c.family_id "
+                "WHERE c.facility_id = $1 AND c.external_id = ANY($2::text[])", fid, children)
+            by_id = {}
+            for c in found:
+                now = child_fingerprint(c["family"], c["birth_date"], c["birth_order"], c["national_id_hash"])
+                accepted = (now,) + ((json.loads(c["created_as"]),) if c["created_as"] else ())
+                child = Child(c["id"], c["family"], c["birth_date"], c["birth_order"], c["national_id_hash"], accepted)
+                self.children[c["external_id"]] = by_id[c["id"]] = child
+            if by_id:
+                for s in await conn.fetch("SELECT child_id, start_on, end_on FROM enrollments "
+                                          "WHERE child_id = ANY($1::bigint[])", list(by_id)):
+                    by_id[s["child_id"]].spans.append((s["start_on"], s["end_on"]))
+        hashes = list(hashes - self.hash_owner.keys())
+        if hashes:
+            for h in await conn.fetch("SELECT national_id_hash, external_id FROM children WHERE facility_id = $1 "
+                                      "AND national_id_hash = ANY($2::text[])", fid, hashes):
+                self.hash_owner[h["national_id_hash"]] = h["external_id"]
+            for h in hashes:
+                self.elsewhere.setdefault(h, [])
+            for s in await conn.fetch(
+                    "SELECT c.national_id_hash, e.start_on, e.end_on FROM children c JOIN enrollments e "
+                    "ON e.child_id = c.id WHERE c.national_id_hash = ANY($1::text[]) AND c.facility_id <> $2",
+                    hashes, fid):
+                self.elsewhere[s["national_id_hash"]].append((s["start_on"], s["end_on"]))
+        enrollments = list({r.enrollment for r in rows} - self.enrollments.keys())
+        if enrollments:
+            for e in await conn.fetch(
+                    "SELECT e.external_id, e.created_as, c.external_id AS child, k.external_id AS class, e.care, "
+                    "e.start_on, e.end_on, (SELECT ef.fee_fen FROM enrollment_fees ef WHERE ef.enrollment_id = e.id "
+                    "ORDER BY ef.effective_from LIMIT 1) AS fee_fen FROM enrollments e "
+                    "JOIN children c ON c.id = e.child_id JOIN classes k ON k.id = e.class_id "
+                    "WHERE e.facility_id = $1 AND e.external_id = ANY($2::text[])", fid, enrollments):
+                now = enrollment_fingerprint(e["child"], e["class"], e["care"], e["start_on"], e["end_on"],
+                                             e["fee_fen"])
+                self.enrollments[e["external_id"]] = (now,) + ((json.loads(e["created_as"]),) if e["created_as"]
+                                                               else ())
+
+    async def _occupancy(self, klass: Klass) -> rules.Occupancy:
+        if klass.occupancy is None:
+            spans = await self.conn.fetch("SELECT start_on, end_on FROM enrollments WHERE class_id = $1", klass.id)
+            klass.occupancy = rules.Occupancy(klass.capacity, [(s["start_on"], s["end_on"]) for s in spans])
+        return klass.occupancy
+
+    # --- checking one row ------------------------------------------------------------------------------------------
+
+    def _check(self, r: RosterRow, id_hash: str | None):
+        """(family is new, the new child or None, the new enrollment's fingerprint or None), or None when bad."""
+        bad = self.report.bad
+        if r.enrollment in self.repeated:
+            rows = ", ".join(map(str, self.repeated[r.enrollment]))
+            return bad(r.row, "enrollment", f"{r.enrollment!r} appears in more than one row of this file ({rows}): "
+                                            "each enrollment once")
+        klass = self.classes.get(r.class_)
+        if klass is None:
+            return bad(r.row, "class", f"no class {r.class_!r} at this facility (open it first)")
+        family_new = r.family not in self.families
+
+        child = self.children.get(r.child)
+        wanted_child = child_fingerprint(r.family, r.birth_date, r.birth_order, id_hash)
+        child_new = None
+        if child is not None:
+            diff = rules.differing(wanted_child, *child.accepted)
+            if diff:
+                where = f"row {child.row} of this file" if child.row else "the facility's records"
+                return bad(r.row, diff[0], f"child {r.child!r} is registered with another {diff[0]} (in {where}); "
+                                           "corrections go through PATCH /facilities/{f}/children/{c}")
+        else:
+            if id_hash is not None and id_hash in self.hash_owner:
+                return bad(r.row, "national_id", f"this facility already registered the child as "
+                                                 f"{self.hash_owner[id_hash]!r}")
+            siblings = self.siblings.get(r.family, [])
+            problem = rules.birth_order_problem(siblings + [rules.Sibling(r.child, r.birth_date, r.birth_order)])
+            if problem:
+                return bad(r.row, *problem)
+            child_new = Child(None, r.family, r.birth_date, r.birth_order, id_hash, (wanted_child,), row=r.row)
+            child = child_new
+
+        wanted = enrollment_fingerprint(r.child, r.class_, r.care, r.start, r.end, r.fee_fen)
+        known = self.enrollments.get(r.enrollment)
+        if known is not None:
+            diff = rules.differing(wanted, *known)
+            if diff:
+                return bad(r.row, diff[0], f"enrollment {r.enrollment!r} exists with another {diff[0]}")
+            self.report.unchanged += 1
+            return None
+        problem = rules.enrollment_dates_problem(r.start, r.end, r.birth_date, klass.opened_on, klass.closed_on)
+        if problem:
+            return bad(r.row, *problem)
+        for s, e in child.spans:
+            if rules.overlaps(r.start, r.end, s, e):
+                return bad(r.row, "start", f"child {r.child!r} is already enrolled on some of these days")
+        if id_hash is not None and any(rules.overlaps(r.start, r.end, s, e) for s, e in self.elsewhere[id_hash]):
+            return bad(r.row, "child", ELSEWHERE)
+        occupancy = klass.occupancy  # loaded by `batch` for every class the batch names
+        problem = occupancy.problem(r.start, r.end)
+        if problem:
+            return bad(r.row, *problem)
+
+        # Accepted: remember it, so that later rows see it.
+        occupancy.add(r.start, r.end)
+        child.spans.append((r.start, r.end))
+        self.enrollments[r.enrollment] = (wanted,)
+        if family_new:
+            self.families[r.family] = None
+            self.siblings[r.family] = []
+        if child_new is not None:
+            self.children[r.child] = child_new
+            self.siblings[r.family].append(rules.Sibling(r.child, r.birth_date, r.birth_order))
+            if id_hash is not None:
+                self.hash_owner[id_hash] = r.child
+        return family_new, child_new, wanted
+
+    # --- writing ---------------------------------------------------------------------------------------------------
+
+    async def _write(self, families: list[str], children: list[tuple[str, Child]],
+                     enrollments: list[tuple[RosterRow, dict]]) -> None:
+        conn, fid, facility = self.conn, self.fid, self.facility
+        events: list[Envelope] = []
+        if families:
+            rows = await conn.fetch(
+                "INSERT INTO families (facility_id, external_id, created_as) SELECT $1, x, $3 "
+                "FROM unnest($2::text[]) AS x RETURNING id, external_id", fid, families, json.dumps({"name": None}))
+            self.families.update({r["external_id"]: r["id"] for r in rows})
+            events += [_event("FamilyRegistered", self.today, facility,
+                              family={"facility": facility, "external_id": f, "version": 1}) for f in families]
+        if children:
+            rows = await conn.fetch(
+                "INSERT INTO children (facility_id, family_id, external_id, birth_date, birth_order, national_id_hash,"
+                " created_as) SELECT $1, * FROM unnest($2::bigint[], $3::text[], $4::date[], $5::smallint[], "
+                "$6::text[], $7::jsonb[]) RETURNING id, external_id", fid,
+                [self.families[c.family] for _, c in children], [k for k, _ in children],
+                [c.birth_date for _, c in children], [c.birth_order for _, c in children],
+                [c.id_hash for _, c in children], [json.dumps(c.accepted[0]) for _, c in children])
+            ids = {r["external_id"]: r["id"] for r in rows}
+            for key, child in children:
+                child.id = ids[key]
+                events.append(_event("ChildRegistered", self.today, facility, child={
+                    "facility": facility, "family": child.family, "external_id": key,
+                    "birth_date": child.birth_date.isoformat(), "birth_order": child.birth_order, "version": 1}))
+        if enrollments:
+            rows = await conn.fetch(
+                "INSERT INTO enrollments (facility_id, child_id, class_id, external_id, care, start_on, end_on, "
+                "created_as) SELECT $1, * FROM unnest($2::bigint[], $3::bigint[], $4::text[], $5::text[], "
+                "$6::date[], $7::date[], $8::jsonb[]) RETURNING id, external_id", fid,
+                [self.children[r.child].id for r, _ in enrollments], [self.classes[r.class_].id for r, _ in enrollments],
+                [r.enrollment for r, _ in enrollments], [r.care for r, _ in enrollments],
+                [r.start for r, _ in enrollments], [r.end for r, _ in enrollments],
+                [json.dumps(w) for _, w in enrollments])
+            ids = {r["external_id"]: r["id"] for r in rows}
+            await conn.copy_records_to_table(
+                "enrollment_fees", columns=["enrollment_id", "effective_from", "fee_fen"],
+                records=[(ids[r.enrollment], r.start, r.fee_fen) for r, _ in enrollments])
+            for r, _ in enrollments:
+                events.append(_event("ChildEnrolled", r.start, facility, enrollment={
+                    "facility": facility, "external_id": r.enrollment, "child": r.child, "class": r.class_,
+                    "care": r.care, "start": r.start.isoformat(), "end": r.end.isoformat() if r.end else None,
+                    "fees": [{"from": r.start.isoformat(), "monthly_fee": format_cny(r.fee_fen)}], "version": 1}))
+        if events:
+            await conn.copy_records_to_table("outbox", columns=["event_id", "topic", "key", "body"],
+                                             records=[(e.id, self.topic, e.key, e.to_bytes()) for e in events])
+        self.report.created["families"] += len(families)
+        self.report.created["children"] += len(children)
+        self.report.created["enrollments"] += len(enrollments)
+
+
+def _event(type_: str, occurred_on: date, facility: str, **payload) -> Envelope:
+    return Envelope(type=type_, occurred_on=occurred_on, key=facility, payload=payload)
