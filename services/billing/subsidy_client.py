@@ -8,6 +8,25 @@ import httpx
 from tenacity import retry, retry_if_exception_type, stop_after_delay, wait_exponential
 
 from billing.cycle.due import MonthDue
+from tuoyu.errors import TuoyuError
+
+
+class SubsidyUnavailable(TuoyuError):
+    """The subsidy service refused or failed: the cycle issues nothing and can be re-run."""
+
+    status = 503
+    title = "Subsidy service unavailable"
+
+
+def _checked(response: httpx.Response) -> httpx.Response:
+    if response.status_code >= 400:
+        try:
+            detail = response.json().get("detail", response.text[:300])
+        except ValueError:
+            detail = response.text[:300]
+        raise SubsidyUnavailable(f"the subsidy service answered {response.status_code} to "
+                                 f"{response.request.url.path}: {detail}; nothing was issued, run the cycle again")
+    return response
 
 _RETRY = dict(retry=retry_if_exception_type(httpx.TransportError), wait=wait_exponential(max=5),
               stop=stop_after_delay(120), reraise=True)
@@ -21,15 +40,13 @@ class SubsidyClient:
     @retry(**_RETRY)
     async def due(self, month: str) -> MonthDue:
         """The month's lines as columns (`GET /due/{month}/columns`): compact for a million lines."""
-        response = await self._client.get(f"/due/{month}/columns", params={"caught_up": "true"})
-        response.raise_for_status()
+        response = _checked(await self._client.get(f"/due/{month}/columns", params={"caught_up": "true"}))
         return MonthDue.from_wire(json.loads(response.content))
 
     @retry(**_RETRY)
     async def ruleset_info(self, month: str) -> dict:
         """What a family's page quotes of the rule set in force: the fund's name, the source, the reduction table."""
-        response = await self._client.get("/rulesets/in-force", params={"on": f"{month}-01"})
-        response.raise_for_status()
+        response = _checked(await self._client.get("/rulesets/in-force", params={"on": f"{month}-01"}))
         doc = response.json()
         return {"id": doc["id"], "version": doc["version"], "fund_name": doc["fund"]["name"],
                 "source_quote": doc["source"]["quote"], "source_seed": doc["source"]["seed"],

@@ -17,6 +17,7 @@ OPERATING_SUBSIDY, REDUCTION_COMPENSATION, CONSTRUCTION_GRANT, RELEASE = (
 ISSUED, HELD, AWAITING_BUDGET, APPROVED, PAID, CANCELLED = (
     "issued", "held", "awaiting_budget", "approved", "paid", "cancelled")
 STATUSES = (ISSUED, HELD, AWAITING_BUDGET, APPROVED, PAID, CANCELLED)
+DRAWING_STATUSES = (ISSUED, APPROVED, PAID)  # payouts that draw on the budget (POLICY `budget`)
 
 
 class Columns:

@@ -13,14 +13,14 @@ import asyncpg
 import numpy as np
 
 from billing.cycle.documents import (
-    APPROVED, CANCELLED, CREDIT_NOTE, HELD, INVOICE, ISSUED, OPERATING_SUBSIDY, PAID, REDUCTION_COMPENSATION,
+    CANCELLED, CREDIT_NOTE, DRAWING_STATUSES, HELD, INVOICE, OPERATING_SUBSIDY, REDUCTION_COMPENSATION,
     CycleResult, HeldPayout,
 )
 from billing.cycle.due import objects
 from billing.cycle.issued import Issued, IssuedFamily, IssuedLines
 
 PREFIX = {INVOICE: "INV", CREDIT_NOTE: "CN", "payout": "PAY"}
-DRAWING = (ISSUED, APPROVED, PAID)  # payouts that draw on the budget (POLICY `budget`)
+DRAWING = DRAWING_STATUSES
 
 
 async def billed_months(conn: asyncpg.Connection) -> list[str]:
@@ -133,9 +133,10 @@ async def write_cycle(conn: asyncpg.Connection, month: str, due_info: dict, resu
     documents, amounts = {}, {}
     if n:
         is_credit = (docs.kind == CREDIT_NOTE).astype(np.int64)
-        # Numbered by kind, service month and facility; within a facility in the order the subsidy service
-        # listed the lines (its enrollment order), which is stable for the same facts.
-        order = np.lexsort((np.arange(n), _codes(docs.facility), _codes(docs.service_month), is_credit))
+        # Numbered by kind, service month, facility, family, child and enrollment: the same facts give the same
+        # numbers, whatever order the events arrived in.
+        order = np.lexsort((docs.enrollment.astype(str), docs.child.astype(str), docs.family.astype(str),
+                            _codes(docs.facility), _codes(docs.service_month), is_credit))
         docs = docs.take(order)
         numbers = np.empty(n, dtype=object)
         for kind in (INVOICE, CREDIT_NOTE):
