@@ -50,36 +50,50 @@ class _FacilityGrid:
         eligible = np.zeros((n, days), dtype=bool)
         rate = np.zeros((n, days), dtype=np.int64)
         self.cutoff = np.full(n, _NEVER, dtype=np.int64)  # last day an enrollment can run
+        self.revoked_on: list[date | None] = []
         self.intervals: list[tuple[date, date] | None] = []
+        ppm: dict = {}  # facilities share a handful of rates; Fraction arithmetic is the slow part here
         for i, facility in enumerate(facilities):
-            interval = status.eligibility_interval(facility, ruleset)
+            revoked = status.revocation_date(facility)
+            interval = status.eligibility_interval(facility, ruleset, revoked)
+            self.revoked_on.append(revoked)
             self.intervals.append(interval)
-            cutoff = status.enrollment_cutoff(facility)
-            if cutoff is not None:
-                self.cutoff[i] = _day(cutoff)
+            if revoked is not None:
+                self.cutoff[i] = _day(revoked) - 1
             if interval is not None:
                 lo = max((interval[0] - first).days, 0)
                 hi = min((interval[1] - first).days + 1, days)
-                eligible[i, lo:hi] = True
+                if lo < hi:  # a negative hi would slice from the end
+                    eligible[i, lo:hi] = True
             for since, value in sorted(facility.rates, key=lambda r: r[0]):
                 start = max((since - first).days, 0)
                 if start < days:
-                    rate[i, start:] = to_ppm(ruleset.operating_subsidy.clamp(value))
+                    key = (value.numerator, value.denominator)  # cheaper to hash than a Fraction
+                    if key not in ppm:
+                        ppm[key] = to_ppm(ruleset.operating_subsidy.clamp(value))
+                    rate[i, start:] = ppm[key]
         rate *= eligible
-        width = days + 1
-        self.width = width
-        self.eligible_days = eligible.sum(axis=1)
-        self.cum_eligible = np.zeros((n, width), dtype=np.int64)
+        self.width = days + 1
+        self.eligible_days = eligible.sum(axis=1, dtype=np.int64)
+        self.cum_eligible = np.zeros((n, self.width), dtype=np.int64)
         self.cum_eligible[:, 1:] = np.cumsum(eligible, axis=1)
-        self.cum_rate = np.zeros((n, width), dtype=np.int64)
+        self.cum_rate = np.zeros((n, self.width), dtype=np.int64)
         self.cum_rate[:, 1:] = np.cumsum(rate, axis=1)
 
-    def between(self, cum: np.ndarray, facility: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
-        """Σ over day offsets lo..hi inclusive (0-based) of the row behind `cum`; 0 where hi < lo."""
-        flat = cum.ravel()
+    def window(self, facility: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Flat indices (bottom, top) with cum[top] − cum[bottom] = Σ over day offsets lo..hi (lo >= 0).
+
+        An empty range (hi < lo) gets top = bottom, so its sum is 0 without a mask.
+        """
+        bottom = np.minimum(lo, self.width - 1)
+        top = np.maximum(np.minimum(hi + 1, self.width - 1), bottom)
         base = facility * self.width
-        top, bottom = np.clip(hi + 1, 0, self.width - 1), np.clip(lo, 0, self.width - 1)
-        return np.where(hi >= lo, flat[base + top] - flat[base + bottom], 0)
+        return base + bottom, base + top
+
+    @staticmethod
+    def total(cum: np.ndarray, window: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+        flat = cum.ravel()
+        return flat[window[1]] - flat[window[0]]
 
 
 def _lines(month: Month, ruleset: RuleSet, facts: MonthFacts, grid: _FacilityGrid) -> LinesDue:
@@ -89,20 +103,20 @@ def _lines(month: Month, ruleset: RuleSet, facts: MonthFacts, grid: _FacilityGri
     lo = np.maximum(enr.start.view(np.int64), first) - first
     hi = np.minimum(np.minimum(enr.end.view(np.int64), first + days - 1), grid.cutoff[enr.facility]) - first
     enrolled_days = np.maximum(hi - lo + 1, 0)
-    eligible_days = grid.between(grid.cum_eligible, enr.facility, lo, hi)
+    eligible_days = grid.total(grid.cum_eligible, grid.window(enr.facility, lo, hi))
 
     # Fee runs, clipped to their enrollment's range; numerators summed per enrollment row.
     row = fp.enrollment
     p_lo = np.maximum(fp.start.view(np.int64) - first, lo[row])
     p_hi = np.minimum(fp.end.view(np.int64) - first, hi[row])
-    p_fac = enr.facility[row]
+    window = grid.window(enr.facility[row], p_lo, p_hi)
     fee = fp.fee_fen
     fee_num, reduction_base, subsidy_num = _sum_by_row(
         row,
         len(enr),
         fee * np.maximum(p_hi - p_lo + 1, 0),
-        fee * grid.between(grid.cum_eligible, p_fac, p_lo, p_hi),
-        fee * grid.between(grid.cum_rate, p_fac, p_lo, p_hi),
+        fee * grid.total(grid.cum_eligible, window),
+        fee * grid.total(grid.cum_rate, window),
     )
 
     age_ok_child = age_eligible(facts.children.birth_date, month, ruleset.age_limit.years)
@@ -126,7 +140,11 @@ def _lines(month: Month, ruleset: RuleSet, facts: MonthFacts, grid: _FacilityGri
 
 
 def _ranks(ruleset: RuleSet, facts: MonthFacts, eligible_days: np.ndarray) -> np.ndarray:
-    """Per child: its registered birth order, or its rank among enrolled siblings (POLICY `sibling_reduction`)."""
+    """Per child: its registered birth order, or its rank among enrolled siblings (POLICY `sibling_reduction`).
+
+    A sibling counts when enrolled on some day at a covered, eligible facility, whatever its age: POLICY's
+    wording names enrollment and facility only.
+    """
     children = facts.children
     if ruleset.sibling_reduction.basis == "birth_order":
         return children.birth_order.astype(np.int64)
@@ -136,16 +154,14 @@ def _ranks(ruleset: RuleSet, facts: MonthFacts, eligible_days: np.ndarray) -> np
 
 
 def _sum_by_row(row: np.ndarray, n: int, *columns: np.ndarray) -> list[np.ndarray]:
-    """Sum each column per enrollment row; `row` is sorted. int64 throughout (bincount would use floats)."""
+    """Sum each column per enrollment row, in int64 (np.bincount would go through float64)."""
     if len(row) == n and np.array_equal(row, np.arange(n)):
         return list(columns)  # one fee run per enrollment: nothing to add up
-    counts = np.bincount(row, minlength=n)
-    starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
     out = []
     for column in columns:
-        # A trailing 0 makes every start a valid index, so empty rows at the end cannot shorten a neighbour.
-        summed = np.add.reduceat(np.append(column, 0), starts) if n else np.zeros(0, dtype=np.int64)
-        out.append(np.where(counts > 0, summed, 0))  # reduceat gives a neighbour's value for empty rows
+        summed = np.zeros(n, dtype=np.int64)
+        np.add.at(summed, row, column)
+        out.append(summed)
     return out
 
 
@@ -154,27 +170,28 @@ def _grants(month: Month, ruleset: RuleSet, facts: MonthFacts, grid: _FacilityGr
     if not ruleset.construction_grants:
         return ()
     due = []
+    first, last = month.first_day, month.last_day
+    grants = [(g.id, g.rule, g.amount_fen) for g in ruleset.construction_grants]  # amount_fen may multiply
     for index, klass in enumerate(facts.classes):
         interval = grid.intervals[klass.facility]
         if interval is None:
             continue
         earliest = max(klass.opened_on, interval[0])
-        latest = min(klass.closed_on or date.max, interval[1], month.last_day)
+        latest = min(klass.closed_on or date.max, interval[1], last)
         if earliest > latest:
             continue
-        for grant in ruleset.construction_grants:
-            due.append(GrantDue(index, klass.external_id, klass.facility, grant.id, grant.rule, grant.amount_fen,
-                                earliest >= month.first_day))
+        for grant_id, rule, amount in grants:
+            due.append(GrantDue(index, klass.external_id, klass.facility, grant_id, rule, amount, earliest >= first))
     return tuple(due)
 
 
 def _facility_due(month: Month, facilities: list[Facility], grid: _FacilityGrid) -> FacilityDue:
     last = month.last_day
-    revoked_on = tuple(status.revocation_date(f) for f in facilities)
+    revoked_on = tuple(grid.revoked_on)
     revoked = np.array([d is not None and d <= last for d in revoked_on], dtype=bool)
     rectifying = np.array([status.in_rectification(f, last) for f in facilities], dtype=bool)
     return FacilityDue(
-        eligible_days=grid.eligible_days.astype(np.int64),
+        eligible_days=grid.eligible_days,
         held=rectifying & ~revoked,
         revoked=revoked,
         in_rectification_at_month_end=rectifying,

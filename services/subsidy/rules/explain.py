@@ -30,9 +30,13 @@ def _runs(days, age_ok: bool) -> list[dict]:
     """Consecutive enrolled days with the same fee, eligibility and rate, as one run each."""
     runs = []
     enrolled = [d for d in days if d.fee_fen is not None]
-    # Runs break on a gap too, so that each run is a true date range.
-    for _, group in groupby(enumerate(enrolled), key=lambda x: (x[1].day.toordinal() - x[0], x[1].fee_fen, x[1].eligible, x[1].rate)):
-        group = [d for _, d in group]
+
+    def same_run(numbered):
+        i, d = numbered
+        return d.day.toordinal() - i, d.fee_fen, d.eligible, d.rate  # the first part changes across a gap
+
+    for _, numbered in groupby(enumerate(enrolled), key=same_run):
+        group = [d for _, d in numbered]
         subsidised = group[0].eligible and age_ok
         runs.append({
             "from": _iso(group[0].day),

@@ -52,8 +52,11 @@ def eligible_on(facility: Facility, ruleset: RuleSet, day: date) -> bool:
     )
 
 
-def eligibility_interval(facility: Facility, ruleset: RuleSet) -> tuple[date, date] | None:
-    """The first and last eligible days (last may be date.max), or None if the facility is never eligible."""
+def eligibility_interval(facility: Facility, ruleset: RuleSet, revoked: date | None) -> tuple[date, date] | None:
+    """The first and last eligible days (last may be date.max), or None if the facility is never eligible.
+
+    `revoked` is `revocation_date(facility)`, passed in because the caller needs it too.
+    """
     if not ruleset.covers(facility.kind):
         return None
     needed = [facility.filed_on, facility.fire_safety_certified_on]
@@ -62,12 +65,6 @@ def eligibility_interval(facility: Facility, ruleset: RuleSet) -> tuple[date, da
     if any(d is None for d in needed):
         return None
     first = max(needed)
-    revoked = revocation_date(facility)
     last = revoked - timedelta(days=1) if revoked is not None else date.max
     return (first, last) if first <= last else None
 
-
-def enrollment_cutoff(facility: Facility) -> date | None:
-    """The last day any enrollment there can run: the day before revocation (POLICY `annual_review`)."""
-    revoked = revocation_date(facility)
-    return revoked - timedelta(days=1) if revoked is not None else None

@@ -11,6 +11,7 @@ from __future__ import annotations
 import calendar
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import date
 from fractions import Fraction
 from typing import Literal, Sequence
@@ -49,15 +50,15 @@ class Month:
             raise ValueError(f"{text!r} is not a month such as \"2022-09\"")
         return cls(int(match[1]), int(match[2]))
 
-    @property
+    @cached_property
     def days(self) -> int:
         return calendar.monthrange(self.year, self.month)[1]
 
-    @property
+    @cached_property
     def first_day(self) -> date:
         return date(self.year, self.month, 1)
 
-    @property
+    @cached_property
     def last_day(self) -> date:
         return date(self.year, self.month, self.days)
 
@@ -196,6 +197,9 @@ class MonthFacts:
         if n_enr and (self.enrollments.child.min() < 0 or self.enrollments.child.max() >= n_child):
             raise FactsInvalid("an enrollment points at a child index that does not exist")
         fp = self.fee_periods
+        dates = (self.children.birth_date, self.enrollments.start, self.enrollments.end, fp.start, fp.end)
+        if any(np.isnat(column).any() for column in dates):
+            raise FactsInvalid("a date is missing (NaT); an open end is OPEN_END, not NaT")
         if len(fp):
             if fp.enrollment.min() < 0 or fp.enrollment.max() >= n_enr:
                 raise FactsInvalid("a fee period points at an enrollment row that does not exist")

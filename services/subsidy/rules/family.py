@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from fractions import Fraction
 
 import numpy as np
@@ -10,25 +11,16 @@ from .exact import to_ppm
 from .facts import ChildFacts, Month
 
 
-def _is_leap(year: np.ndarray) -> np.ndarray:
-    return (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
-
-
 def age_eligible(birth_date: np.ndarray, month: Month, years: int) -> np.ndarray:
-    """True where the child's birthday number `years` falls after the month's first day.
+    """True where the child's birthday number `years` falls after the month's first day (POLICY `age_limit`).
 
-    A 29 February birthday falls on 1 March in a year without one. Dates compare as (year, month, day) packed
-    into one integer, which avoids building a datetime per child.
+    Moving both sides back by `years` years: birthday(y+years, m, d) > (Y, M, 1) exactly when (y, m, d) >
+    (Y−years, M, 1), which is one date comparison. The 29 February rule (the birthday falls on 1 March in a
+    year without one) cannot change the answer: between 29 February and 1 March there is no month's first
+    day, and on 1 March itself both readings say "not after". The reference computes the birthday itself.
     """
-    y = birth_date.astype("datetime64[Y]").astype(np.int64) + 1970 + years
-    m0 = birth_date.astype("datetime64[M]").astype(np.int64) % 12
-    d = (birth_date - birth_date.astype("datetime64[M]")).astype(np.int64) + 1
-    shifted = (m0 == 1) & (d == 29) & ~_is_leap(y)
-    m0 = np.where(shifted, 2, m0)
-    d = np.where(shifted, 1, d)
-    birthday = (y * 12 + m0) * 32 + d
-    first = (month.year * 12 + month.month - 1) * 32 + 1
-    return birthday > first
+    threshold = np.datetime64(date(month.year - years, month.month, 1), "D")
+    return birth_date > threshold
 
 
 def _starts(boundary: np.ndarray) -> np.ndarray:
@@ -59,7 +51,8 @@ def enrolled_sibling_rank(children: ChildFacts, qualifying: np.ndarray) -> np.nd
     else:
         perm = np.lexsort((order, born, family))
         fam_sorted, b, o = family[perm], born[perm], order[perm]
-        same_key = np.concatenate(([False], (fam_sorted[1:] == fam_sorted[:-1]) & (b[1:] == b[:-1]) & (o[1:] == o[:-1])))
+        equal = (fam_sorted[1:] == fam_sorted[:-1]) & (b[1:] == b[:-1]) & (o[1:] == o[:-1])
+        same_key = np.concatenate(([False], equal))
     same_family = np.concatenate(([False], fam_sorted[1:] == fam_sorted[:-1]))
     before = np.concatenate(([0], np.cumsum(qualifying[perm], dtype=np.int64)))[:-1]
     rank_sorted = 1 + before[_starts(~same_key)] - before[_starts(~same_family)]
@@ -87,8 +80,9 @@ def _packed_key(family: np.ndarray, born: np.ndarray, order: np.ndarray) -> np.n
 
 def reduction_ppm(rank: np.ndarray, table: dict[int, Fraction]) -> np.ndarray:
     """Reduction rate in parts per million for each rank: the entry with the largest key <= rank, else 0."""
-    keys = np.array(sorted(table), dtype=np.int64)
-    rates = np.array([to_ppm(table[k]) for k in sorted(table)] or [0], dtype=np.int64)
-    pos = np.searchsorted(keys, rank, side="right") - 1
-    return np.where(pos >= 0, rates[np.maximum(pos, 0)], 0)
-
+    top = max(table, default=0)
+    # One slot per rank up to the largest key; higher ranks share the last slot.
+    by_rank = np.zeros(top + 1, dtype=np.int64)
+    for key in sorted(table):
+        by_rank[key:] = to_ppm(table[key])
+    return by_rank[np.clip(rank, 0, top)]

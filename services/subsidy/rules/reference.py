@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from fractions import Fraction
 
+import numpy as np
+
 from tuoyu.money import round_half_up
 
 from . import facility_status as status
@@ -70,13 +72,16 @@ class Reference:
     def __init__(self, month: Month, ruleset: RuleSet, facts: MonthFacts):
         self.month, self.ruleset, self.facts = month, ruleset, facts
         self._facility_day: dict[tuple[int, date], tuple[bool, bool, Fraction]] = {}
-        self._periods: dict[int, list[tuple[date, date, int]]] = {}
-        fp = facts.fee_periods
-        for row, start, end, fee in zip(fp.enrollment.tolist(), fp.start.tolist(), fp.end.tolist(), fp.fee_fen.tolist()):
-            self._periods.setdefault(row, []).append((start, end, fee))
-        self._rows_of_child: dict[int, list[int]] | None = None
-        self._families: dict[int, list[int]] | None = None
         self._qualified: dict[int, bool] = {}
+        # Lookups only (who belongs to what), built lazily so that checking a few rows of a large world is cheap.
+        self._by_child: _Index | None = None
+        self._by_family: _Index | None = None
+
+    def fee_runs(self, row: int) -> list[tuple[date, date, int]]:
+        """The fee periods of enrollment `row` (periods are sorted by row)."""
+        fp = self.facts.fee_periods
+        lo, hi = np.searchsorted(fp.enrollment, [row, row + 1])
+        return [(fp.start[i].item(), fp.end[i].item(), int(fp.fee_fen[i])) for i in range(lo, hi)]
 
     def facility_day(self, index: int, day: date) -> tuple[bool, bool, Fraction]:
         """(revoked, eligible, rate) of facility `index` on `day`."""
@@ -92,24 +97,23 @@ class Reference:
         enr = self.facts.enrollments
         start, end = enr.start[row].item(), enr.end[row].item()
         facility = int(enr.facility[row])
+        runs = self.fee_runs(row)
         out = []
         for day in month_days(self.month):
             revoked, eligible, rate = self.facility_day(facility, day)
             # A revoked facility's enrollments end the day before the revocation.
             enrolled = start <= day <= end and not revoked
-            fees = [fee for s, t, fee in self._periods.get(row, []) if s <= day <= t]
+            fees = [fee for s, t, fee in runs if s <= day <= t]
             fee = (fees[0] if fees else 0) if enrolled else None
             out.append(Day(day, fee, enrolled and eligible, rate if enrolled and eligible else Fraction(0)))
         return tuple(out)
 
     def _qualifies(self, child: int) -> bool:
         """Enrolled on some day of the month at a covered, eligible facility."""
-        if self._rows_of_child is None:
-            self._rows_of_child = {}
-            for row, c in enumerate(self.facts.enrollments.child.tolist()):
-                self._rows_of_child.setdefault(c, []).append(row)
+        if self._by_child is None:
+            self._by_child = _Index(self.facts.enrollments.child)
         if child not in self._qualified:
-            rows = self._rows_of_child.get(child, [])
+            rows = self._by_child.rows(child)
             self._qualified[child] = any(d.eligible for row in rows for d in self.days_of(row))
         return self._qualified[child]
 
@@ -118,13 +122,11 @@ class Reference:
         order = int(kids.birth_order[child])
         if self.ruleset.sibling_reduction.basis == "birth_order":
             return order
-        if self._families is None:
-            self._families = {}
-            for other, family in enumerate(kids.family.tolist()):
-                self._families.setdefault(family, []).append(other)
+        if self._by_family is None:
+            self._by_family = _Index(kids.family)
         born = kids.birth_date[child].item()
         elder = [
-            other for other in self._families[int(kids.family[child])]
+            other for other in self._by_family.rows(int(kids.family[child]))
             if (kids.birth_date[other].item(), int(kids.birth_order[other])) < (born, order)
             and self._qualifies(other)
         ]
@@ -162,6 +164,18 @@ class Reference:
             subsidy_exact=subsidy_exact,
             days=days,
         )
+
+
+class _Index:
+    """Rows of a column holding a given value, through one stable sort."""
+
+    def __init__(self, column: np.ndarray):
+        self.order = np.argsort(column, kind="stable")
+        self.sorted = column[self.order]
+
+    def rows(self, value: int) -> list[int]:
+        lo, hi = np.searchsorted(self.sorted, [value, value + 1])
+        return self.order[lo:hi].tolist()
 
 
 def reference_lines(month: Month, ruleset: RuleSet, facts: MonthFacts, rows=None) -> list[ReferenceLine]:

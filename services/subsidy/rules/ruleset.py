@@ -59,6 +59,8 @@ def _share(value: Any) -> Fraction:
 Fen = Annotated[int, PlainValidator(_cny), PlainSerializer(format_cny, return_type=str)]
 Rate = Annotated[Fraction, PlainValidator(_share), PlainSerializer(format_rate, return_type=str)]
 Factor = Annotated[Fraction, PlainValidator(_number), PlainSerializer(format_rate, return_type=str)]
+
+
 def _identifier(pattern: str, example: str):
     compiled = re.compile(pattern)
 
@@ -164,7 +166,8 @@ def _semantic_errors(doc: dict) -> list[dict[str, str]]:
     if isinstance(op, dict):
         low, high = parsed(_share, op.get("min_rate")), parsed(_share, op.get("max_rate"))
         if low is not None and high is not None and low > high:
-            errors.append({"path": "operating_subsidy", "reason": f"min_rate {op['min_rate']} is above max_rate {op['max_rate']}"})
+            reason = f"min_rate {op['min_rate']} is above max_rate {op['max_rate']}"
+            errors.append({"path": "operating_subsidy", "reason": reason})
     grants = doc.get("construction_grants")
     if isinstance(grants, list):
         seen: set = set()
@@ -173,9 +176,11 @@ def _semantic_errors(doc: dict) -> list[dict[str, str]]:
                 continue
             fixed, computed = "amount" in grant, "standard" in grant or "factor" in grant
             if fixed == computed or (computed and not ("standard" in grant and "factor" in grant)):
-                errors.append({"path": f"construction_grants.{i}", "reason": "give either amount, or standard and factor"})
+                reason = "give either amount, or standard and factor"
+                errors.append({"path": f"construction_grants.{i}", "reason": reason})
             if grant.get("id") in seen:
-                errors.append({"path": f"construction_grants.{i}.id", "reason": f"grant id {grant['id']!r} is used twice"})
+                reason = f"grant id {grant['id']!r} is used twice"
+                errors.append({"path": f"construction_grants.{i}.id", "reason": reason})
             seen.add(grant.get("id"))
     kinds = doc.get("covered_kinds")
     if isinstance(kinds, list):

@@ -35,5 +35,7 @@ def compare(current: RuleSet, draft: RuleSet, months_with_facts: Iterable[tuple[
         "current": {"id": current.id, "version": current.version},
         "draft": {"id": draft.id, "version": draft.version},
         "months": months,
-        "total": {"current": range_current, "draft": range_draft, "difference": _difference(range_draft, range_current)},
+        "total": {
+            "current": range_current, "draft": range_draft, "difference": _difference(range_draft, range_current),
+        },
     }

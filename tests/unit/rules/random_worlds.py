@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from functools import lru_cache
 
 from hypothesis import strategies as st
 
@@ -41,17 +42,28 @@ def rulesets(draw) -> RuleSet:
     })
 
 
+_PICK = st.integers(0, 7)
+_MAYBE = st.integers(0, 3)
+
+
+@lru_cache(maxsize=None)
+def _offsets(before: int, after: int):
+    return st.integers(-before, 31 + after)
+
+
 def _near(draw, month: Month, before=70, after=40) -> date:
-    """A day near the month, with its first and last days and their neighbours drawn often."""
-    edge = [month.first_day, month.last_day, month.first_day - timedelta(days=1), month.last_day + timedelta(days=1)]
-    return draw(st.one_of(
-        st.sampled_from(edge),
-        st.integers(-before, month.days + after).map(lambda n: month.first_day + timedelta(days=n)),
-    ))
+    """A day near the month; its first and last days and their neighbours come up often (strategies are cached,
+    since building them per draw costs more than the tests themselves)."""
+    pick = draw(_PICK)
+    edges = [month.first_day, month.last_day, month.first_day - timedelta(days=1), month.last_day + timedelta(days=1)]
+    if pick < len(edges):
+        return edges[pick]
+    return month.first_day + timedelta(days=draw(_offsets(before, after)))
 
 
 def _maybe_near(draw, month: Month) -> date | None:
-    return draw(st.one_of(st.none(), st.just(date(2019, 1, 1)), st.builds(lambda: None).map(lambda _: _near(draw, month))))
+    pick = draw(_MAYBE)
+    return None if pick == 0 else date(2019, 1, 1) if pick == 1 else _near(draw, month)
 
 
 @st.composite
@@ -66,7 +78,7 @@ def worlds(draw) -> tuple[Month, MonthFacts]:
             filed_on=_maybe_near(draw, month),
             fire_safety_certified_on=_maybe_near(draw, month),
             food_licence_on=_maybe_near(draw, month),
-            revoked_on=draw(st.one_of(st.none(), st.none(), st.builds(lambda: None).map(lambda _: _near(draw, month)))),
+            revoked_on=_near(draw, month) if draw(_MAYBE) == 0 else None,
             rates=tuple((_near(draw, month, 400), parse_rate(draw(st.sampled_from(RATES))))
                         for _ in range(draw(st.integers(0, 3)))),
             reviews=tuple((_near(draw, month, 200), draw(st.sampled_from(["pass", "fail"])))
@@ -74,32 +86,39 @@ def worlds(draw) -> tuple[Month, MonthFacts]:
         ))
     classes = [
         ClassFacts(draw(st.integers(0, len(facilities) - 1)), f"C{i}", _near(draw, month, 200),
-                   draw(st.one_of(st.none(), st.builds(lambda: None).map(lambda _: _near(draw, month)))))
+                   _near(draw, month) if draw(_MAYBE) == 0 else None)
         for i in range(draw(st.integers(0, 3)))
     ]
     three_years_before = date(month.year - 3, month.month, 1)
     children = [
-        ChildRecord(
-            family=draw(st.integers(1, 3)),
-            birth_date=draw(st.one_of(
-                st.just(date(month.year - 3, 2, 28) + timedelta(days=1)),  # 29 February in a leap year
-                st.integers(-45, 45).map(lambda n: three_years_before + timedelta(days=n)),
-                st.integers(-700, 200).map(lambda n: month.first_day - timedelta(days=400 - n)),
-            )),
-            birth_order=draw(st.integers(1, 4)),
-        )
+        ChildRecord(family=draw(_FAMILY), birth_date=_birth(draw, three_years_before), birth_order=draw(_ORDER))
         for _ in range(draw(st.integers(1, 8)))
     ]
     enrollments = []
     for _ in range(draw(st.integers(0, 10))):
         start = _near(draw, month, before=60, after=5)
-        end = draw(st.one_of(st.none(), st.integers(0, 70).map(lambda n: start + timedelta(days=n))))
+        end = None if draw(_MAYBE) == 0 else start + timedelta(days=draw(_LENGTH))
         enrollments.append(EnrollmentRecord(
             child=draw(st.integers(0, len(children) - 1)),
             facility=draw(st.integers(0, len(facilities) - 1)),
             start=start, end=end, fees=_fee_runs(draw, month, start, end),
         ))
     return month, MonthFacts.from_records(facilities, classes, children, enrollments)
+
+
+_FAMILY, _ORDER, _LENGTH = st.integers(1, 3), st.integers(1, 4), st.integers(0, 70)
+_LEAP_DAYS = st.sampled_from([date(2020, 2, 29), date(2021, 2, 28), date(2021, 3, 1), date(2016, 2, 29)])
+_AROUND_LIMIT, _YOUNGER = st.integers(-45, 45), st.integers(30, 1100)
+
+
+def _birth(draw, three_years_before: date) -> date:
+    """Around the age limit mostly, sometimes a leap day, sometimes well under 3."""
+    pick = draw(_MAYBE)
+    if pick == 0:
+        return draw(_LEAP_DAYS)
+    if pick == 1:
+        return three_years_before + timedelta(days=draw(_YOUNGER))
+    return three_years_before + timedelta(days=draw(_AROUND_LIMIT))
 
 
 def _fee_runs(draw, month: Month, start: date, end: date | None):
@@ -111,5 +130,7 @@ def _fee_runs(draw, month: Month, start: date, end: date | None):
     cuts = sorted(set(draw(st.lists(st.integers(1, span), max_size=2)))) if span else []
     bounds = [lo + timedelta(days=c) for c in cuts]
     starts, ends = [lo, *bounds], [b - timedelta(days=1) for b in bounds] + [hi]
-    fee = st.one_of(st.integers(0, 500000), st.sampled_from([200000, 3, 1, 199999, 9999999999]))
-    return tuple((s, t, draw(fee)) for s, t in zip(starts, ends))
+    return tuple((s, t, draw(_FEES)) for s, t in zip(starts, ends))
+
+
+_FEES = st.one_of(st.integers(0, 500000), st.sampled_from([200000, 3, 1, 199999, 9999999999]))

@@ -53,6 +53,6 @@ def test_a_recorded_revocation_earlier_than_the_reviews_wins(putuo):
     assert status["line"]["enrolled_days"] == 4
 
 
-def test_a_facility_revoked_in_an_earlier_month_has_no_days_at_all(putuo):
-    status = _status(putuo, revoked="2022-08-01")
+def test_a_facility_revoked_on_the_last_day_of_the_previous_month_has_no_days_at_all(putuo):
+    status = _status(putuo, revoked="2022-08-31")
     assert (status["line"]["fee_fen"], status["line"]["enrolled_days"], status["eligible_days"]) == (0, 0, 0)

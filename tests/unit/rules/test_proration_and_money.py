@@ -34,7 +34,7 @@ def test_an_exact_half_fen_rounds_up(putuo):
 
 def test_family_share_and_reduction_add_up_to_the_rounded_fee_even_when_both_round(putuo):
     line = _line(putuo, month=Month(2022, 10), start="2022-10-01", end="2022-10-10", fee="2000.00")
-    # 645.161… → 645.16; reduction 193.548… → 193.55; family 645.16 − 193.55, not round(451.61…) = 451.61 either way.
+    # 645.161… → 645.16 and 193.548… → 193.55: the family pays the difference, 451.61, never a third rounding.
     assert line["family_due_fen"] + line["reduction_fen"] == line["fee_fen"] == 64516
 
 

@@ -111,7 +111,8 @@ def test_the_putuo_set_holds_the_numbers_of_its_seed(putuo):
 
 
 def test_the_version_in_force_is_the_latest_valid_on_the_months_first_day(putuo):
-    later = load_ruleset(dump_ruleset(putuo).replace("version: '1'", "version: '2'").replace("2022-01-01", "2023-01-01"))
+    text = dump_ruleset(putuo).replace("version: '1'", "version: '2'").replace("2022-01-01", "2023-01-01")
+    later = load_ruleset(text)
     assert in_force([putuo, later], putuo.id, date(2022, 12, 1)).version == "1"
     assert in_force([putuo, later], putuo.id, date(2023, 1, 1)).version == "2"
     assert in_force([putuo, later], putuo.id, date(2021, 12, 1)) is None

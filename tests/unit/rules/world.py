@@ -42,7 +42,8 @@ class World:
         return len(self.facilities) - 1
 
     def klass(self, facility, opened, closed=None, external_id=None):
-        self.classes.append(ClassFacts(facility, external_id or f"C{len(self.classes) + 1:03d}", day(opened), day(closed)))
+        external_id = external_id or f"C{len(self.classes) + 1:03d}"
+        self.classes.append(ClassFacts(facility, external_id, day(opened), day(closed)))
         return len(self.classes) - 1
 
     def child(self, family=1, born="2021-03-01", order=1):
