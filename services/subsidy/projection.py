@@ -117,8 +117,8 @@ async def _enrollments(conn, rows: list[dict]) -> None:
         "AS e(facility, external_id, child, class, start_on, end_on, version) "
         "JOIN children c ON c.facility = e.facility AND c.external_id = e.child "
         "ON CONFLICT (facility, external_id) DO UPDATE SET child_id = excluded.child_id, class = excluded.class, "
-        "start_on = excluded.start_on, end_on = excluded.end_on, version = excluded.version "
-        "WHERE enrollments.version < excluded.version RETURNING id, facility, external_id",
+        "start_on = excluded.start_on, end_on = excluded.end_on, version = excluded.version, "
+        "applied_at = clock_timestamp() WHERE enrollments.version < excluded.version RETURNING id, facility, external_id",
         [e["facility"] for e in rows], [e["external_id"] for e in rows], [e["child"] for e in rows],
         [e["class"] for e in rows], [_date(e["start"]) for e in rows], [_date(e["end"]) for e in rows],
         [e["version"] for e in rows])
