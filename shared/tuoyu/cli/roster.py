@@ -59,8 +59,8 @@ def summary(status: int, body: dict) -> list[str]:
     """What to tell the person at the terminal, one line each."""
     if "rows" not in body:  # a problem with the file or the request, not with rows
         fields = ", ".join(e["field"] for e in body.get("errors", []))
-        return [f"error: {body.get('detail') or body}" + (f" [{fields}]" if fields and fields not in
-                                                           str(body.get("detail")) else "")]
+        return [f"error ({status}): {body.get('detail') or body}" + (f" [{fields}]" if fields and fields not in
+                                                                       str(body.get("detail")) else "")]
     created = body["created"]
     verb = "would create" if body["dry_run"] else "created"
     lines = [f"{body['rows']} rows ({body['format']}{', ' + body['encoding'] if body.get('encoding') else ''}): "

@@ -141,7 +141,15 @@ def desk(shared_world) -> Desk:
 
 def national_id(seed: int) -> str:
     """A well-formed (not real) 18-character national ID number."""
-    return f"33090320210310{seed:04d}"[:17] + "X"
+    return f"3309032021031{seed:04d}X"
+
+
+_national_ids = itertools.count(5000)
+
+
+def fresh_national_id() -> str:
+    """A national ID number no other test of the session uses."""
+    return national_id(next(_national_ids))
 
 
 def assert_problem(response: httpx.Response, status: int, field: str | None = None) -> dict:
