@@ -1,14 +1,20 @@
-"""Fund budgets per calendar year, set by the finance bureau (POLICY `budget`)."""
+"""Fund budgets per calendar year, set by the finance bureau (POLICY `budget`).
+
+Raising a budget funds, in the same transaction, the payouts that wait for it and now fit (facility order).
+"""
 
 from __future__ import annotations
 
-import json
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Request
 from pydantic import AfterValidator, BaseModel, ConfigDict
 
-from billing.api.deps import Finance, Oversight
+from billing.api.deps import Finance, Oversight, YearPath, actor
+from billing.cycle import store
+from billing.cycle.documents import AWAITING_BUDGET, HELD
+from billing.cycle.run import CYCLE_LOCK, audit
+from billing.payouts.actions import refund
 from tuoyu.money import MoneyFormatError, format_cny, parse_cny
 
 router = APIRouter(prefix="/budgets", tags=["budgets"])
@@ -26,29 +32,50 @@ def _amount(value: str) -> str:
 class Budget(BaseModel):
     model_config = ConfigDict(extra="forbid")
     amount: Annotated[str, AfterValidator(_amount)]
+    approver: str | None = None
 
 
-Year = Annotated[int, Path(ge=2000, le=2100)]
-
-
-@router.put("/{fund}/{year}", summary="Set the fund's budget for a year")
-async def set_budget(fund: str, year: Year, body: Budget, request: Request, caller: Finance) -> dict:
+@router.put("/{fund}/{year}", summary="Set the fund's budget for a year; waiting payouts that now fit are funded")
+async def set_budget(fund: str, year: YearPath, body: Budget, request: Request, caller: Finance) -> dict:
     fen = parse_cny(body.amount)
+    who = actor(caller, body.approver)
     async with request.app.state.pool.acquire() as conn, conn.transaction():
+        await conn.execute("SELECT pg_advisory_xact_lock($1)", CYCLE_LOCK)
         before = await conn.fetchval("SELECT amount_fen FROM budgets WHERE fund = $1 AND year = $2", fund, year)
         if before != fen:
             await conn.execute(
                 "INSERT INTO budgets (fund, year, amount_fen, set_by) VALUES ($1, $2, $3, $4) ON CONFLICT (fund, year)"
                 " DO UPDATE SET amount_fen = excluded.amount_fen, set_by = excluded.set_by, set_at = now()",
-                fund, year, fen, caller.role)
-            await conn.execute(
-                "INSERT INTO audit_trail (actor, action, detail) VALUES ($1, 'budget_set', $2)", caller.role,
-                json.dumps({"fund": fund, "year": year, "before": before, "after": fen}))
-    return {"fund": fund, "year": year, "amount": format_cny(fen)}
+                fund, year, fen, who)
+            await audit(conn, who, "budget_set", {"fund": fund, "year": year,
+                                                  "before": format_cny(before) if before is not None else None,
+                                                  "after": format_cny(fen)})
+        funded = await refund(conn, fund, who)
+    return {"fund": fund, "year": year, "amount": format_cny(fen), "funded": funded}
 
 
-@router.get("/{fund}/{year}", summary="The fund's budget for a year, if set")
-async def get_budget(fund: str, year: Year, request: Request, _: Oversight) -> dict:
-    fen = await request.app.state.pool.fetchval("SELECT amount_fen FROM budgets WHERE fund = $1 AND year = $2",
-                                                fund, year)
-    return {"fund": fund, "year": year, "amount": format_cny(fen) if fen is not None else None}
+async def _standing(conn, fund: str, year: int) -> dict:
+    default = await store.default_budget(conn, fund)
+    amount = await store.budget_of(conn, fund, year, default)
+    drawn = await store.drawn(conn, fund, year)
+    waiting = await store.drawn(conn, fund, year, (AWAITING_BUDGET,))
+    held = await store.drawn(conn, fund, year, (HELD,))
+    money = lambda fen: format_cny(fen) if fen is not None else None  # noqa: E731
+    return {"fund": fund, "year": year, "amount": money(amount), "drawn": money(drawn),
+            "left": money(amount - drawn) if amount is not None else None,
+            "awaiting_budget": money(waiting), "held": money(held)}
+
+
+@router.get("", summary="Every fund and year: budget, drawn, left, what waits and what is held")
+async def list_budgets(request: Request, _: Oversight) -> list[dict]:
+    async with request.app.state.pool.acquire() as conn:
+        pairs = await conn.fetch(
+            "SELECT fund, year FROM budgets UNION SELECT DISTINCT p.fund, left(l.service_month, 4)::int FROM payouts p "
+            "JOIN payout_lines l ON l.payout = p.number WHERE p.fund IS NOT NULL ORDER BY 1, 2")
+        return [await _standing(conn, r["fund"], r["year"]) for r in pairs]
+
+
+@router.get("/{fund}/{year}", summary="The fund's budget for a year: set or default, drawn, left")
+async def get_budget(fund: str, year: YearPath, request: Request, _: Oversight) -> dict:
+    async with request.app.state.pool.acquire() as conn:
+        return await _standing(conn, fund, year)

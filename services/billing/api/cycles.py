@@ -1,22 +1,57 @@
-"""The monthly cycle and its report."""
+"""The monthly cycle and its reports (month, and year per facility or per fund) as JSON, CSV or XLSX."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from typing import Literal
 
-from billing.api.deps import Finance, MonthPath, Oversight
+from fastapi import APIRouter, Request, Response
+
+from billing.api.deps import Finance, MonthPath, Oversight, YearPath, actor
 from billing.cycle.run import run_cycle
+from billing.reports import formats
 from billing.reports.month import month_report
+from billing.reports.table import Table, month_table
+from billing.reports.year import as_json, year_table
 
 router = APIRouter(tags=["cycle"])
+Format = Literal["json", "csv", "xlsx"]
 
 
 @router.post("/cycles/{month}", summary="Run the month's cycle (idempotent: a second run issues nothing)")
 async def run(month: MonthPath, request: Request, caller: Finance) -> dict:
-    return await run_cycle(request.app.state.pool, request.app.state.subsidy, month, caller.role)
+    return await run_cycle(request.app.state.pool, request.app.state.subsidy, month, actor(caller))
 
 
-@router.get("/reports/{month}", summary="What the month's cycle issued (CONTRACT report shape)")
-async def report(month: MonthPath, request: Request, _: Oversight) -> dict:
+@router.get("/cycles", summary="The months billed, with the rule set that billed each")
+async def cycles(request: Request, _: Oversight) -> list[dict]:
+    rows = await request.app.state.pool.fetch(
+        "SELECT month, ruleset_id, ruleset_version, fund, completed_at FROM cycles ORDER BY month")
+    return [{"month": r["month"], "ruleset": r["ruleset_id"], "ruleset_version": r["ruleset_version"],
+             "fund": r["fund"], "completed_at": r["completed_at"].isoformat()} for r in rows]
+
+
+def _file(table: Table, format: str, name: str) -> Response:
+    body = formats.to_csv(table) if format == "csv" else formats.to_xlsx(table)
+    return Response(body, media_type=formats.MEDIA_TYPES[format],
+                    headers={"Content-Disposition": f'attachment; filename="{name}.{format}"'})
+
+
+@router.get("/reports/{month}", summary="What the month's cycle issued (CONTRACT report shape), as JSON, CSV or XLSX",
+            responses={200: {"content": {formats.MEDIA_TYPES["csv"]: {}, formats.MEDIA_TYPES["xlsx"]: {}}}})
+async def report(month: MonthPath, request: Request, _: Oversight, format: Format = "json"):
     async with request.app.state.pool.acquire() as conn:
-        return await month_report(conn, month)
+        body = await month_report(conn, month)
+    if format == "json":
+        return body
+    return _file(month_table(body), format, f"report-{month}")
+
+
+@router.get("/reports/year/{year}", summary="A year per facility or per fund, as JSON, CSV or XLSX",
+            responses={200: {"content": {formats.MEDIA_TYPES["csv"]: {}, formats.MEDIA_TYPES["xlsx"]: {}}}})
+async def year_report(year: YearPath, request: Request, _: Oversight, by: Literal["facility", "fund"] = "facility",
+                      format: Format = "json"):
+    async with request.app.state.pool.acquire() as conn:
+        table = await year_table(conn, year, by)
+    if format == "json":
+        return as_json(year, by, table)
+    return _file(table, format, f"report-{year}-by-{by}")

@@ -1,20 +1,46 @@
-"""Request dependencies of the billing service: the caller and the month in the path."""
+"""Request dependencies of the billing service: the caller and the month in the path.
+
+Callers: the finance bureau and the health commission (keys from settings), a facility (its API key, known by
+the keyed hash from `ApiKeyIssued` events) and a family (its access token, issued here, kept as a keyed hash).
+"""
 
 from __future__ import annotations
 
+import asyncio
+import time
 from typing import Annotated
 
 from fastapi import Depends, Path, Request
 
 from tuoyu import auth
 from tuoyu.auth import Principal
+from tuoyu.hashing import keyed_hash
 
 MonthPath = Annotated[str, Path(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="a month such as 2022-09")]
+YearPath = Annotated[int, Path(ge=2000, le=2100, description="a calendar year such as 2022")]
+
+
+def pepper(request: Request) -> str:
+    return request.app.state.settings.hash_pepper.get_secret_value()
+
+
+async def lookup(request: Request, key: str) -> Principal | None:
+    """A facility key or a family token, by its keyed hash; revoked ones are not found."""
+    digest = keyed_hash(pepper(request), key)
+    pool = request.app.state.pool
+    facility = await pool.fetchval(
+        "SELECT facility FROM facility_keys WHERE key_hash = $1 AND revoked_at IS NULL", digest)
+    if facility:
+        return Principal(auth.FACILITY, facility=facility)
+    row = await pool.fetchrow(
+        "SELECT facility, family FROM family_tokens WHERE token_hash = $1 AND revoked_at IS NULL", digest)
+    return Principal(auth.FAMILY, facility=row["facility"], family=row["family"]) if row else None
 
 
 async def principal(request: Request) -> Principal:
     s = request.app.state.settings
-    return await auth.authenticate(request, s.admin_key.get_secret_value(), s.finance_key.get_secret_value())
+    return await auth.authenticate(request, s.admin_key.get_secret_value(), s.finance_key.get_secret_value(),
+                                   lambda key: lookup(request, key))
 
 
 Caller = Annotated[Principal, Depends(principal)]
@@ -28,5 +54,34 @@ async def oversight(caller: Caller) -> Principal:
     return caller.require(auth.FINANCE, auth.ADMIN)
 
 
+async def payout_reader(caller: Caller) -> Principal:
+    return caller.require(auth.FINANCE, auth.ADMIN, auth.FACILITY)
+
+
+async def token_issuer(caller: Caller) -> Principal:
+    return caller.require(auth.ADMIN, auth.FACILITY)
+
+
 Finance = Annotated[Principal, Depends(finance)]
 Oversight = Annotated[Principal, Depends(oversight)]
+PayoutReader = Annotated[Principal, Depends(payout_reader)]
+TokenIssuer = Annotated[Principal, Depends(token_issuer)]
+
+
+def actor(caller: Principal, name: str | None = None) -> str:
+    """Who did it, for the audit trail: the role, the facility, and the person's name when given."""
+    who = caller.role if caller.facility is None else f"{caller.role}:{caller.facility}"
+    return f"{who} ({name})" if name else who
+
+
+async def caught_up(request: Request, timeout: float = 30) -> None:
+    """Wait until billing has applied every enrollment event published so far (facility accounts, families)."""
+    inbox = request.app.state.inbox
+    deadline = time.monotonic() + timeout
+    while inbox is not None and time.monotonic() < deadline:
+        try:
+            if await inbox.lag() == 0:
+                return
+        except RuntimeError:
+            pass  # the consumer is (re)starting
+        await asyncio.sleep(0.2)

@@ -10,13 +10,18 @@ from tuoyu.errors import NotFound
 from tuoyu.money import format_cny
 
 _FAMILY_LINES = (("fee", "fee_fen", "proration", 1), ("reduction", "reduction_fen", "sibling_reduction", -1))
+_MONTH_KINDS = ("operating_subsidy", "reduction_compensation")
+
+
+def _is_grant(line) -> bool:
+    return line["kind"] not in (*_MONTH_KINDS, "release")
 
 
 def _family_document(row) -> dict:
     explanation = json.loads(row["explanation"])
     lines = [{"kind": kind, "amount": format_cny(sign * row[column]), "rule": explanation.get(f"{kind}_rule", rule),
               "explanation": explanation} for kind, column, rule, sign in _FAMILY_LINES if row[column] or kind == "fee"]
-    return {"number": row["number"], "service_month": row["service_month"], "family": row["family"],
+    return {"number": row["number"], "kind": row["kind"], "service_month": row["service_month"], "family": row["family"],
             "child": row["child"], "facility": row["facility"], "enrollment": row["enrollment"],
             "corrects": row["corrects"], "fee": format_cny(row["fee_fen"]), "reduction": format_cny(row["reduction_fen"]),
             "due": format_cny(row["due_fen"]), "lines": lines}
@@ -31,16 +36,15 @@ def _payout(row, lines, month: str) -> dict:
         "number": row["number"], "facility": row["facility"], "status": row["status"],
         "operating_subsidy": format_cny(current("operating_subsidy")),
         "reduction_compensation": format_cny(current("reduction_compensation")),
-        "construction_grants": format_cny(total(lambda l: l["kind"] == "construction_grant")),
-        "adjustments": format_cny(total(lambda l: l["kind"] in ("operating_subsidy", "reduction_compensation")
-                                                  and l["service_month"] != month)),
+        "construction_grants": format_cny(total(_is_grant)),
+        "adjustments": format_cny(total(lambda l: l["kind"] in _MONTH_KINDS and l["service_month"] != month)),
         "released": format_cny(total(lambda l: l["kind"] == "release")),
         "total": format_cny(row["total_fen"]),
         "released_by": row["released_by"],
         "lines": [{"kind": l["kind"], "service_month": l["service_month"],
-                   ("class" if l["kind"] == "construction_grant" else
+                   ("class" if _is_grant(l) else
                     "releases" if l["kind"] == "release" else "enrollment"): l["subject"],
-                   "amount": format_cny(l["amount_fen"]), "rule": l["rule"],
+                   "amount": format_cny(l["amount_fen"]), "rule": l["rule"], "corrects": l["corrects"],
                    "explanation": json.loads(l["explanation"])} for l in lines],
     }
 
@@ -67,9 +71,8 @@ async def month_report(conn: asyncpg.Connection, month: str) -> dict:
         "fees": fen(invoices, "fee_fen"), "family_due": fen(invoices, "due_fen"),
         "credit_notes": fen(credits, "due_fen"), "reductions": fen(docs, "reduction_fen"),
         "operating_subsidy": line_total(lambda l: l["kind"] == "operating_subsidy" and l["service_month"] == month),
-        "construction_grants": line_total(lambda l: l["kind"] == "construction_grant"),
-        "adjustments": line_total(lambda l: l["kind"] in ("operating_subsidy", "reduction_compensation")
-                                  and l["service_month"] != month),
+        "construction_grants": line_total(_is_grant),
+        "adjustments": line_total(lambda l: l["kind"] in _MONTH_KINDS and l["service_month"] != month),
         "held": status_total("held"), "awaiting_budget": status_total("awaiting_budget"),
         "payouts": status_total("issued", "approved", "paid"),
     }

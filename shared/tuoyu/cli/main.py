@@ -12,6 +12,7 @@ from rich.progress import Progress
 
 from tuoyu import settings as tuoyu_settings
 from tuoyu.cli.client import Api, ApiError, CliSettings
+from tuoyu.cli import finance
 from tuoyu.cli.scenario import steps
 
 app = typer.Typer(help="tuoyu: childcare subsidies and billing", no_args_is_help=True, add_completion=False)
@@ -74,14 +75,17 @@ def bill(month: str = MONTH) -> None:
 
 
 @app.command()
-def report(month: str = MONTH, format: str = typer.Option("json", "--format", help="json")) -> None:
-    """Print what the month's cycle issued."""
-    api = _api()
-    try:
-        body = api.call(api.billing, "GET", f"/reports/{month}").json()
-    except ApiError as exc:
-        _fail(str(exc))
-    typer.echo(json.dumps(body, ensure_ascii=False, indent=2))
+def report(month: str = typer.Option(None, "--month", help="a month such as 2022-09",
+                                     callback=lambda v: _check_month(v)),
+           year: int = typer.Option(None, "--year", help="a year's report instead (with --by)"),
+           by: str = typer.Option("facility", "--by", help="a year per facility or per fund"),
+           format: str = typer.Option("json", "--format", help="json, csv or xlsx"),
+           output: Path = typer.Option(None, "--output", "-o", help="write to this file, not stdout")) -> None:
+    """Print what the month's cycle issued (or a year per facility or fund), as JSON, CSV or XLSX."""
+    finance.report(month, year, by, format, output)
+
+
+finance.register(app)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,170 @@
+"""Finance actions on payouts: approve a month's batch, approve over budget, re-fund after a budget rise, export
+the bank file, import the bank's confirmation, reconcile. Each runs in one transaction under the cycle lock and
+writes its row of the audit trail; the decisions themselves are the pure functions of `bank`, `reconcile` and
+`billing.cycle.budget`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+import asyncpg
+
+from billing.cycle import budget, store
+from billing.cycle.documents import APPROVED, AWAITING_BUDGET, ISSUED, PAID
+from billing.cycle.run import CYCLE_LOCK, audit
+from billing.payouts import bank
+from billing.payouts.reconcile import PayoutState, reconcile
+from tuoyu.errors import Conflict, InvalidInput, NotFound
+from tuoyu.money import format_cny
+
+
+async def _lock(conn: asyncpg.Connection) -> None:
+    await conn.execute("SELECT pg_advisory_xact_lock($1)", CYCLE_LOCK)
+
+
+async def _billed(conn: asyncpg.Connection, month: str) -> None:
+    if not await conn.fetchval("SELECT 1 FROM cycles WHERE month = $1", month):
+        raise NotFound(f"month {month} has not been billed: run `tuoyu bill --month {month}` first")
+
+
+async def approve_month(pool: asyncpg.Pool, month: str, actor: str) -> dict:
+    """Approve every `issued` payout of the month's cycle (the batch); approving again approves what is new."""
+    async with pool.acquire() as conn, conn.transaction():
+        await _lock(conn)
+        await _billed(conn, month)
+        rows = await conn.fetch(
+            "UPDATE payouts SET status = $2, approved_by = $3, approved_at = now() "
+            "WHERE cycle_month = $1 AND status = $4 RETURNING number, facility, total_fen",
+            month, APPROVED, actor, ISSUED)
+        approved = sorted((r["number"], r["facility"], r["total_fen"]) for r in rows)
+        await audit(conn, actor, "payouts_approved", {"month": month, "payouts": [n for n, _, _ in approved],
+                                                      "total": format_cny(sum(t for _, _, t in approved))})
+        waiting = await conn.fetch(
+            "SELECT number, facility, status, total_fen FROM payouts WHERE cycle_month = $1 AND status <> ALL($2) "
+            "ORDER BY facility", month, [APPROVED, PAID, "cancelled"])
+    return {"month": month, "approved": [{"number": n, "facility": f, "total": format_cny(t)} for n, f, t in approved],
+            "total": format_cny(sum(t for _, _, t in approved)),
+            "not_approved": [{"number": r["number"], "facility": r["facility"], "status": r["status"],
+                              "total": format_cny(r["total_fen"])} for r in waiting]}
+
+
+async def approve_over_budget(pool: asyncpg.Pool, number: str, reason: str, actor: str) -> dict:
+    reason = reason.strip()
+    if len(reason) < 4:
+        raise InvalidInput("reason", "say why this payout is approved over budget (at least a few words)")
+    async with pool.acquire() as conn, conn.transaction():
+        await _lock(conn)
+        row = await conn.fetchrow("SELECT status, total_fen, facility FROM payouts WHERE number = $1 FOR UPDATE",
+                                  number)
+        if row is None:
+            raise NotFound(f"no payout {number!r}")
+        if row["status"] != AWAITING_BUDGET:
+            raise Conflict(f"payout {number} is {row['status']}, not awaiting_budget: only a payout waiting for "
+                           "budget can be approved over budget")
+        await conn.execute(
+            "UPDATE payouts SET status = $2, approved_by = $3, approved_at = now(), over_budget_reason = $4 "
+            "WHERE number = $1", number, APPROVED, actor, reason)
+        await audit(conn, actor, "payout_approved_over_budget",
+                    {"payout": number, "facility": row["facility"], "total": format_cny(row["total_fen"]),
+                     "reason": reason})
+    return {"number": number, "status": APPROVED, "over_budget_reason": reason}
+
+
+@dataclass
+class _Waiting:
+    number: str
+    facility: str
+    status: str
+    cost_by_year: dict[int, int]
+
+
+async def refund(conn: asyncpg.Connection, fund: str, actor: str) -> list[str]:
+    """Fund waiting payouts of `fund` that now fit, in facility order (POLICY `budget`); in the caller's
+    transaction, under the cycle lock. Returns the payouts funded."""
+    rows = await conn.fetch(
+        "SELECT p.number, p.facility, left(l.service_month, 4)::int AS year, sum(l.amount_fen)::bigint AS amount "
+        "FROM payouts p JOIN payout_lines l ON l.payout = p.number WHERE p.status = $1 AND coalesce(p.fund, $2) = $2 "
+        "GROUP BY 1, 2, 3", AWAITING_BUDGET, fund)
+    waiting: dict[str, _Waiting] = {}
+    for r in rows:
+        w = waiting.setdefault(r["number"], _Waiting(r["number"], r["facility"], AWAITING_BUDGET, {}))
+        w.cost_by_year[r["year"]] = r["amount"]
+    if not waiting:
+        return []
+    years = {y for w in waiting.values() for y in w.cost_by_year}
+    default = await store.default_budget(conn, fund)
+    left = {}
+    for year in years:
+        total = await store.budget_of(conn, fund, year, default)
+        left[year] = (total or 0) - await store.drawn(conn, fund, year)
+    budget.fund(waiting.values(), left, waiting=AWAITING_BUDGET)
+    funded = sorted(w.number for w in waiting.values() if w.status == ISSUED)
+    if funded:
+        await conn.execute("UPDATE payouts SET status = $2, funded_at = now() WHERE number = ANY($1)", funded, ISSUED)
+        await audit(conn, actor, "payouts_funded", {"fund": fund, "payouts": funded})
+    return funded
+
+
+async def export(pool: asyncpg.Pool, month: str, actor: str) -> str:
+    """The bank file of the month's approved payouts (positive amounts; nothing to transfer otherwise)."""
+    async with pool.acquire() as conn, conn.transaction():
+        await _billed(conn, month)
+        rows = await conn.fetch(
+            "SELECT p.number, p.facility, p.total_fen, f.name, f.bank_account FROM payouts p "
+            "LEFT JOIN facilities f ON f.external_id = p.facility "
+            "WHERE p.cycle_month = $1 AND p.status = $2 AND p.total_fen > 0 ORDER BY p.facility, p.number",
+            month, APPROVED)
+        missing = [r["facility"] for r in rows if not r["bank_account"]]
+        if missing:
+            raise InvalidInput("bank_account", f"facility {', '.join(sorted(set(missing)))} has no bank account on "
+                                               "file (it is set when the health commission registers the facility)")
+        payees = [bank.Payee(r["number"], r["facility"], r["name"], r["bank_account"], r["total_fen"]) for r in rows]
+        await audit(conn, actor, "bank_file_exported", {"month": month, "payouts": [p.reference for p in payees],
+                                                        "total": format_cny(sum(p.amount for p in payees))})
+    return bank.export_csv(payees)
+
+
+async def confirm(pool: asyncpg.Pool, text: str, file_name: str | None, actor: str) -> dict:
+    """Apply the bank's confirmation whole, or refuse it whole with every finding and its line number."""
+    lines, findings = bank.parse_confirmation(text)
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    async with pool.acquire() as conn:
+        async with conn.transaction():
+            await _lock(conn)
+            rows = await conn.fetch(
+                "SELECT number, status, total_fen, paid_on FROM payouts WHERE number = ANY($1) FOR UPDATE",
+                [line.reference for line in lines])
+            on_file = {r["number"]: bank.OnFile(r["status"], r["total_fen"], r["paid_on"]) for r in rows}
+            findings = sorted(findings + bank.check_confirmation(lines, on_file), key=lambda f: f.line)
+            if not findings:
+                paid = [line for line in lines if line.paid]
+                confirmation = await conn.fetchval(
+                    "INSERT INTO bank_confirmations (actor, file_name, sha256, lines, paid) VALUES ($1, $2, $3, $4, $5)"
+                    " RETURNING id", actor, file_name, digest, len(lines), len(paid))
+                await conn.executemany(
+                    "UPDATE payouts SET status = $2, paid_amount_fen = $3, paid_on = $4, paid_at = now(), "
+                    "confirmation = $5 WHERE number = $1",
+                    [(line.reference, PAID, line.amount, line.paid_on, confirmation) for line in paid])
+                failed = [line.reference for line in lines if not line.paid]
+                await audit(conn, actor, "bank_confirmation_imported",
+                            {"file": file_name, "sha256": digest, "paid": [line.reference for line in paid],
+                             "failed_at_bank": failed})
+                return {"confirmation": confirmation, "paid": [line.reference for line in paid],
+                        "failed_at_bank": failed, "total_paid": format_cny(sum(line.amount for line in paid))}
+        async with conn.transaction():  # the refusal itself is a finance action worth recording
+            await audit(conn, actor, "bank_confirmation_refused",
+                        {"file": file_name, "sha256": digest, "findings": [f.as_error() for f in findings]})
+    raise InvalidInput([f.as_error() for f in findings])
+
+
+async def reconciliation(pool: asyncpg.Pool, month: str) -> dict:
+    async with pool.acquire() as conn:
+        await _billed(conn, month)
+        rows = await conn.fetch(
+            "SELECT p.number, p.facility, p.status, p.total_fen, p.released_by, p.paid_amount_fen, p.paid_on, "
+            "coalesce((SELECT sum(amount_fen) FROM payout_lines l WHERE l.payout = p.number), 0)::bigint AS lines "
+            "FROM payouts p WHERE p.cycle_month = $1", month)
+    return reconcile(month, [PayoutState(r["number"], r["facility"], r["status"], r["total_fen"], r["lines"],
+                                         r["released_by"], r["paid_amount_fen"], r["paid_on"]) for r in rows])
