@@ -1,0 +1,117 @@
+"""Billing on the real stack: a world per scenario (module-scoped), and the check every test ends with —
+what was issued plus its corrections equals what the subsidy service says is due now, and what a fresh world
+loaded with the final facts issues (POLICY `late_change`)."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.scenarios import path
+from tests.stack import World
+
+
+@pytest.fixture(scope="module")
+def world_of(infra, tmp_path_factory):
+    """Start a world and load a scenario into it (timeline included); every world is closed after the module."""
+    worlds = []
+
+    def start(scenario: str | Path) -> World:
+        world = World(tmp_path_factory.mktemp("world")).start()
+        worlds.append(world)
+        world.cli("scenario", "load", str(scenario))
+        return world
+
+    yield start
+    for world in worlds:
+        world.close()
+
+
+def final_facts(scenario: str, folder: Path) -> Path:
+    """The scenario with every fact of its timeline moved before the first bill: the facts arrive on time."""
+    doc = yaml.safe_load(path(scenario).read_text(encoding="utf-8"))
+    timeline = doc.get("timeline", [])
+    doc["timeline"] = [s for s in timeline if "bill" not in s] + [s for s in timeline if "bill" in s]
+    target = folder / f"final-{scenario}"
+    target.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return target
+
+
+def billing_get(world: World, route: str, **params):
+    api = world.api()
+    return api.call(api.billing, "GET", route, params=params).json()
+
+
+def issued_sums(world: World) -> tuple[dict, dict]:
+    """Per (service month, facility, enrollment): (fee, reduction) of all family documents; per (service month,
+    facility, kind, subject): the payout lines (releases aside: they move money already counted)."""
+    family = {(m, f, e): (fee, red) for m, f, e, fee, red in world.query("billing",
+              "SELECT service_month, facility, enrollment, sum(fee_fen)::bigint, sum(reduction_fen)::bigint "
+              "FROM family_documents GROUP BY 1, 2, 3") if fee or red}
+    lines = {(m, f, k, s): a for m, f, k, s, a in world.query("billing",
+             "SELECT l.service_month, p.facility, l.kind, l.subject, sum(l.amount_fen)::bigint FROM payout_lines l "
+             "JOIN payouts p ON p.number = l.payout WHERE l.kind <> 'release' GROUP BY 1, 2, 3, 4") if a}
+    return family, lines
+
+
+def due_sums(world: World, months: list[str]) -> tuple[dict, dict]:
+    """The same sums, from what the subsidy service says is due now for `months` (grants: once, by the last)."""
+    api = world.api()
+    family, lines = {}, {}
+    for month in months:
+        due = api.call(api.subsidy, "GET", f"/due/{month}/columns").json()
+        cols = due["lines"]
+        for i in range(len(cols["fee_fen"])):
+            facility, enrollment = due["facilities"][cols["facility"][i]], cols["enrollment"][i]
+            fee, red, sub = cols["fee_fen"][i], cols["reduction_fen"][i], cols["operating_subsidy_fen"][i]
+            if fee or red:
+                family[(month, facility, enrollment)] = (fee, red)
+            if sub:
+                lines[(month, facility, "operating_subsidy", enrollment)] = sub
+            if red:
+                lines[(month, facility, "reduction_compensation", enrollment)] = red
+    grants_paid = {(f, c) for f, c in world.query("billing", "SELECT facility, class FROM grants_paid")}
+    grants_due = {(g["facility"], g["class"]) for g in api.call(api.subsidy, "GET", f"/due/{months[-1]}/columns"
+                                                                 ).json()["grants"]}
+    assert grants_paid == grants_due, "every class's grant paid exactly once"
+    grant_lines = defaultdict(int)
+    for m, f, k, s, a in world.query("billing", "SELECT l.service_month, p.facility, l.kind, l.subject, "
+                                                "l.amount_fen FROM payout_lines l JOIN payouts p ON p.number = "
+                                                "l.payout WHERE l.kind = 'construction_grant'"):
+        grant_lines[(m, f, k, s)] += a
+    lines.update(grant_lines)
+    return family, lines
+
+
+def assert_issued_equals_due(world: World, months: list[str]) -> None:
+    family, lines = issued_sums(world)
+    due_family, due_lines = due_sums(world, months)
+    assert family == due_family
+    assert lines == due_lines
+
+
+def by_facility(lines: dict) -> dict:
+    out = defaultdict(int)
+    for (month, facility, _, _), amount in lines.items():
+        out[(month, facility)] += amount
+    return dict(out)
+
+
+def report(world: World, month: str) -> dict:
+    return json.loads(world.cli("report", "--month", month, "--format", "json").stdout)
+
+
+@pytest.fixture(scope="package")
+def late_world(infra, tmp_path_factory):
+    """The late-changes scenario, billed for September and October: shared by the late-change, report and
+    family-access modules, which only read it or add tokens."""
+    world = World(tmp_path_factory.mktemp("late")).start()
+    try:
+        world.cli("scenario", "load", str(path("late-changes.yaml")))
+        yield world
+    finally:
+        world.close()
