@@ -19,4 +19,8 @@ if [[ ! $STAMP -nt $ROOT/pyproject.toml ]]; then
   touch "$STAMP"
 fi
 "$ROOT/deploy/postgres.sh" install
+# The browser tests (tests/browser) drive Debian's Chromium through Playwright; Playwright never downloads one.
+# A CJK font, so the family page's screenshot shows Chinese rather than boxes.
+[[ -x /usr/bin/chromium ]] || apt_install chromium
+fc-list :lang=zh 2>/dev/null | grep -q . || apt_install fonts-wqy-microhei
 "$ROOT/deploy/kafka.sh" fetch

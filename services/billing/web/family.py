@@ -43,7 +43,8 @@ def _document(row, ruleset_info: dict) -> dict:
     kind = "supplementary" if row["kind"] == "invoice" and row["corrects"] else row["kind"]
     lines = [{"label": wording.fee_words(explanation), "amount": row["fee_fen"]}]
     if row["reduction_fen"]:
-        lines.append({"label": wording.reduction_words(explanation), "amount": -row["reduction_fen"],
+        label = wording.reduction_words(explanation) + ("（冲回）" if row["reduction_fen"] < 0 else "")
+        lines.append({"label": label, "amount": -row["reduction_fen"],
                       "rule": wording.source_words(ruleset_info)})
     return {"number": row["number"], "kind": kind, "kind_words": KIND_WORDS[kind], "child": row["child"],
             "enrollment": row["enrollment"], "service_month": row["service_month"], "corrects": row["corrects"],
