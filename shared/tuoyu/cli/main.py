@@ -44,7 +44,9 @@ def _fail(message: str) -> None:
 
 
 @scenario_app.command("load")
-def scenario_load(file: Path = typer.Argument(..., exists=True, dir_okay=False, help="scenario YAML")) -> None:
+def scenario_load(file: Path = typer.Argument(..., exists=True, dir_okay=False, help="scenario YAML"),
+                  bulk: bool = typer.Option(False, "--bulk", help="families, children and enrollments as one roster "
+                                                                   "import per facility")) -> None:
     """Load a scenario through the public APIs (a second load changes nothing)."""
     try:
         scenario = yaml.safe_load(file.read_text(encoding="utf-8"))
@@ -52,7 +54,7 @@ def scenario_load(file: Path = typer.Argument(..., exists=True, dir_okay=False, 
         _fail(f"{file}: not valid YAML ({exc})")
     api = _api()
     try:
-        plan = steps(api, scenario)
+        plan = steps(api, scenario, bulk=bulk)
         with Progress(transient=not sys.stderr.isatty(), console=None) as progress:
             task = progress.add_task(f"loading {file.name}", total=len(plan))
             for label, action in plan:

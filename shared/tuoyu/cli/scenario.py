@@ -11,6 +11,7 @@ from typing import Callable
 import yaml
 
 from subsidy.rules.catalog import shipped_text
+from tuoyu.cli.bulk import roster_csvs
 from tuoyu.cli.client import Api, ApiError
 
 
@@ -76,8 +77,20 @@ def _month(value) -> str:
     return str(value)[:7]
 
 
-def steps(api: Api, scenario: dict) -> list[tuple[str, Callable[[], None]]]:
-    """The scenario as a list of (label, action), in the order they must run."""
+def _import_roster(api: Api, facility: str, body: bytes) -> None:
+    response = api.call(api.enrollment, "POST", f"/facilities/{facility}/roster", content=body,
+                        headers={"Content-Type": "text/csv"}, params={"dry_run": "false"})
+    if response.json()["bad_rows"]:
+        first = response.json()["errors"][0]
+        raise ApiError(f"roster of {facility}: {response.json()['bad_rows']} bad rows, first: row {first['row']}, "
+                       f"{first['column']}: {first['reason']}")
+
+
+def steps(api: Api, scenario: dict, bulk: bool = False) -> list[tuple[str, Callable[[], None]]]:
+    """The scenario as a list of (label, action), in the order they must run.
+
+    `bulk` sends families, children and enrollments as one roster import per facility instead of record by record.
+    """
     plan: list[tuple[str, Callable[[], None]]] = []
     ruleset = scenario.get("ruleset")
     fund = None
@@ -91,7 +104,10 @@ def steps(api: Api, scenario: dict) -> list[tuple[str, Callable[[], None]]]:
     families = {fam["external_id"]: fam for fam in scenario.get("families", [])}
     family_of = {k["external_id"]: fam for fam in families.values() for k in fam.get("children", [])}
     registered = set()
-    for e in scenario.get("enrollments", []):
+    if bulk:
+        for facility, body in roster_csvs(scenario).items():
+            plan.append((f"roster of {facility}", lambda f=facility, b=body: _import_roster(api, f, b)))
+    for e in [] if bulk else scenario.get("enrollments", []):
         family = family_of.get(e["child"])
         if family is None:
             raise ApiError(f"enrollment {e['external_id']}: child {e['child']!r} is in no family of the scenario")
