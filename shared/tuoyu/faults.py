@@ -2,6 +2,7 @@
 
 Set `TUOYU_FAULT_<POINT>=<n>` to die the n-th time the point is reached; unset, the check costs one dict lookup.
 Points: KILL_BEFORE_COMMIT (consumer: effects applied, transaction not committed),
+        KILL_BEFORE_CYCLE_COMMIT (billing: every document of a cycle written, not committed),
         KILL_AFTER_PUBLISH (outbox relay: events on the broker, rows not yet marked sent).
 """
 

@@ -16,7 +16,7 @@ import asyncpg
 from billing.cycle import budget, store
 from billing.cycle.difference import plan_cycle
 from billing.subsidy_client import SubsidyClient
-from tuoyu import metrics
+from tuoyu import faults, metrics
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +58,7 @@ async def run_cycle(pool: asyncpg.Pool, subsidy: SubsidyClient, month: str, acto
             "ruleset_info": {**ruleset_info, "default_budget_fen": due_now.default_budget}}, result)
         await audit(conn, actor, "cycle_run", {"month": month, "documents": written.documents,
                                                "corrected_months": sorted(earlier)})
+        faults.point("KILL_BEFORE_CYCLE_COMMIT")
     finished = time.perf_counter()
     for kind, count in written.documents.items():
         metrics.DOCUMENTS_ISSUED.labels(kind).inc(count)
