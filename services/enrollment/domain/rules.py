@@ -16,7 +16,7 @@ import numpy as np
 Problem = tuple[str, str] | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Sibling:
     external_id: str
     birth_date: date
@@ -66,30 +66,47 @@ def overlaps(start: date, end: date | None, other_start: date, other_end: date |
     return start <= (other_end or date.max) and other_start <= (end or date.max)
 
 
-_OPEN = np.iinfo(np.int64).max
-
-
 class Occupancy:
     """How many children a class holds on each day, to refuse an enrollment that would put it over capacity.
 
-    Kept as two sorted arrays of day numbers, starts and (exclusive) ends: the children on day d are the starts on
-    or before d minus the ends on or before d. Over a span, the count is highest on its first day or on a day some
-    other enrollment starts, so only those days are looked at.
+    A count per day from the earliest day seen to the latest start or end seen (`_last`); past that day only the
+    open-ended enrollments remain, so no later day holds more than `_last` does and the array never needs to reach
+    further. Checking and adding a span are each one slice operation, whatever the number of enrollments.
     """
 
     def __init__(self, capacity: int, spans: Iterable[tuple[date, date | None]] = ()):
         self.capacity = capacity
-        spans = list(spans)
-        self._starts = np.sort(np.array([s.toordinal() for s, _ in spans], dtype=np.int64))
-        self._ends = np.sort(np.array([_end(e) for _, e in spans], dtype=np.int64))
+        self._first: int | None = None  # the ordinal of day 0 of `_days`
+        self._days = np.zeros(0, dtype=np.int32)
+        self._open = 0  # open-ended enrollments: they fill every day from their start on
+        for start, end in spans:
+            self.add(start, end)
+
+    def _cover(self, first: int, last: int) -> None:
+        """Grow the array to hold days first..last."""
+        if self._first is None:
+            self._first = first
+        if first < self._first:
+            self._days = np.concatenate((np.zeros(self._first - first, dtype=np.int32), self._days))
+            self._first = first
+        size = last - self._first + 1
+        if size > len(self._days):
+            # Past the old last day, only the open-ended enrollments are there.
+            self._days = np.concatenate((self._days, np.full(size - len(self._days), self._open, dtype=np.int32)))
+
+    def _slice(self, start: date, end: date | None) -> slice:
+        s = start.toordinal()
+        e = end.toordinal() if end is not None else s
+        self._cover(s, e)
+        last = len(self._days) - 1 if end is None else e - self._first
+        return slice(s - self._first, last + 1)
 
     def peak(self, start: date, end: date | None) -> int:
         """The most children on any day of [start, end] (end None: open)."""
-        s, e = start.toordinal(), _end(end) - 1
-        lo, hi = np.searchsorted(self._starts, [s, e], side="right")
-        days = np.concatenate(([s], self._starts[lo:hi]))
-        counts = np.searchsorted(self._starts, days, side="right") - np.searchsorted(self._ends, days, side="right")
-        return int(counts.max())
+        if end is not None and end < start:
+            return 0
+        span = self._slice(start, end)  # first: it may grow the array
+        return int(self._days[span].max())
 
     def problem(self, start: date, end: date | None) -> Problem:
         peak = self.peak(start, end)
@@ -99,14 +116,12 @@ class Occupancy:
         return None
 
     def add(self, start: date, end: date | None) -> None:
-        s, e = start.toordinal(), _end(end)
-        self._starts = np.insert(self._starts, np.searchsorted(self._starts, s, side="right"), s)
-        self._ends = np.insert(self._ends, np.searchsorted(self._ends, e, side="right"), e)
-
-
-def _end(end: date | None) -> int:
-    """The first day no longer enrolled."""
-    return _OPEN if end is None else end.toordinal() + 1
+        if end is not None and end < start:
+            return  # an enrollment ended before it began (a revocation): no day
+        span = self._slice(start, end)  # first: it may grow the array
+        self._days[span] += 1
+        if end is None:
+            self._open += 1
 
 
 def differing(wanted: dict, *accepted: dict | None) -> list[str]:

@@ -40,9 +40,16 @@ class Child:
     birth_date: date
     birth_order: int
     id_hash: str | None
-    accepted: tuple[dict, ...]  # the fingerprints a row may repeat: what it was created as, what it is now
+    # What it was created as (JSON, read only when a row disagrees with what it is now). Kept this small because
+    # an import may hold 100,000 children.
+    created_as: str | None
     spans: list = field(default_factory=list)
     row: int | None = None  # the row of this file that created it
+
+    def fingerprints(self) -> tuple[dict, ...]:
+        """What a row may repeat: what the child is now, or what it was created as."""
+        now = child_fingerprint(self.family, self.birth_date, self.birth_order, self.id_hash)
+        return (now,) + ((json.loads(self.created_as),) if self.created_as else ())
 
 
 @dataclass
@@ -70,6 +77,8 @@ class RosterImport:
         self.children: dict[str, Child] = {}
         self.hash_owner: dict[str, str] = {}  # national-ID hash → child external id, at this facility
         self.elsewhere: dict[str, list] = {}  # national-ID hash → spans at other facilities
+        # Enrollments of the current batch that exist already (an id cannot come back in a later batch: a
+        # repeated enrollment id is a bad row wherever it appears).
         self.enrollments: dict[str, tuple[dict, ...]] = {}
         self._national_ids_locked = False
 
@@ -131,9 +140,8 @@ class RosterImport:
                 "WHERE c.facility_id = $1 AND c.external_id = ANY($2::text[])", fid, children)
             by_id = {}
             for c in found:
-                now = child_fingerprint(c["family"], c["birth_date"], c["birth_order"], c["national_id_hash"])
-                accepted = (now,) + ((json.loads(c["created_as"]),) if c["created_as"] else ())
-                child = Child(c["id"], c["family"], c["birth_date"], c["birth_order"], c["national_id_hash"], accepted)
+                child = Child(c["id"], c["family"], c["birth_date"], c["birth_order"], c["national_id_hash"],
+                              c["created_as"])
                 self.children[c["external_id"]] = by_id[c["id"]] = child
             if by_id:
                 for s in await conn.fetch("SELECT child_id, start_on, end_on FROM enrollments "
@@ -151,7 +159,8 @@ class RosterImport:
                     "ON e.child_id = c.id WHERE c.national_id_hash = ANY($1::text[]) AND c.facility_id <> $2",
                     hashes, fid):
                 self.elsewhere[s["national_id_hash"]].append((s["start_on"], s["end_on"]))
-        enrollments = list({r.enrollment for r in rows} - self.enrollments.keys())
+        self.enrollments = {}
+        enrollments = list({r.enrollment for r in rows})
         if enrollments:
             for e in await conn.fetch(
                     "SELECT e.external_id, e.created_as, c.external_id AS child, k.external_id AS class, e.care, "
@@ -188,7 +197,8 @@ class RosterImport:
         wanted_child = child_fingerprint(r.family, r.birth_date, r.birth_order, id_hash)
         child_new = None
         if child is not None:
-            diff = rules.differing(wanted_child, *child.accepted)
+            diff = [] if wanted_child == child.fingerprints()[0] else rules.differing(wanted_child,
+                                                                                      *child.fingerprints())
             if diff:
                 where = f"row {child.row} of this file" if child.row else "the facility's records"
                 return bad(r.row, diff[0], f"child {r.child!r} is registered with another {diff[0]} (in {where}); "
@@ -201,7 +211,7 @@ class RosterImport:
             problem = rules.birth_order_problem(siblings + [rules.Sibling(r.child, r.birth_date, r.birth_order)])
             if problem:
                 return bad(r.row, *problem)
-            child_new = Child(None, r.family, r.birth_date, r.birth_order, id_hash, (wanted_child,), row=r.row)
+            child_new = Child(None, r.family, r.birth_date, r.birth_order, id_hash, None, row=r.row)
             child = child_new
 
         wanted = enrollment_fingerprint(r.child, r.class_, r.care, r.start, r.end, r.fee_fen)
@@ -228,7 +238,6 @@ class RosterImport:
         # Accepted: remember it, so that later rows see it.
         occupancy.add(r.start, r.end)
         child.spans.append((r.start, r.end))
-        self.enrollments[r.enrollment] = (wanted,)
         if family_new:
             self.families[r.family] = None
             self.siblings[r.family] = []
@@ -259,7 +268,7 @@ class RosterImport:
                 "$6::text[], $7::jsonb[]) RETURNING id, external_id", fid,
                 [self.families[c.family] for _, c in children], [k for k, _ in children],
                 [c.birth_date for _, c in children], [c.birth_order for _, c in children],
-                [c.id_hash for _, c in children], [json.dumps(c.accepted[0]) for _, c in children])
+                [c.id_hash for _, c in children], [json.dumps(c.fingerprints()[0]) for _, c in children])
             ids = {r["external_id"]: r["id"] for r in rows}
             for key, child in children:
                 child.id = ids[key]
