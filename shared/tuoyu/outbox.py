@@ -22,6 +22,8 @@ from tuoyu.envelope import Envelope
 log = logging.getLogger(__name__)
 
 NOTIFY_CHANNEL = "outbox"
+# One relay publishes at a time (several workers or replicas may run one each): order is kept per key.
+RELAY_LOCK = 7_531_002
 
 
 async def add_events(conn: asyncpg.Connection, topic: str, events: Sequence[Envelope]) -> None:
@@ -71,8 +73,10 @@ class OutboxRelay:
         await producer.start()
         listener = await self._pool.acquire()
         wake = lambda *_: self._wake.set()  # noqa: E731
-        await listener.add_listener(NOTIFY_CHANNEL, wake)
         try:
+            while not await listener.fetchval("SELECT pg_try_advisory_lock($1)", RELAY_LOCK):
+                await asyncio.sleep(self._poll)  # another process relays; take over if it dies
+            await listener.add_listener(NOTIFY_CHANNEL, wake)
             while True:
                 sent = await self.publish_pending(producer)
                 if sent < self._batch:

@@ -241,11 +241,13 @@ async def enroll(conn, fid: int, facility_key: str, new: NewEnrollment) -> tuple
         return existing, False, []
     await refuse_if_revoked(conn, fid)
     child_id = await _id_of(conn, "children", fid, new.child, "child")
+    # The class row's lock serialises the capacity check; the child's, the same-day check.
     klass = await conn.fetchrow("SELECT id, opened_on, closed_on, capacity FROM classes "
-                                "WHERE facility_id = $1 AND external_id = $2", fid, new.class_)
+                                "WHERE facility_id = $1 AND external_id = $2 FOR UPDATE", fid, new.class_)
     if klass is None:
         raise InvalidInput("class", f"no class {new.class_!r} at this facility")
-    child = await conn.fetchrow("SELECT birth_date, national_id_hash FROM children WHERE id = $1", child_id)
+    child = await conn.fetchrow("SELECT birth_date, national_id_hash FROM children WHERE id = $1 FOR UPDATE",
+                                child_id)
     _raise(rules.enrollment_dates_problem(new.start, new.end, child["birth_date"], klass["opened_on"],
                                           klass["closed_on"]))
     overlapping = await conn.fetchval(

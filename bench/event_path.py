@@ -1,0 +1,190 @@
+"""The event path at fixed rates: API accepted → outbox → Kafka → applied in the subsidy service's view.
+
+    .venv/bin/python -m bench.event_path [--rates 250,500,1000] [--seconds 10] [--facilities 20]
+
+Starts a world of its own (tests/stack.py), registers facilities and, through one roster import each, the
+children (with an enrollment that ended in March, so each child can be enrolled again). Then, for each rate, an
+open-loop client sends single `POST /facilities/{f}/enrollments` at that rate (a request leaves on schedule whether
+or not earlier ones have answered) and records when each was sent and answered; the subsidy view stamps when it
+applied each enrollment (`applied_at`). End-to-end latency = applied_at − sent. Beside it, the yardstick: a bare
+aiokafka producer and consumer on the same broker at the same rate. Writes bench/results/event_path.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import io
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+import psycopg
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench import machine  # noqa: E402
+from enrollment.importing.rows import COLUMNS  # noqa: E402
+from subsidy.rules.catalog import shipped_text  # noqa: E402
+from tests.stack import World, pg_admin_dsn  # noqa: E402
+from tuoyu.cli.scenario import _facility_steps  # noqa: E402
+
+PER_CLASS = 450
+
+
+def setup(world: World, facilities: int, children: int) -> list[tuple[str, str, str]]:
+    """Facilities, classes and children; returns (facility, child, class) for every child."""
+    api = world.api()
+    api.call(api.subsidy, "POST", "/rulesets", content=shipped_text("zhoushan-putuo-2022").encode(),
+             headers={"Content-Type": "application/yaml"})
+    per_facility = -(-children // facilities)
+    seats = []
+    for f in range(facilities):
+        fid = f"B{f:03d}"
+        classes = [{"external_id": f"C{c}", "opened_on": "2022-03-01", "capacity": 500}
+                   for c in range(-(-per_facility // PER_CLASS))]
+        _facility_steps(api, {"external_id": fid, "name": f"基准园{f}", "kind": "childcare_institution",
+                              "ownership": "public", "filed_on": "2022-02-01", "fire_safety_certified": True,
+                              "subsidy_rate": "0.12", "classes": classes})
+        body = io.StringIO()
+        writer = csv.writer(body)
+        writer.writerow(COLUMNS)
+        for i in range(per_facility):
+            child, klass = f"K{f:03d}-{i:06d}", f"C{i // PER_CLASS}"
+            writer.writerow([f"FAM{f:03d}-{i:06d}", child, "2021-05-01", 1, "", klass, f"OLD{f:03d}-{i:06d}",
+                             "full_day", "2000.00", "2022-03-01", "2022-03-31"])
+            seats.append((fid, child, klass))
+        api.call(api.enrollment, "POST", f"/facilities/{fid}/roster", content=body.getvalue().encode(),
+                 headers={"Content-Type": "text/csv"})
+    # Round-robin over facilities: enrollments arrive from many facilities at once, as in a city.
+    return [seats[f * per_facility + i] for i in range(per_facility) for f in range(facilities)]
+
+
+async def drive(world: World, seats: list, rate: int, seconds: float, tag: str) -> dict:
+    """Send len(seats) enrollments at `rate` per second; return send times and HTTP latencies by external id."""
+    total = int(rate * seconds)
+    sent: dict[str, float] = {}
+    http: list[float] = []
+    failures: list[str] = []
+    limits = httpx.Limits(max_connections=256, max_keepalive_connections=256)
+    async with httpx.AsyncClient(base_url=world["enrollment"].url, limits=limits, timeout=60,
+                                 headers={"Authorization": f"Bearer {world.admin_key}"}) as client:
+        async def one(i: int, at: float) -> None:
+            await asyncio.sleep(max(0.0, at - time.monotonic()))
+            facility, child, klass = seats[i]
+            external_id = f"{tag}-{i:06d}"
+            started_wall, started = time.time(), time.perf_counter()
+            response = await client.post(f"/facilities/{facility}/enrollments", json={
+                "external_id": external_id, "child": child, "class": klass, "monthly_fee": "2000.00",
+                "start": "2022-09-01"})
+            http.append(time.perf_counter() - started)
+            if response.status_code == 201:
+                sent[external_id] = started_wall
+            else:
+                failures.append(f"{response.status_code} {response.text[:200]}")
+
+        t0 = time.monotonic() + 0.5
+        began = time.perf_counter()
+        await asyncio.gather(*(one(i, t0 + i / rate) for i in range(total)))
+        elapsed = time.perf_counter() - began - 0.5
+    return {"sent": sent, "http": http, "failures": failures, "elapsed": elapsed, "total": total}
+
+
+def applied_at(world: World, tag: str, expected: int, timeout: float = 300) -> dict[str, float]:
+    dsn = pg_admin_dsn().rsplit("/", 1)[0] + f"/{world.namespace}_subsidy"
+    deadline = time.monotonic() + timeout
+    with psycopg.connect(dsn) as conn:
+        while True:
+            rows = conn.execute("SELECT external_id, extract(epoch FROM applied_at) FROM enrollments "
+                                "WHERE external_id LIKE %s", (f"{tag}-%",)).fetchall()
+            if len(rows) >= expected or time.monotonic() > deadline:
+                return {r[0]: float(r[1]) for r in rows}
+            time.sleep(0.25)
+
+
+async def bare_kafka(bootstrap: str, rate: int, seconds: float) -> dict:
+    """The broker's own floor: produce (acks=all, idempotent) and consume the same number of small messages."""
+    topic = f"bench.bare.{uuid.uuid4().hex[:8]}"
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True, linger_ms=5)
+    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest",
+                                group_id=f"bare-{uuid.uuid4().hex[:6]}")
+    await producer.start()
+    await producer.send_and_wait(topic, b"warm-up")
+    await consumer.start()
+    total = int(rate * seconds)
+    latencies: list[float] = []
+
+    async def consume() -> None:
+        seen = 0
+        while seen < total:
+            batches = await consumer.getmany(timeout_ms=500)
+            now = time.time()
+            for messages in batches.values():
+                for m in messages:
+                    if m.value != b"warm-up":
+                        latencies.append(now - float(m.value))
+                        seen += 1
+
+    reader = asyncio.create_task(consume())
+    t0 = time.monotonic()
+    for i in range(total):
+        await asyncio.sleep(max(0.0, t0 + i / rate - time.monotonic()))
+        await producer.send(topic, f"{time.time():.6f}".encode(), key=str(i % 20).encode())
+    await producer.flush()
+    await asyncio.wait_for(reader, 120)
+    await producer.stop()
+    await consumer.stop()
+    return {"rate": rate, "messages": total, **machine.summary_ms(latencies)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rates", default="250,500,1000")
+    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--facilities", type=int, default=20)
+    args = parser.parse_args()
+    rates = [int(r) for r in args.rates.split(",")]
+    children = int(sum(rates) * args.seconds)
+    world = World(Path(tempfile.mkdtemp(prefix="event-path-"))).start()
+    try:
+        began = time.perf_counter()
+        seats = setup(world, args.facilities, children)
+        print(f"setup: {args.facilities} facilities, {len(seats):,} children in {time.perf_counter() - began:.1f} s")
+        results, offset = [], 0
+        for rate in rates:
+            count = int(rate * args.seconds)
+            run = asyncio.run(drive(world, seats[offset:offset + count], rate, args.seconds, f"R{rate}"))
+            offset += count
+            applied = applied_at(world, f"R{rate}", len(run["sent"]))
+            end_to_end = [applied[k] - sent for k, sent in run["sent"].items() if k in applied]
+            result = {"rate": rate, "requests": run["total"], "accepted": len(run["sent"]),
+                      "failed": len(run["failures"]), "first_failures": run["failures"][:3],
+                      "achieved_per_s": round(len(run["sent"]) / run["elapsed"], 1),
+                      "applied_in_subsidy": len(end_to_end),
+                      "http": machine.summary_ms(run["http"]), "end_to_end": machine.summary_ms(end_to_end)}
+            result["bare_kafka"] = asyncio.run(bare_kafka(world.env["TUOYU_KAFKA_BOOTSTRAP"] if
+                                                          "TUOYU_KAFKA_BOOTSTRAP" in world.env else
+                                                          "127.0.0.1:59092", rate, args.seconds))
+            results.append(result)
+            print(f"{rate:>5}/s: accepted {result['accepted']:,}/{result['requests']:,} "
+                  f"({result['achieved_per_s']}/s), HTTP p50 {result['http']['p50_ms']} ms p99 "
+                  f"{result['http']['p99_ms']} ms; API→subsidy p50 {result['end_to_end']['p50_ms']} ms p99 "
+                  f"{result['end_to_end']['p99_ms']} ms; bare Kafka p50 {result['bare_kafka']['p50_ms']} ms "
+                  f"p99 {result['bare_kafka']['p99_ms']} ms")
+        path = machine.write("event_path", {
+            "benchmark": "event_path", "command": "python -m bench.event_path " + " ".join(sys.argv[1:]),
+            "facilities": args.facilities, "seconds_per_rate": args.seconds, "results": results,
+            "peak_rss_mib": {name: machine.peak_rss_mib(s.process.pid) for name, s in world.services.items()}})
+        print(f"written to {path}")
+    finally:
+        world.close()
+
+
+if __name__ == "__main__":
+    main()
