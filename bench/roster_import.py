@@ -121,6 +121,7 @@ def main() -> None:
     parser.add_argument("--format", choices=("csv", "xlsx"), default="csv")
     args = parser.parse_args()
 
+    load_at_start = list(os.getloadavg())
     work = Path(tempfile.mkdtemp(prefix="roster-bench-"))
     world = World(work).start()
     try:
@@ -169,7 +170,9 @@ def main() -> None:
             "events": events, "outbox_drained_seconds_after_import": round(drained, 1),
             "subsidy_applied_seconds_after_drain": round(applied, 1),
             "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                        "platform": platform.platform()},
+                        "platform": platform.platform(),
+                        # The machine is shared: how busy it was tells how far to trust the seconds.
+                        "load_average_at_start": load_at_start, "load_average_at_end": list(os.getloadavg())},
         }
         RESULTS.parent.mkdir(exist_ok=True)
         target = RESULTS if args.format == "csv" else RESULTS.with_name("roster_import_xlsx.json")
