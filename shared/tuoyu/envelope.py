@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from datetime import date, datetime, timezone
 from typing import Any
@@ -27,4 +26,4 @@ class Envelope(BaseModel):
 
     @classmethod
     def from_bytes(cls, raw: bytes) -> "Envelope":
-        return cls.model_validate(json.loads(raw))
+        return cls.model_validate_json(raw)

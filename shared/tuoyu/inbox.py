@@ -1,4 +1,4 @@
-"""Idempotent consumer: each event's effect, its id and the partition offset commit in one transaction.
+"""Idempotent consumer: each event's effect, its id and the partitions' offsets commit in one transaction.
 
 On (re)assignment the consumer seeks to the offsets stored in PostgreSQL, so Kafka's own committed
 offsets are only a hint; a redelivered event finds its id in `processed_events` and does nothing.
@@ -41,7 +41,7 @@ class Inbox:
 
     def __init__(self, pool: asyncpg.Pool, bootstrap: str, topics: list[str], name: str,
                  handler: Handler | None = None, *, batch_handler: BatchHandler | None = None,
-                 max_records: int = 2000):
+                 max_records: int = 10000):
         """Give `handler` (one event at a time) or `batch_handler` (all new events of a batch, in order)."""
         self._pool = pool
         self._bootstrap = bootstrap
@@ -69,6 +69,7 @@ class Inbox:
         consumer = AIOKafkaConsumer(
             bootstrap_servers=self._bootstrap, group_id=self.name, enable_auto_commit=False,
             auto_offset_reset="earliest", isolation_level="read_committed", metadata_max_age_ms=5000,
+            max_partition_fetch_bytes=4 << 20, fetch_max_bytes=32 << 20,
         )
         await consumer.start()
         self._consumer = consumer
@@ -76,9 +77,8 @@ class Inbox:
             consumer.subscribe(self._topics, listener=_SeekToStoredOffsets(self))
             while True:
                 batches = await consumer.getmany(timeout_ms=500, max_records=self._max_records)
-                for partition, messages in batches.items():
-                    await self._apply(partition, messages)
                 if batches:
+                    await self._apply(batches)
                     await consumer.commit()  # a hint only: PostgreSQL holds the truth
         finally:
             self._consumer = None
@@ -95,28 +95,28 @@ class Inbox:
             else:
                 await self._consumer.seek_to_beginning(tp)
 
-    async def _apply(self, partition: TopicPartition, messages) -> None:
+    async def _apply(self, batches: dict[TopicPartition, list]) -> None:
+        """One transaction for everything fetched: effects, event ids and every partition's next offset."""
         async with self._pool.acquire() as conn, conn.transaction():
-            stored = await conn.fetchval(
-                "SELECT next_offset FROM consumer_offsets WHERE consumer=$1 AND topic=$2 AND partition=$3",
-                self.name, partition.topic, partition.partition,
-            )
-            events = [Envelope.from_bytes(m.value) for m in messages if stored is None or m.offset >= stored]
+            rows = await conn.fetch(
+                "SELECT topic, partition, next_offset FROM consumer_offsets WHERE consumer = $1", self.name)
+            stored = {TopicPartition(r["topic"], r["partition"]): r["next_offset"] for r in rows}
+            events = [Envelope.from_bytes(m.value) for tp, messages in batches.items() for m in messages
+                      if m.offset >= stored.get(tp, 0)]  # below: applied before a restart
             fresh = await self._record_new(conn, events)
             if self._batch_handler is not None:
                 await self._batch_handler(conn, fresh)
             else:
                 for event in fresh:
                     await self._handler(conn, event)
-            metrics.EVENTS_CONSUMED.labels(self.name).inc(len(fresh))
-            metrics.EVENTS_DUPLICATE.labels(self.name).inc(len(events) - len(fresh))
-            await conn.execute(
+            await conn.executemany(
                 "INSERT INTO consumer_offsets (consumer, topic, partition, next_offset) VALUES ($1,$2,$3,$4) "
                 "ON CONFLICT (consumer, topic, partition) DO UPDATE SET next_offset = excluded.next_offset",
-                self.name, partition.topic, partition.partition, messages[-1].offset + 1,
-            )
+                [(self.name, tp.topic, tp.partition, messages[-1].offset + 1) for tp, messages in batches.items()])
             faults.point("KILL_BEFORE_COMMIT")
-        self.applied += len(messages)
+        metrics.EVENTS_CONSUMED.labels(self.name).inc(len(fresh))
+        metrics.EVENTS_DUPLICATE.labels(self.name).inc(len(events) - len(fresh))
+        self.applied += sum(len(messages) for messages in batches.values())
 
     async def _record_new(self, conn: asyncpg.Connection, events: list[Envelope]) -> list[Envelope]:
         """Record the batch's event ids; return the events not seen before, first copies only, in order."""
