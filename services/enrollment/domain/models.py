@@ -32,6 +32,17 @@ def _rate(value: str) -> str:
     return value
 
 
+# Dates a childcare record can carry. Bounded so that no request can make a day-by-day check span millennia.
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2199, 12, 31)
+
+
+def _day(value: date) -> date:
+    if not FIRST_DAY <= value <= LAST_DAY:
+        raise ValueError(f"must be between {FIRST_DAY} and {LAST_DAY}")
+    return value
+
+
+Day = Annotated[date, AfterValidator(_day)]
 Cny = Annotated[str, AfterValidator(_cny)]
 Rate = Annotated[str, AfterValidator(_rate)]
 
@@ -91,36 +102,36 @@ class NewKey(Strict):
 
 
 class Filing(Strict):
-    filed_on: date
+    filed_on: Day
     subsidy_rate: Rate
 
 
 class Certifications(Strict):
-    fire_safety_certified_on: date | None = None
-    food_licence_on: date | None = None
+    fire_safety_certified_on: Day | None = None
+    food_licence_on: Day | None = None
 
 
 class RateChange(Strict):
     rate: Rate
-    effective_from: date
+    effective_from: Day
 
 
 class Review(Strict):
-    date: date
+    date: Day
     result: ReviewResult
 
 
 class NewClass(Strict):
     external_id: ExternalId
     name: str | None = None
-    opened_on: date
-    closed_on: date | None = None
+    opened_on: Day
+    closed_on: Day | None = None
     capacity: int = Field(gt=0, le=500)
 
 
 class ClassChange(Strict):
     name: str | None = None
-    closed_on: date | None = None
+    closed_on: Day | None = None
     capacity: int | None = Field(default=None, gt=0, le=500)
 
 
@@ -132,14 +143,14 @@ class NewFamily(Strict):
 class NewChild(Strict):
     external_id: ExternalId
     family: ExternalId
-    birth_date: date
+    birth_date: Day
     birth_order: int = Field(ge=1, le=20)
-    national_id: Annotated[str, StringConstraints(pattern=r"^\d{17}[\dXx]$")] | None = None
+    national_id: Annotated[str, StringConstraints(pattern=r"^[0-9]{17}[0-9Xx]$")] | None = None
 
 
 class ChildCorrection(Strict):
     """A correction of what was registered: a new birth order, a new birth date, or both."""
-    birth_date: date | None = None
+    birth_date: Day | None = None
     birth_order: int | None = Field(default=None, ge=1, le=20)
 
 
@@ -149,18 +160,18 @@ class NewEnrollment(Strict):
     class_: ExternalId = Field(alias="class")
     care: Care = Care.full_day
     monthly_fee: Cny
-    start: date
-    end: date | None = None
+    start: Day
+    end: Day | None = None
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
 
 class Withdrawal(Strict):
-    end: date
+    end: Day
 
 
 class FeeChange(Strict):
     monthly_fee: Cny
-    effective_from: date = Field(alias="from")
+    effective_from: Day = Field(alias="from")
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from enrollment.domain.models import FIRST_DAY, LAST_DAY
 from tuoyu.money import MoneyFormatError, parse_cny
 
 # The columns of a roster file, in the order the template has them (docs/roster-import.md).
@@ -26,8 +27,8 @@ ALIASES = {
 }
 CARE = ("full_day", "half_day", "hourly", "temporary")
 _ID = re.compile(r"^[A-Za-z0-9_.\-]{1,64}$")
-_NATIONAL_ID = re.compile(r"^\d{17}[\dXx]$")
-_DATE = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$")
+_NATIONAL_ID = re.compile(r"^[0-9]{17}[0-9Xx]$")
+_DATE = re.compile(r"^([0-9]{4})[-/.]([0-9]{1,2})[-/.]([0-9]{1,2})$")
 
 
 @dataclass(slots=True)
@@ -57,9 +58,12 @@ def _date(value: str) -> date:
     if not match:
         raise ValueError(f"{value!r} is not a date such as 2022-09-01")
     try:
-        return date(*map(int, match.groups()))
+        day = date(*map(int, match.groups()))
     except ValueError:
         raise ValueError(f"{value!r} is not a date that exists (such as 2022-09-01)") from None
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise ValueError(f"{value!r} is not between {FIRST_DAY} and {LAST_DAY}")
+    return day
 
 
 def parse(row: int, cells: dict[str, str], today: date) -> tuple[RosterRow | None, list[tuple[str, str]]]:
@@ -87,7 +91,7 @@ def parse(row: int, cells: dict[str, str], today: date) -> tuple[RosterRow | Non
             problems.append((column, str(exc)))
             values[column] = None
     order = cells.get("birth_order", "")
-    if not re.fullmatch(r"\d{1,2}", order) or not 1 <= int(order) <= 20:
+    if not re.fullmatch(r"[0-9]{1,2}", order) or not 1 <= int(order) <= 20:
         problems.append(("birth_order", f"{order!r} is not a birth order (a whole number from 1 to 20)"))
     else:
         values["birth_order"] = int(order)
