@@ -1,0 +1,59 @@
+"""Every benchmark, one after another, each printing its figures and writing bench/results/<name>.json.
+
+    .venv/bin/python -m bench.run_all [--quick]
+
+`--quick` runs smaller sizes (minutes instead of tens of minutes) for a look, not for the record.
+The machine is shared and noisy: compare the ratios each benchmark prints within one run, quote medians.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+FULL = [
+    ("engine", ["bench.engine_bench", "--rows", "1000000"], None),
+    ("billing cycle, 100,000 child-months", ["bench.billing_cycle", "--child-months", "100000"],
+     "billing_cycle_100k"),
+    ("billing cycle, 1,000,000 child-months", ["bench.billing_cycle", "--child-months", "1000000"],
+     "billing_cycle_1m"),
+    ("roster import, 100,000 rows", ["bench.roster_import", "--rows", "100000"], None),
+    ("event path", ["bench.event_path", "--rates", "250,500,1000", "--seconds", "10"], None),
+    ("replay", ["bench.replay", "--children", "100000"], None),
+]
+QUICK = [
+    ("engine", ["bench.engine_bench", "--rows", "200000"], None),
+    ("billing cycle, 100,000 child-months", ["bench.billing_cycle", "--child-months", "100000"],
+     "billing_cycle_100k"),
+    ("roster import, 20,000 rows", ["bench.roster_import", "--rows", "20000"], None),
+    ("event path", ["bench.event_path", "--rates", "250,500", "--seconds", "5"], None),
+    ("replay", ["bench.replay", "--children", "20000"], None),
+]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args()
+    failed = []
+    for title, command, keep_as in QUICK if args.quick else FULL:
+        print(f"\n=== {title}: python -m {' '.join(command)}", flush=True)
+        started = time.perf_counter()
+        if subprocess.run([sys.executable, "-m", *command]).returncode != 0:
+            failed.append(title)
+        elif keep_as:  # the same benchmark at two sizes: keep both result files
+            shutil.copy(RESULTS / f"{command[0].split('.')[1]}.json", RESULTS / f"{keep_as}.json")
+        print(f"=== {title}: {time.perf_counter() - started:.0f} s", flush=True)
+    if failed:
+        print(f"failed: {', '.join(failed)}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
