@@ -16,7 +16,8 @@ from tuoyu import auth
 from tuoyu.auth import Principal
 from tuoyu.hashing import keyed_hash
 
-MonthPath = Annotated[str, Path(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="a month such as 2022-09")]
+MonthPath = Annotated[str, Path(pattern=r"^20\d{2}-(0[1-9]|1[0-2])$",
+                                description="a month such as 2022-09 (2000–2099)")]
 YearPath = Annotated[int, Path(ge=2000, le=2100, description="a calendar year such as 2022")]
 
 

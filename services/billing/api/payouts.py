@@ -46,7 +46,7 @@ def _payout(row) -> dict:
 
 @router.get("/payouts", summary="Payouts, by month, status and facility (a facility sees its own)")
 async def list_payouts(request: Request, caller: PayoutReader,
-                       month: Annotated[str | None, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")] = None,
+                       month: Annotated[str | None, Query(pattern=r"^20\d{2}-(0[1-9]|1[0-2])$")] = None,
                        status: str | None = None, facility: str | None = None) -> list[dict]:
     if status is not None and status not in STATUSES:
         raise InvalidInput("status", f"must be one of {', '.join(STATUSES)}")

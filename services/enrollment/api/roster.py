@@ -21,7 +21,7 @@ from enrollment.domain.models import (ChildCorrection, ClassChange, FeeChange, N
 
 router = APIRouter(prefix="/facilities/{facility}", tags=["roster"])
 
-Month = Annotated[str | None, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="e.g. 2022-09: enrolled (open) "
+Month = Annotated[str | None, Query(pattern=r"^20\d{2}-(0[1-9]|1[0-2])$", description="e.g. 2022-09: enrolled (open) "
                                                                                      "on any day of that month")]
 AsOf = Annotated[date | None, Query(description="the day `status` is judged on (default: the month's last day, "
                                                 "else today)")]

@@ -9,7 +9,8 @@ from fastapi import Depends, Path, Request
 from tuoyu import auth
 from tuoyu.auth import Principal
 
-MonthPath = Annotated[str, Path(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="a month such as 2022-09")]
+MonthPath = Annotated[str, Path(pattern=r"^20\d{2}-(0[1-9]|1[0-2])$",
+                                description="a month such as 2022-09 (2000–2099)")]
 
 
 async def principal(request: Request) -> Principal:

@@ -15,7 +15,7 @@ from tuoyu.errors import InvalidInput
 from tuoyu.money import format_cny
 
 router = APIRouter(prefix="/whatif", tags=["what-if"])
-MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
+MONTH = r"^20\d{2}-(0[1-9]|1[0-2])$"
 
 
 class WhatIf(BaseModel):
