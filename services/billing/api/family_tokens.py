@@ -90,7 +90,8 @@ async def listed(request: Request, caller: TokenIssuer, facility: str | None = N
 
 
 @router.delete("/{token_id}", status_code=204, summary="Revoke a family token (revoking again does nothing)")
-async def revoke(token_id: Annotated[int, Path(ge=1)], request: Request, caller: TokenIssuer) -> Response:
+async def revoke(token_id: Annotated[int, Path(ge=1, le=2**63 - 1)], request: Request,
+                 caller: TokenIssuer) -> Response:
     who = actor(caller)
     async with request.app.state.pool.acquire() as conn, conn.transaction():
         row = await conn.fetchrow("SELECT facility, family, revoked_at FROM family_tokens WHERE id = $1 FOR UPDATE",

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Annotated
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Path, Request, Response
 
 from enrollment.api import schemas
 from enrollment.api.deps import Admin, pepper, unit_of_work
@@ -33,7 +34,8 @@ async def listed(facility: str, request: Request, _: Admin) -> list[dict]:
 
 
 @router.delete("/{key_id}", status_code=204, summary="Revoke a key (revoking it again does nothing)")
-async def revoke(facility: str, key_id: int, request: Request, _: Admin) -> Response:
+async def revoke(facility: str, key_id: Annotated[int, Path(ge=1, le=2**63 - 1)], request: Request,
+                 _: Admin) -> Response:
     async with unit_of_work(request) as uow:
         fid = await facility_id(uow.conn, facility, lock=True)
         uow.publish(await keys.revoke(uow.conn, fid, facility, key_id, date.today()))
