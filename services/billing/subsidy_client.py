@@ -8,7 +8,7 @@ import httpx
 from tenacity import retry, retry_if_exception_type, stop_after_delay, wait_exponential
 
 from billing.cycle.due import MonthDue
-from tuoyu.errors import TuoyuError
+from tuoyu.errors import InvalidInput, TuoyuError
 
 
 class SubsidyUnavailable(TuoyuError):
@@ -24,6 +24,8 @@ def _checked(response: httpx.Response) -> httpx.Response:
             detail = response.json().get("detail", response.text[:300])
         except ValueError:
             detail = response.text[:300]
+        if response.status_code == 404:  # no rule set in force in that month: the month is wrong, not the service
+            raise InvalidInput("month", f"{detail}; nothing was issued")
         raise SubsidyUnavailable(f"the subsidy service answered {response.status_code} to "
                                  f"{response.request.url.path}: {detail}; nothing was issued, run the cycle again")
     return response
