@@ -6,6 +6,8 @@
     ├── NotFound         404: no such record, or another party's record
     └── Unauthorized     401: a missing or wrong key
 
+Text PostgreSQL cannot store (the NUL character) is refused as 422 too, naming the parameter when it is one.
+
 Domain code raises these; only `install` turns them into HTTP responses.
 """
 
@@ -78,6 +80,18 @@ def install(app: FastAPI) -> None:
     async def _validation(_: Request, exc: RequestValidationError):
         errors = [{"field": _field(e["loc"]), "reason": e["msg"]} for e in exc.errors()]
         return problem(422, "Invalid input", "; ".join(f"{e['field']}: {e['reason']}" for e in errors), errors)
+
+    import asyncpg
+
+    async def _unstorable_text(request: Request, _: Exception):
+        # PostgreSQL text and jsonb cannot hold U+0000: the input is wrong, not the service.
+        named = [k for k, v in (*request.path_params.items(), *request.query_params.multi_items()) if "\x00" in v]
+        field = named[0] if named else "body"
+        return problem(422, "Invalid input", f"{field}: must not contain the NUL character (U+0000)",
+                       [{"field": field, "reason": "must not contain the NUL character (U+0000)"}])
+
+    app.add_exception_handler(asyncpg.CharacterNotInRepertoireError, _unstorable_text)
+    app.add_exception_handler(asyncpg.UntranslatableCharacterError, _unstorable_text)
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception):
