@@ -1,0 +1,139 @@
+"""Who may call what, for the three services: the policy the access matrix checks and the fuzzer's keys follow.
+
+Callers hold one of: no key, a wrong key, another facility's key, a family token, the admin (health commission)
+key, the finance key, or the facility's own key. What each gets follows from three facts per endpoint:
+
+- a key the service does not know (no key, a wrong one, a facility key at subsidy, a family token anywhere but
+  billing) gets 401;
+- a known key whose role the endpoint does not serve gets `refused` (404: not the caller's business whether the
+  record exists; 401 on the family pages, which know only family tokens);
+- a facility key that names another facility's record (`scoped`) gets 404; where the endpoint answers each facility
+  with its own records (`scoped=False`), another facility's key gets 2xx and its own (empty) view.
+Public endpoints answer anyone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+ADMIN, FINANCE, FACILITY, FAMILY = "admin", "finance", "facility", "family"
+CREDENTIALS = ("no key", "wrong key", "other facility", "family token", "admin key", "finance key", "own facility")
+ROLE_OF = {"other facility": FACILITY, "family token": FAMILY, "admin key": ADMIN, "finance key": FINANCE,
+           "own facility": FACILITY}
+KNOWN_ROLES = {"enrollment": {ADMIN, FINANCE, FACILITY}, "subsidy": {ADMIN, FINANCE},
+               "billing": {ADMIN, FINANCE, FACILITY, FAMILY}}
+
+
+@dataclass(frozen=True)
+class Rule:
+    roles: frozenset[str]
+    scoped: bool = True
+    refused: int = 404
+
+
+def rule(*roles: str, scoped: bool = True, refused: int = 404) -> Rule:
+    return Rule(frozenset(roles), scoped, refused)
+
+
+OPERATOR = {("GET", "/health"), ("GET", "/ready"), ("GET", "/metrics"), ("GET", "/openapi.json"), ("GET", "/docs"),
+            ("GET", "/docs/oauth2-redirect"), ("GET", "/redoc")}
+PUBLIC = {
+    "enrollment": OPERATOR | {("GET", "/public/facilities"), ("GET", "/public/facilities.html"),
+                              ("POST", "/registrations")},
+    "subsidy": OPERATOR,
+    "billing": OPERATOR,
+}
+
+_commission = rule(ADMIN)
+_own_records = rule(ADMIN, FACILITY)  # a facility's own records: its key, or the health commission
+_oversight = rule(ADMIN, FINANCE)
+_finance = rule(FINANCE)
+_family_page = rule(FAMILY, refused=401)
+
+ACCESS: dict[str, dict[tuple[str, str], Rule]] = {
+    "enrollment": {
+        ("POST", "/facilities"): _commission,
+        ("GET", "/facilities"): _commission,
+        ("GET", "/outbox"): _commission,
+        ("PUT", "/facilities/{facility}/filing"): _commission,
+        ("PUT", "/facilities/{facility}/certifications"): _commission,
+        ("POST", "/facilities/{facility}/rates"): _commission,
+        ("POST", "/facilities/{facility}/reviews"): _commission,
+        ("POST", "/facilities/{facility}/keys"): _commission,
+        ("GET", "/facilities/{facility}/keys"): _commission,
+        ("DELETE", "/facilities/{facility}/keys/{key_id}"): _commission,
+        ("GET", "/facilities/{facility}"): _own_records,
+        ("PATCH", "/facilities/{facility}"): _own_records,
+        ("POST", "/facilities/{facility}/classes"): _own_records,
+        ("GET", "/facilities/{facility}/classes"): _own_records,
+        ("GET", "/facilities/{facility}/classes/{klass}"): _own_records,
+        ("PATCH", "/facilities/{facility}/classes/{klass}"): _own_records,
+        ("POST", "/facilities/{facility}/families"): _own_records,
+        ("GET", "/facilities/{facility}/families"): _own_records,
+        ("GET", "/facilities/{facility}/families/{family}"): _own_records,
+        ("POST", "/facilities/{facility}/children"): _own_records,
+        ("GET", "/facilities/{facility}/children"): _own_records,
+        ("GET", "/facilities/{facility}/children/{child}"): _own_records,
+        ("PATCH", "/facilities/{facility}/children/{child}"): _own_records,
+        ("POST", "/facilities/{facility}/enrollments"): _own_records,
+        ("GET", "/facilities/{facility}/enrollments"): _own_records,
+        ("GET", "/facilities/{facility}/enrollments/{enrollment}"): _own_records,
+        ("PUT", "/facilities/{facility}/enrollments/{enrollment}/withdrawal"): _own_records,
+        ("POST", "/facilities/{facility}/enrollments/{enrollment}/fees"): _own_records,
+        ("POST", "/facilities/{facility}/roster"): _own_records,
+    },
+    "subsidy": {
+        ("POST", "/rulesets"): _commission,
+        ("GET", "/rulesets"): _oversight,
+        ("GET", "/rulesets/in-force"): _oversight,
+        ("GET", "/due/{month}"): _oversight,
+        ("GET", "/due/{month}/columns"): _oversight,
+        ("GET", "/explanations/{month}/{facility}/{enrollment}"): _oversight,
+        ("POST", "/whatif"): _oversight,
+    },
+    "billing": {
+        ("POST", "/cycles/{month}"): _finance,
+        ("GET", "/cycles"): _oversight,
+        ("GET", "/reports/{month}"): _oversight,
+        ("GET", "/reports/year/{year}"): _oversight,
+        ("PUT", "/budgets/{fund}/{year}"): _finance,
+        ("GET", "/budgets"): _oversight,
+        ("GET", "/budgets/{fund}/{year}"): _oversight,
+        ("GET", "/payouts"): rule(FINANCE, ADMIN, FACILITY, scoped=False),
+        ("GET", "/payouts/{number}"): rule(FINANCE, ADMIN, FACILITY),
+        ("POST", "/payouts/{month}/approve"): _finance,
+        ("POST", "/payouts/{number}/approve-over-budget"): _finance,
+        ("GET", "/bank-files/{month}"): _finance,
+        ("POST", "/bank-confirmations"): _finance,
+        ("GET", "/reconcile/{month}"): _oversight,
+        ("GET", "/audit"): _oversight,
+        ("POST", "/family-tokens"): _own_records,
+        ("GET", "/family-tokens"): rule(ADMIN, FACILITY, scoped=False),
+        ("DELETE", "/family-tokens/{token_id}"): _own_records,
+        ("GET", "/family"): _family_page,
+        ("GET", "/family/documents"): _family_page,
+        ("GET", "/family/{token}"): _family_page,
+    },
+}
+
+
+def expected(service: str, endpoint: tuple[str, str], credential: str) -> int | None:
+    """The status a credential gets at an endpoint; None means success (any 2xx)."""
+    if endpoint in PUBLIC[service]:
+        return None
+    role = ROLE_OF.get(credential)
+    if role not in KNOWN_ROLES[service]:
+        return 401
+    policy = ACCESS[service][endpoint]
+    if role not in policy.roles:
+        return policy.refused
+    if credential == "other facility" and policy.scoped:
+        return 404
+    return None
+
+
+def roles_allowed(service: str, endpoint: tuple[str, str]) -> set[str]:
+    """Who may call the endpoint (everyone the service knows, for a public one)."""
+    if endpoint in PUBLIC[service]:
+        return set(KNOWN_ROLES[service])
+    return set(ACCESS[service][endpoint].roles)

@@ -1,0 +1,266 @@
+"""Every endpoint of the three services × every kind of caller, with the status each must get.
+
+The endpoints are read from each app's `app.routes` when the tests are collected, so a new endpoint is a new test
+here, and it fails until `tests/security/access.py` says who may call it and REQUESTS below says how to call it
+well. The expected statuses come from that policy (see its docstring): 401 for a key the service does not know,
+404 for a role the endpoint does not serve or another facility's record, 2xx for the right key. A refused request
+changes nothing, and every refusal is problem+json (the family's HTML pages answer 401 with a page).
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from datetime import date, timedelta
+
+import httpx
+import pytest
+
+from subsidy.rules.catalog import shipped_text
+from tests.integration.enrollment.conftest import TABLES as ENROLLMENT_TABLES
+from tests.integration.enrollment.conftest import Desk, Facility, uid
+from tests.scenarios import path
+from tests.security.access import ACCESS, CREDENTIALS, PUBLIC, expected
+from tests.security.apps import SERVICES, routes_of
+from tests.stack import World
+
+HTML_PAGES = {("billing", ("GET", "/family")), ("billing", ("GET", "/family/{token}"))}
+# The tables each service's API writes (not its Kafka consumer, which runs on its own time).
+WRITTEN = {"enrollment": ENROLLMENT_TABLES, "subsidy": ("rulesets",),
+           "billing": ("cycles", "family_documents", "payouts", "payout_lines", "budgets", "audit_trail",
+                       "family_tokens", "bank_confirmations")}
+FUND = "putuo-childcare-fund"
+_days = itertools.count(1)
+
+
+def later_day() -> str:
+    """A fresh date for reviews and rates, later each time."""
+    return (date(2023, 1, 1) + timedelta(days=3 * next(_days))).isoformat()
+
+
+class Target:
+    """The budget-runs-out world, billed for September: F1 is the caller's own facility, F3 another one.
+
+    F1 holds a family, a child and an enrollment of the test's own; its September payout is approved (so a bank
+    confirmation has something to confirm), F2's waits for budget (so finance has something to approve over it).
+    """
+
+    def __init__(self, world: World):
+        self.world = world
+        self.desk = Desk(world)
+        admin = self.desk.admin
+        own_key = admin.post("/facilities/F1/keys", json={"label": "matrix"}).json()["api_key"]
+        other_key = admin.post("/facilities/F3/keys", json={"label": "matrix"}).json()["api_key"]
+        self.f = Facility("F1", own_key, self.desk.as_key(own_key))
+        self.family, self.child = self.desk.child(self.f)
+        self.enrollment = self.desk.enroll(self.f, self.child)
+        self.billing_admin = httpx.Client(base_url=world["billing"].url, headers=_bearer(world.admin_key),
+                                          timeout=300)
+        finance = httpx.Client(base_url=world["billing"].url, headers=_bearer(world.finance_key), timeout=300)
+        for key in (own_key, other_key):
+            _wait_until_billing_knows(world, key)
+        finance.post("/payouts/2022-09/approve", json={}).raise_for_status()
+        payouts = {p["facility"]: p for p in finance.get("/payouts", params={"month": "2022-09"}).json()}
+        self.approved, self.waiting = payouts["F1"], payouts["F2"]
+        assert (self.approved["status"], self.waiting["status"]) == ("approved", "awaiting_budget")
+        self.family_token = self.token()
+        self.keys = {"no key": None, "wrong key": "fac_not-a-key-anyone-has", "other facility": other_key,
+                     "family token": self.family_token["token"], "admin key": world.admin_key,
+                     "finance key": world.finance_key, "own facility": own_key}
+
+    def spare_key(self) -> int:
+        return self.desk.admin.post("/facilities/F1/keys", json={}).json()["key_id"]
+
+    def token(self) -> dict:
+        made = self.billing_admin.post("/family-tokens", json={"facility": "F1", "family": "FAM1"})
+        made.raise_for_status()
+        return made.json()
+
+    def counts(self, service: str) -> dict:
+        sql = " UNION ALL ".join(f"SELECT '{t}', count(*) FROM {t}" for t in WRITTEN[service])
+        return dict(self.world.query(service, sql))
+
+
+def _bearer(key: str) -> dict:
+    return {"Authorization": f"Bearer {key}"}
+
+
+def _wait_until_billing_knows(world: World, key: str) -> None:
+    deadline = time.monotonic() + 60
+    while httpx.get(world["billing"].url + "/payouts", headers=_bearer(key), timeout=30).status_code == 401:
+        assert time.monotonic() < deadline, "billing never learnt the facility key (ApiKeyIssued)"
+        time.sleep(0.2)
+
+
+def _roster_csv() -> bytes:
+    return (f"family,child,birth_date,birth_order,class,enrollment,monthly_fee,start\n"
+            f"{uid('FAM')},{uid('K')},2021-01-01,1,C1,{uid('E')},2000.00,2022-09-01\n").encode()
+
+
+def _new_facility() -> dict:
+    return {"json": {"external_id": uid("F"), "name": "新园", "kind": "community", "ownership": "public"}}
+
+
+# (service, (method, route)) → (target, presented key) → (path parameters beyond {facility}, httpx arguments):
+# a request the right caller makes with success. Built afresh for each caller.
+REQUESTS = {
+    "enrollment": {
+        ("POST", "/registrations"): lambda t, k: ({}, _new_facility()),
+        ("POST", "/facilities"): lambda t, k: ({}, _new_facility()),
+        ("GET", "/facilities"): lambda t, k: ({}, {"params": {"limit": 5}}),
+        ("GET", "/outbox"): lambda t, k: ({}, {}),
+        ("GET", "/facilities/{facility}"): lambda t, k: ({}, {}),
+        ("PATCH", "/facilities/{facility}"): lambda t, k: ({}, {"json": {"name": f"改名{uid('')}"}}),
+        ("PUT", "/facilities/{facility}/filing"): lambda t, k: ({}, {"json": {"filed_on": "2022-03-01",
+                                                                              "subsidy_rate": "0.12"}}),
+        ("PUT", "/facilities/{facility}/certifications"): lambda t, k: ({}, {"json": {
+            "fire_safety_certified_on": "2022-03-01", "food_licence_on": "2022-03-01"}}),
+        ("POST", "/facilities/{facility}/rates"): lambda t, k: ({}, {"json": {"rate": "0.12",
+                                                                              "effective_from": later_day()}}),
+        ("POST", "/facilities/{facility}/reviews"): lambda t, k: ({}, {"json": {"date": later_day(),
+                                                                                "result": "pass"}}),
+        ("POST", "/facilities/{facility}/keys"): lambda t, k: ({}, {"json": {"label": "spare"}}),
+        ("GET", "/facilities/{facility}/keys"): lambda t, k: ({}, {}),
+        ("DELETE", "/facilities/{facility}/keys/{key_id}"): lambda t, k: ({"key_id": t.spare_key()}, {}),
+        ("POST", "/facilities/{facility}/classes"): lambda t, k: ({}, {"json": {
+            "external_id": uid("C"), "opened_on": "2022-09-01", "capacity": 5}}),
+        ("GET", "/facilities/{facility}/classes"): lambda t, k: ({}, {"params": {"status": "open"}}),
+        ("GET", "/facilities/{facility}/classes/{klass}"): lambda t, k: ({"klass": "C1"}, {}),
+        ("PATCH", "/facilities/{facility}/classes/{klass}"): lambda t, k: ({"klass": "C1"},
+                                                                            {"json": {"name": "小一班"}}),
+        ("POST", "/facilities/{facility}/families"): lambda t, k: ({}, {"json": {"external_id": uid("FAM")}}),
+        ("GET", "/facilities/{facility}/families"): lambda t, k: ({}, {}),
+        ("GET", "/facilities/{facility}/families/{family}"): lambda t, k: ({"family": t.family}, {}),
+        ("POST", "/facilities/{facility}/children"): lambda t, k: ({}, {"json": {
+            "external_id": uid("K"), "family": t.desk.child(t.f)[0], "birth_date": "2022-06-01",
+            "birth_order": 2}}),
+        ("GET", "/facilities/{facility}/children"): lambda t, k: ({}, {"params": {"month": "2022-09"}}),
+        ("GET", "/facilities/{facility}/children/{child}"): lambda t, k: ({"child": t.child}, {}),
+        ("PATCH", "/facilities/{facility}/children/{child}"): lambda t, k: ({"child": t.child},
+                                                                             {"json": {"birth_order": 1}}),
+        ("POST", "/facilities/{facility}/enrollments"): lambda t, k: ({}, {"json": {
+            "external_id": uid("E"), "child": t.desk.child(t.f)[1], "class": "C1", "monthly_fee": "2000.00",
+            "start": "2022-09-01"}}),
+        ("GET", "/facilities/{facility}/enrollments"): lambda t, k: ({}, {"params": {"month": "2022-09",
+                                                                                     "status": "active"}}),
+        ("GET", "/facilities/{facility}/enrollments/{enrollment}"): lambda t, k: ({"enrollment": t.enrollment}, {}),
+        ("PUT", "/facilities/{facility}/enrollments/{enrollment}/withdrawal"): lambda t, k: (
+            {"enrollment": t.enrollment}, {"json": {"end": "2022-12-31"}}),
+        ("POST", "/facilities/{facility}/enrollments/{enrollment}/fees"): lambda t, k: (
+            {"enrollment": t.enrollment}, {"json": {"monthly_fee": "2100.00", "from": "2022-11-01"}}),
+        ("POST", "/facilities/{facility}/roster"): lambda t, k: ({}, {"content": _roster_csv(),
+                                                                      "params": {"dry_run": "true"}}),
+    },
+    "subsidy": {
+        ("POST", "/rulesets"): lambda t, k: ({}, {"content": shipped_text("zhoushan-putuo-2022").encode(),
+                                                  "headers": {"Content-Type": "application/yaml"}}),
+        ("GET", "/rulesets"): lambda t, k: ({}, {}),
+        ("GET", "/rulesets/in-force"): lambda t, k: ({}, {"params": {"on": "2022-09-01"}}),
+        ("GET", "/due/{month}"): lambda t, k: ({"month": "2022-09"}, {}),
+        ("GET", "/due/{month}/columns"): lambda t, k: ({"month": "2022-09"}, {}),
+        ("GET", "/explanations/{month}/{facility}/{enrollment}"): lambda t, k: (
+            {"month": "2022-09", "enrollment": "E1"}, {}),
+        ("POST", "/whatif"): lambda t, k: ({}, {"json": {"draft": shipped_text("zhoushan-putuo-2022"),
+                                                         "from": "2022-09", "to": "2022-09"}}),
+    },
+    "billing": {
+        ("POST", "/cycles/{month}"): lambda t, k: ({"month": "2022-09"}, {}),  # billed: runs, issues nothing
+        ("GET", "/cycles"): lambda t, k: ({}, {}),
+        ("GET", "/reports/{month}"): lambda t, k: ({"month": "2022-09"}, {}),
+        ("GET", "/reports/year/{year}"): lambda t, k: ({"year": 2022}, {"params": {"by": "fund"}}),
+        ("PUT", "/budgets/{fund}/{year}"): lambda t, k: ({"fund": FUND, "year": 2022},
+                                                         {"json": {"amount": "45000.00"}}),  # unchanged
+        ("GET", "/budgets"): lambda t, k: ({}, {}),
+        ("GET", "/budgets/{fund}/{year}"): lambda t, k: ({"fund": FUND, "year": 2022}, {}),
+        ("GET", "/payouts"): lambda t, k: ({}, {}),
+        ("GET", "/payouts/{number}"): lambda t, k: ({"number": t.approved["number"]}, {}),
+        ("POST", "/payouts/{month}/approve"): lambda t, k: ({"month": "2022-09"}, {"json": {}}),
+        ("POST", "/payouts/{number}/approve-over-budget"): lambda t, k: (
+            {"number": t.waiting["number"]}, {"json": {"reason": "区政府批复追加预算"}}),
+        ("GET", "/bank-files/{month}"): lambda t, k: ({"month": "2022-09"}, {}),
+        ("POST", "/bank-confirmations"): lambda t, k: ({}, {"content": (
+            f"reference,amount,paid_on,status\n{t.approved['number']},{t.approved['total']},2022-10-10,paid\n"
+        ).encode()}),
+        ("GET", "/reconcile/{month}"): lambda t, k: ({"month": "2022-09"}, {}),
+        ("GET", "/audit"): lambda t, k: ({}, {"params": {"limit": 5}}),
+        ("POST", "/family-tokens"): lambda t, k: ({}, {"json": {"facility": "F1", "family": "FAM1"}}),
+        ("GET", "/family-tokens"): lambda t, k: ({}, {}),
+        ("DELETE", "/family-tokens/{token_id}"): lambda t, k: ({"token_id": t.token()["id"]}, {}),
+        ("GET", "/family"): lambda t, k: ({}, {}),
+        ("GET", "/family/documents"): lambda t, k: ({}, {}),
+        ("GET", "/family/{token}"): lambda t, k: ({"token": k or "none"}, {}),  # the token is the path
+    },
+}
+
+ENDPOINTS = sorted((service, endpoint) for service in SERVICES for endpoint in routes_of(service))
+
+
+@pytest.fixture(scope="module")
+def target(infra, tmp_path_factory) -> Target:
+    world = World(tmp_path_factory.mktemp("matrix-world")).start()
+    try:
+        world.cli("scenario", "load", str(path("budget-runs-out.yaml")))
+        yield Target(world)
+    finally:
+        world.close()
+
+
+def test_every_endpoint_of_every_service_has_a_policy_and_a_request():
+    for service in SERVICES:
+        served = routes_of(service)
+        assert len(served) > 10, f"{service}: its routes were not found in app.routes"
+        assert not PUBLIC[service] & set(ACCESS[service]), f"{service}: public and keyed at once"
+        gone = (PUBLIC[service] | set(ACCESS[service]) | set(REQUESTS[service])) - served
+        assert not gone, f"{service}: the policy or REQUESTS name endpoints that no longer exist: {sorted(gone)}"
+
+
+def _request(target: Target, service: str, endpoint: tuple[str, str], credential: str) -> httpx.Request:
+    """The request, built (and whatever it needs made: a spare key, a family) before anything is counted."""
+    method, route = endpoint
+    key = target.keys[credential]
+    build = REQUESTS[service].get(endpoint, lambda t, k: ({}, {}))
+    params, kwargs = build(target, key)
+    url = target.world[service].url + route.format(**{"facility": "F1", **params})
+    headers = {**kwargs.pop("headers", {}), **(_bearer(key) if key else {})}
+    return httpx.Request(method, url, headers=headers, **kwargs)
+
+
+def _what_is_wrong(service: str, endpoint, credential: str, want: int | None, got: httpx.Response) -> str | None:
+    if want is None:
+        if not 200 <= got.status_code < 300:
+            return f"wanted 2xx, got {got.status_code}: {got.text[:200]}"
+        if credential == "other facility" and endpoint not in PUBLIC[service] and '"F1"' in got.text:
+            return "another facility's key was shown F1's records"
+        return None
+    if got.status_code != want:
+        return f"wanted {want}, got {got.status_code}: {got.text[:200]}"
+    if (service, endpoint) in HTML_PAGES and got.headers.get("content-type", "").startswith("text/html"):
+        return None
+    if not got.headers.get("content-type", "").startswith("application/problem+json"):
+        return f"{want} but not problem+json: {got.headers.get('content-type')}"
+    body = got.json()
+    if not (body.get("title") and body.get("detail") and body.get("status") == want):
+        return f"{want} but the problem lacks title, detail or status: {body}"
+    return None
+
+
+@pytest.mark.parametrize("service, endpoint", ENDPOINTS, ids=[f"{s} {m} {r}" for s, (m, r) in ENDPOINTS])
+def test_each_caller_gets_what_the_policy_says_and_a_refusal_changes_nothing(target, service, endpoint):
+    if endpoint not in PUBLIC[service]:
+        assert endpoint in ACCESS[service], (
+            f"{service} {endpoint}: decide who may call it in tests/security/access.py")
+        assert endpoint in REQUESTS[service], f"{service} {endpoint}: add a request the right caller makes"
+    wrong = {}
+    with httpx.Client(timeout=300) as client:
+        for credential in CREDENTIALS:
+            want = expected(service, endpoint, credential)
+            request = _request(target, service, endpoint, credential)
+            before = target.counts(service) if want is not None else None
+            got = client.send(request)
+            problem = _what_is_wrong(service, endpoint, credential, want, got)
+            if problem is None and want is not None and target.counts(service) != before:
+                problem = f"refused with {want}, yet it wrote something"
+            if problem:
+                wrong[credential] = problem
+    assert not wrong, f"{service} {endpoint[0]} {endpoint[1]}:\n" + "\n".join(
+        f"  {credential:15} {problem}" for credential, problem in wrong.items())
