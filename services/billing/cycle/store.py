@@ -7,7 +7,8 @@ transaction: a cycle commits whole or not at all.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 
 import asyncpg
 import numpy as np
@@ -118,10 +119,19 @@ class Written:
     documents: dict[str, int]   # kind -> count
     amounts: dict[str, int]     # kind -> fen (absolute)
     payouts: list[tuple[str, str, str, int]]  # (number, facility, status, total)
+    timings: dict[str, float] = field(default_factory=dict)
 
 
 async def write_cycle(conn: asyncpg.Connection, month: str, due_info: dict, result: CycleResult) -> Written:
     """Insert the cycle row and every new document with its number, in the caller's transaction."""
+    timings: dict[str, float] = {}
+    clock = [time.perf_counter()]
+
+    def lap(name: str) -> None:
+        now = time.perf_counter()
+        timings[name] = round(now - clock[0], 3)
+        clock[0] = now
+
     year = int(month[:4])
     await conn.execute(
         "INSERT INTO cycles (month, ruleset_id, ruleset_version, fund, ruleset_info) VALUES ($1, $2, $3, $4, $5)",
@@ -145,6 +155,7 @@ async def write_cycle(conn: asyncpg.Connection, month: str, due_info: dict, resu
             documents[kind] = len(rows)
             amounts[kind] = int(np.abs(docs.due[rows]).sum())
         due = docs.due
+        lap("number")
         await conn.copy_records_to_table(
             "family_documents",
             columns=["number", "kind", "cycle_month", "service_month", "facility", "family", "child", "enrollment",
@@ -153,6 +164,7 @@ async def write_cycle(conn: asyncpg.Connection, month: str, due_info: dict, resu
                         docs.facility.tolist(), docs.family.tolist(), docs.child.tolist(),
                         docs.enrollment.tolist(), docs.corrects.tolist(), docs.fee.tolist(),
                         docs.reduction.tolist(), due.tolist(), docs.explanation.tolist()))
+        lap("copy_family_documents")
 
     payouts = sorted(result.payouts, key=lambda p: p.facility)
     payout_numbers = await next_numbers(conn, "payout", year, len(payouts))
@@ -175,6 +187,7 @@ async def write_cycle(conn: asyncpg.Connection, month: str, due_info: dict, resu
             records=zip(payout_of.tolist(), line_no.tolist(), lines.kind.tolist(), lines.service_month.tolist(),
                         lines.subject.tolist(), lines.amount.tolist(), lines.rule.tolist(), lines.corrects.tolist(),
                         lines.explanation.tolist()))
+    lap("copy_payouts_and_lines")
     by_facility = {p.facility: number for number, p in zip(payout_numbers, payouts)}
     await conn.executemany("INSERT INTO grants_paid (facility, class, grant_id, payout) VALUES ($1, $2, $3, $4)",
                            [(f, c, g, by_facility[f]) for f, c, g in result.grants])
@@ -182,7 +195,37 @@ async def write_cycle(conn: asyncpg.Connection, month: str, due_info: dict, resu
                            [(held, by_facility[facility]) for held, facility in result.released])
     await conn.execute("UPDATE payouts SET status = $2, cancelled_at = now() WHERE number = ANY($1)",
                        result.cancelled, CANCELLED)
+    lap("grants_releases_cancellations")
+    await verify_cycle(conn, month, {number: (p.total, len(p.lines)) for number, p in zip(payout_numbers, payouts)},
+                       len(result.family))
+    lap("verify")
     documents["payout"] = len(payouts)
     amounts["payout"] = sum(abs(p.total) for p in payouts)
     return Written(documents, amounts, [(num, p.facility, p.status, p.total)
-                                        for num, p in zip(payout_numbers, payouts)])
+                                        for num, p in zip(payout_numbers, payouts)], timings)
+
+
+class CycleIntegrityError(RuntimeError):
+    """What the cycle wrote does not hold together: the transaction is rolled back, nothing is issued."""
+
+
+async def verify_cycle(conn: asyncpg.Connection, month: str, payouts: dict[str, tuple[int, int]],
+                       documents: int) -> None:
+    """Set-based checks, in the cycle's transaction, of what per-row foreign keys would check and more."""
+    written = await conn.fetchval("SELECT count(*) FROM family_documents WHERE cycle_month = $1", month)
+    if written != documents:
+        raise CycleIntegrityError(f"{written} family documents carry cycle {month}, {documents} were written")
+    wrong = await conn.fetch(
+        "SELECT d.number, d.corrects FROM family_documents d LEFT JOIN family_documents o ON o.number = d.corrects "
+        "WHERE d.cycle_month = $1 AND d.corrects IS NOT NULL AND (o.number IS NULL OR o.kind <> 'invoice' "
+        "OR o.service_month <> d.service_month OR o.facility <> d.facility OR o.enrollment <> d.enrollment) "
+        "LIMIT 5", month)
+    if wrong:
+        raise CycleIntegrityError(f"corrections naming no invoice of their month and enrollment: {list(map(tuple, wrong))}")
+    rows = await conn.fetch(
+        "SELECT payout, count(*) AS lines, sum(amount_fen)::bigint AS total FROM payout_lines "
+        "WHERE payout = ANY($1) GROUP BY payout", list(payouts))
+    found = {r["payout"]: (r["total"], r["lines"]) for r in rows}
+    if found != payouts:
+        bad = sorted(n for n in set(found) | set(payouts) if found.get(n) != payouts.get(n))
+        raise CycleIntegrityError(f"payouts whose lines do not add up to their total: {bad[:5]}")
