@@ -113,13 +113,13 @@ def _from_csv(source: IO[bytes], encoding: str, out: Normalised) -> None:
 
 
 def _from_xlsx(source: IO[bytes], out: Normalised) -> None:
-    import zipfile
-
     from openpyxl import load_workbook
     writer = csv.writer(out.file)
+    # A damaged workbook can fail anywhere in zipfile, zlib, the XML parser or openpyxl, on opening or on any row
+    # (read-only mode reads the sheet lazily): whatever it raises, the file is what is wrong.
     try:
         book = load_workbook(source, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+    except Exception as exc:
         raise InvalidInput("file", f"not an XLSX workbook this service can read ({exc})") from None
     try:
         sheet = book.worksheets[0]
@@ -133,6 +133,10 @@ def _from_xlsx(source: IO[bytes], out: Normalised) -> None:
             _write(out, writer, number, columns, raw)
         if columns is None:
             raise InvalidInput("file", "the first sheet is empty: its first row must be the header")
+    except InvalidInput:
+        raise
+    except Exception as exc:
+        raise InvalidInput("file", f"the XLSX workbook is damaged ({exc})") from None
     finally:
         book.close()
 
