@@ -72,19 +72,18 @@ def family_difference(due: MonthDue, before: IssuedFamily, cycle_month: bool) ->
         blocks.append(FamilyDocuments(
             objects([INVOICE] * len(rows)), objects([due.month] * len(rows)), lines.facility[rows],
             lines.family[rows], lines.child[rows], lines.enrollment[rows], objects([None] * len(rows)),
-            fee[rows], reduction[rows], objects(lines.explanation.take(rows).texts())))
+            fee[rows], reduction[rows], lines.explanation.take(rows).texts()))
 
     rows = np.nonzero(changed)[0]
     if len(rows):
         was = index[rows]
-        explanation = lines.explanation.take(rows).with_constant(late_change=True)
-        explanation.columns["previously_billed_fee"] = objects(_money_texts(before.fee[was]))
-        explanation.columns["previously_billed_reduction"] = objects(_money_texts(before.reduction[was]))
+        explanation = (lines.explanation.take(rows).with_constant(late_change=True)
+                       .with_column("previously_billed_fee", objects(_money_texts(before.fee[was])))
+                       .with_column("previously_billed_reduction", objects(_money_texts(before.reduction[was]))))
         blocks.append(FamilyDocuments(
             objects(np.where(_credit(fee[rows], reduction[rows]), CREDIT_NOTE, INVOICE).tolist()),
             objects([due.month] * len(rows)), lines.facility[rows], lines.family[rows], lines.child[rows],
-            lines.enrollment[rows], before.first_number[was], fee[rows], reduction[rows],
-            objects(explanation.texts())))
+            lines.enrollment[rows], before.first_number[was], fee[rows], reduction[rows], explanation.texts()))
 
     # Billed before but due nothing now (withdrawn before the month began, say): credit all of it.
     gone = np.ones(len(before), dtype=bool)
@@ -122,13 +121,13 @@ def payout_difference(due: MonthDue, before: IssuedLines) -> PayoutLines:
             corrects = np.where(was >= 0, _gathered(prior.first_payout, was, None), None)
             explanation = lines.explanation.take(rows).with_constant(rule=LINE_RULES[kind])
             if (was >= 0).any():
-                explanation.columns["previously_paid"] = objects(
+                explanation = explanation.with_column("previously_paid", objects(
                     [format_cny(a) if w >= 0 else None
-                     for a, w in zip(_gathered(prior.amount, was).tolist(), was.tolist())])
+                     for a, w in zip(_gathered(prior.amount, was).tolist(), was.tolist())]))
             blocks.append(PayoutLines(
                 lines.facility[rows], objects([kind] * len(rows)), objects([due.month] * len(rows)),
                 lines.enrollment[rows], difference[rows], objects([LINE_RULES[kind]] * len(rows)),
-                objects(corrects.tolist()), objects(explanation.texts())))
+                objects(corrects.tolist()), explanation.texts()))
         gone = np.ones(len(prior), dtype=bool)
         gone[index[index >= 0]] = False
         gone &= prior.amount != 0

@@ -96,7 +96,9 @@ class MonthDue:
             fee=np.asarray(cols["fee_fen"], dtype=np.int64).reshape(n),
             reduction=np.asarray(cols["reduction_fen"], dtype=np.int64).reshape(n),
             operating_subsidy=np.asarray(cols["operating_subsidy_fen"], dtype=np.int64).reshape(n),
-            explanation=Explanations(ex["constant"], ex["columns"], n))
+            explanation=Explanations(ex["constant"], ex["columns"], n, frozenset(ex.get("money", ())),
+                                     {name: (lookup["from"], lookup["values"])
+                                      for name, lookup in ex.get("lookups", {}).items()}))
         return cls(
             month=body["month"], ruleset_id=body["ruleset"]["id"], ruleset_version=body["ruleset"]["version"],
             fund=body["fund"]["id"], default_budget=body["fund"]["default_budget_fen"], lines=lines,

@@ -84,10 +84,13 @@ async def _due_columns(month: str, request: Request, caught_up: bool) -> Respons
                          "rank_basis": ruleset.sibling_reduction.basis},
             "columns": {
                 "days": lines.enrolled_days.tolist(), "subsidised_days": lines.subsidised_days.tolist(),
-                "sibling_rank": rank.tolist(), "reduction_rate": [rate_of_rank[r] for r in rank.tolist()],
-                "age_eligible": lines.age_eligible.tolist(),
-                "monthly_fee": [format_cny(f) for f in _monthly_fee(facts, n).tolist()],
+                "sibling_rank": rank.tolist(), "age_eligible": lines.age_eligible.tolist(),
+                "monthly_fee": _monthly_fee(facts, n).tolist(),
             },
+            # Kept as numbers on the wire: `money` columns are fen (shown as "2000.00"); a lookup column's value
+            # comes from another column through a table (the rule set's reduction rate for each rank).
+            "money": ["monthly_fee"],
+            "lookups": {"reduction_rate": {"from": "sibling_rank", "values": {str(r): v for r, v in rate_of_rank.items()}}},
         },
         "grants": [{"facility": labels.facilities[g.facility], "class": g.class_external_id, "grant": g.grant_id,
                     "rule": g.rule, "amount_fen": g.amount_fen,
