@@ -37,6 +37,28 @@ def _facility(row) -> Facility:
     )
 
 
+def _day(d: date) -> int:
+    return (d - _EPOCH).days
+
+
+def _fee_periods(fees, ids: np.ndarray, start: np.ndarray, end: np.ndarray, first: int, last: int):
+    """Each fee run cut to its enrollment's days in the month: (row, first day, last day, fee), ordered by row
+    then day. A run lasts until the day before the enrollment's next run."""
+    if not fees:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, empty, empty
+    enrollment, from_day, fee = (np.array(c, dtype=np.int64) for c in zip(*fees))
+    same = np.append(enrollment[1:] == enrollment[:-1], False)
+    next_from = np.where(same, np.append(from_day[1:], 0), np.iinfo(np.int64).max // 2)
+    by_id = np.argsort(ids, kind="stable")
+    row = by_id[np.searchsorted(ids[by_id], enrollment)]
+    s = np.maximum(np.maximum(from_day, start[row]), first)
+    t = np.minimum(np.minimum(next_from - 1, end[row]), last)
+    keep = np.nonzero(s <= t)[0]
+    order = keep[np.lexsort((s[keep], row[keep]))]
+    return row[order], s[order], t[order], fee[order]
+
+
 async def load_month(conn: asyncpg.Connection, month: Month) -> tuple[MonthFacts, Labels]:
     first, last = month.first_day, month.last_day
     facility_rows = await conn.fetch("SELECT * FROM facilities ORDER BY external_id")
@@ -55,17 +77,11 @@ async def load_month(conn: asyncpg.Connection, month: Month) -> tuple[MonthFacts
         "WHERE e.start_on <= $2 AND coalesce(e.end_on, 'infinity') >= $1 "
         "AND e.facility = ANY($3) ORDER BY e.facility, e.external_id", first, last, list(index), _EPOCH,
         int(OPEN_END.view(np.int64)))
-    periods = await conn.fetch(
-        "WITH e AS (SELECT id, facility, external_id, start_on, end_on FROM enrollments WHERE start_on <= $2 "
-        "           AND coalesce(end_on, 'infinity') >= $1 AND facility = ANY($3)), "
-        "f AS (SELECT ef.enrollment_id, ef.effective_from, ef.fee_fen, lead(ef.effective_from) OVER "
-        "      (PARTITION BY ef.enrollment_id ORDER BY ef.effective_from) AS next_from "
-        "      FROM enrollment_fees ef JOIN e ON e.id = ef.enrollment_id) "
-        "SELECT f.enrollment_id, greatest(f.effective_from, e.start_on, $1) - $4::date AS s, "
-        "least(coalesce(f.next_from - 1, $2), coalesce(e.end_on, $2), $2) - $4::date AS t, f.fee_fen "
-        "FROM f JOIN e ON e.id = f.enrollment_id "
-        "WHERE greatest(f.effective_from, e.start_on, $1) <= least(coalesce(f.next_from - 1, $2), "
-        "coalesce(e.end_on, $2), $2) ORDER BY e.facility, e.external_id, s", first, last, list(index), _EPOCH)
+    # Every fee run of those enrollments, in date order; a run lasts until the next one starts (numpy, below).
+    fees = await conn.fetch(
+        "SELECT ef.enrollment_id, ef.effective_from - $4::date AS from_day, ef.fee_fen FROM enrollment_fees ef "
+        "JOIN enrollments e ON e.id = ef.enrollment_id WHERE e.start_on <= $2 AND coalesce(e.end_on, 'infinity') >= $1 "
+        "AND e.facility = ANY($3) ORDER BY ef.enrollment_id, ef.effective_from", first, last, list(index), _EPOCH)
     n = len(rows)
     (ids, facility_of, external, start_day, end_day, child_id, child, birth_day, birth_order, family_id,
      family) = (list(column) for column in zip(*rows)) if n else ([] for _ in range(11))
@@ -77,12 +93,8 @@ async def load_month(conn: asyncpg.Connection, month: Month) -> tuple[MonthFacts
     kid_rank = np.empty(len(children_ids), dtype=np.int64)
     kid_rank[appearance] = np.arange(len(children_ids))
     kid_rows = first_row[appearance]
-    # Fee periods come in row order (same ordering as the rows); each finds its row by enrollment id.
-    p_count = len(periods)
-    p_enrollment, p_start, p_end, p_fee = (list(c) for c in zip(*periods)) if p_count else ([] for _ in range(4))
-    by_id = np.argsort(ids_array, kind="stable")
-    p_row = by_id[np.searchsorted(ids_array[by_id], np.array(p_enrollment, dtype=np.int64))] if p_count else (
-        np.zeros(0, dtype=np.int64))
+    p_row, p_start, p_end, p_fee = _fee_periods(fees, ids_array, np.array(start_day, dtype=np.int64),
+                                                np.array(end_day, dtype=np.int64), _day(first), _day(last))
     days = lambda values: np.array(values, dtype=np.int64).reshape(len(values)).view("datetime64[D]")  # noqa: E731
     facts = MonthFacts(
         facilities=facilities, classes=classes,
@@ -95,8 +107,8 @@ async def load_month(conn: asyncpg.Connection, month: Month) -> tuple[MonthFacts
             facility=np.fromiter((index[f] for f in facility_of), np.int64, n),
             start=days(start_day), end=days(end_day)),
         fee_periods=FeePeriods(
-            enrollment=p_row.astype(np.int64), start=days(p_start), end=days(p_end),
-            fee_fen=np.array(p_fee, dtype=np.int64).reshape(p_count)),
+            enrollment=p_row, start=p_start.view("datetime64[D]"), end=p_end.view("datetime64[D]"),
+            fee_fen=p_fee),
     )
     objects = lambda values: np.array(values, dtype=object).reshape(len(values))  # noqa: E731
     labels = Labels(
