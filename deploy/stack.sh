@@ -30,7 +30,10 @@ demo() {
   cd "$ROOT"
   "$VENV/bin/tuoyu" scenario load tests/scenarios/worked-examples.yaml
   "$VENV/bin/tuoyu" report --month 2022-09 --format json
-  echo "Family page: http://127.0.0.1:$TUOYU_BILLING_PORT/family"
+  # A token for the worked examples' first family, so the page can be opened at once (a new one each run).
+  "$VENV/bin/tuoyu" family-token issue --facility F1 --family FAM1 |
+    "$VENV/bin/python" -c 'import json, sys; print("Family page (FAM1):", json.load(sys.stdin)["url"])'
+
 }
 
 bench() {
