@@ -30,12 +30,24 @@ from tuoyu.money import format_cny
 LINE_RULES = {OPERATING_SUBSIDY: "operating_subsidy", REDUCTION_COMPENSATION: "sibling_reduction"}
 
 
-def _match(due_keys, before_keys, count: int) -> np.ndarray:
-    """For each due key, the row of `before` with the same key, or -1."""
-    position = {key: i for i, key in enumerate(before_keys)}
-    if not position:
-        return np.full(count, -1, dtype=np.int64)
-    return np.fromiter((position.get(key, -1) for key in due_keys), np.int64, count)
+def due_rows(due: MonthDue) -> dict[tuple[str, str], int]:
+    """Each (facility, enrollment) of the month's lines and its row: built once per month, used for every match."""
+    return {key: i for i, key in enumerate(zip(due.lines.facility.tolist(), due.lines.enrollment.tolist()))}
+
+
+def _match(keys: dict | None, due: MonthDue, before_facility: np.ndarray, before_subject: np.ndarray
+           ) -> np.ndarray:
+    """For each due line, the row of `before` with the same (facility, enrollment), or -1."""
+    n = len(due.lines)
+    index = np.full(n, -1, dtype=np.int64)
+    if not len(before_facility):
+        return index
+    keys = due_rows(due) if keys is None else keys
+    hit = np.fromiter((keys.get(key, -1) for key in zip(before_facility.tolist(), before_subject.tolist())),
+                      np.int64, len(before_facility))
+    found = np.nonzero(hit >= 0)[0]
+    index[hit[found]] = found
+    return index
 
 
 def _gathered(values: np.ndarray, index: np.ndarray, default=0) -> np.ndarray:
@@ -54,12 +66,11 @@ def _money_texts(fen: np.ndarray) -> list[str]:
     return [format_cny(v) for v in fen.tolist()]
 
 
-def family_difference(due: MonthDue, before: IssuedFamily, cycle_month: bool) -> FamilyDocuments:
-    """The family documents that bring `before` to `due` for one service month."""
+def family_difference(due: MonthDue, before: IssuedFamily, cycle_month: bool, keys: dict | None = None
+                      ) -> FamilyDocuments:
+    """The family documents that bring `before` to `due` for one service month (`keys`: `due_rows(due)`)."""
     lines = due.lines
-    n = len(lines)
-    index = _match(zip(lines.facility.tolist(), lines.enrollment.tolist()),
-                   zip(before.facility.tolist(), before.enrollment.tolist()), n)
+    index = _match(keys, due, before.facility, before.enrollment)
     matched = index >= 0
     fee = lines.fee - _gathered(before.fee, index)
     reduction = lines.reduction - _gathered(before.reduction, index)
@@ -104,16 +115,14 @@ def family_difference(due: MonthDue, before: IssuedFamily, cycle_month: bool) ->
     return FamilyDocuments.concat(blocks)
 
 
-def payout_difference(due: MonthDue, before: IssuedLines) -> PayoutLines:
+def payout_difference(due: MonthDue, before: IssuedLines, keys: dict | None = None) -> PayoutLines:
     """Operating-subsidy and reduction-compensation lines that bring `before` to `due` for one service month."""
     lines = due.lines
-    n = len(lines)
     blocks = []
     for kind, amounts in ((OPERATING_SUBSIDY, lines.operating_subsidy), (REDUCTION_COMPENSATION, lines.reduction)):
         of_kind = np.nonzero(before.kind == kind)[0] if len(before) else np.zeros(0, dtype=np.int64)
         prior = before.take(of_kind)
-        index = _match(zip(lines.facility.tolist(), lines.enrollment.tolist()),
-                       zip(prior.facility.tolist(), prior.subject.tolist()), n)
+        index = _match(keys, due, prior.facility, prior.subject)
         difference = amounts - _gathered(prior.amount, index)
         rows = np.nonzero(difference)[0]
         if len(rows):
@@ -177,8 +186,9 @@ def plan_cycle(month: str, due_now: MonthDue, earlier: list[MonthDue], issued: I
     family = [family_difference(due_now, issued.family_of(month), True)]
     lines = [payout_difference(due_now, issued.lines_of(month))]
     for past in sorted(earlier, key=lambda d: d.month):
-        family.append(family_difference(past, issued.family_of(past.month), False))
-        lines.append(payout_difference(past, issued.lines_of(past.month)))
+        keys = due_rows(past)
+        family.append(family_difference(past, issued.family_of(past.month), False, keys))
+        lines.append(payout_difference(past, issued.lines_of(past.month), keys))
 
     grants = []
     for grant in sorted(due_now.grants, key=lambda g: (g.facility, g.klass, g.grant)):

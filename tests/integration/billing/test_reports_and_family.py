@@ -9,7 +9,6 @@ import time
 from decimal import Decimal
 
 import httpx
-import pytest
 from openpyxl import load_workbook
 
 from tests.integration.billing.conftest import billing_get

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from billing.cycle import budget
 from tests.unit.billing.conftest import YUAN, due, line
