@@ -40,21 +40,22 @@ class SubsidyClient:
     def __init__(self, base_url: str, admin_key: str, transport: httpx.AsyncBaseTransport | None = None):
         self._client = httpx.AsyncClient(base_url=base_url, timeout=900, transport=transport,
                                          headers={"Authorization": f"Bearer {admin_key}"})
-        self.timings: Counter = Counter()  # seconds spent, summed over calls (the cycle reports them)
 
     @retry(**_RETRY)
-    async def due(self, month: str) -> MonthDue:
-        """The month's lines as columns (`GET /due/{month}/columns`): compact for a million lines."""
+    async def due(self, month: str, timings: Counter | None = None) -> MonthDue:
+        """The month's lines as columns (`GET /due/{month}/columns`): compact for a million lines. `timings`
+        gathers where the seconds went (the subsidy service's Server-Timing, the request, parsing)."""
+        timings = Counter() if timings is None else timings
         started = time.perf_counter()
         response = _checked(await self._client.get(f"/due/{month}/columns", params={"caught_up": "true"}))
         received = time.perf_counter()
         for part in response.headers.get("server-timing", "").split(","):
             name, _, duration = part.strip().partition(";dur=")
             if duration:
-                self.timings[f"subsidy_{name}"] += float(duration) / 1000
+                timings[f"subsidy_{name}"] += float(duration) / 1000
         due = MonthDue.from_wire(json.loads(response.content))
-        self.timings["request"] += received - started
-        self.timings["parse"] += time.perf_counter() - received
+        timings["request"] += received - started
+        timings["parse"] += time.perf_counter() - received
         return due
 
     @retry(**_RETRY)

@@ -11,6 +11,7 @@ import gc
 import json
 import logging
 import time
+from collections import Counter
 from contextlib import contextmanager
 
 import asyncpg
@@ -56,9 +57,9 @@ async def _run_cycle(pool: asyncpg.Pool, subsidy: SubsidyClient, month: str, act
         billed = await store.billed_months(conn)
     if month in billed:
         return {"month": month, "issued": False, "reason": "already billed"}
-    subsidy.timings.clear()
-    due_now = await subsidy.due(month)
-    earlier = {m: await subsidy.due(m) for m in billed if m < month}
+    fetching: Counter = Counter()
+    due_now = await subsidy.due(month, fetching)
+    earlier = {m: await subsidy.due(m, fetching) for m in billed if m < month}
     ruleset_info = await subsidy.ruleset_info(month)
     fetched = time.perf_counter()
     async with pool.acquire() as conn, conn.transaction():
@@ -68,7 +69,7 @@ async def _run_cycle(pool: asyncpg.Pool, subsidy: SubsidyClient, month: str, act
             return {"month": month, "issued": False, "reason": "already billed"}
         for m in billed:  # billed by another cycle since we looked: correct it too
             if m < month and m not in earlier:
-                earlier[m] = await subsidy.due(m)
+                earlier[m] = await subsidy.due(m, fetching)
         locked = time.perf_counter()
         issued = await store.load_issued(conn, [month, *earlier])
         loaded = time.perf_counter()
@@ -92,7 +93,7 @@ async def _run_cycle(pool: asyncpg.Pool, subsidy: SubsidyClient, month: str, act
     metrics.CYCLE_SECONDS.observe(finished - started)
     timings = {"fetch_due": round(fetched - started, 3), "plan": round(planned - fetched, 3),
                "write": round(finished - planned, 3), "total": round(finished - started, 3),
-               "fetch_due_parts": {k: round(v, 3) for k, v in subsidy.timings.items()},
+               "fetch_due_parts": {k: round(v, 3) for k, v in fetching.items()},
                "plan_parts": {"lock": round(locked - fetched, 3), "load_issued": round(loaded - locked, 3),
                               "difference": round(differenced - loaded, 3), "fund": round(planned - differenced, 3)},
                "write_parts": {**written.timings, "commit": round(finished - before_commit, 3)}}
