@@ -7,7 +7,8 @@ source "$(dirname "$0")/env.sh"
 port_of() { local var="TUOYU_${1^^}_PORT"; echo "${!var}"; }
 pidfile() { echo "$RUN/$1.pid"; }
 # What the process's command line must contain: guards against a stale pid now used by another program.
-pattern() { echo "$VENV/bin/uvicorn $1.app:create_app"; }
+# The port is part of it: test worlds run the same command on other ports and must never be taken for ours.
+pattern() { echo "$VENV/bin/uvicorn $1.app:create_app --factory --host 127.0.0.1 --port $(port_of "$1")"; }
 
 # ready PORT: GET /ready answers 2xx (urllib raises on anything else).
 ready() {
