@@ -42,12 +42,21 @@ class SubsidyClient:
                                          headers={"Authorization": f"Bearer {admin_key}"})
 
     @retry(**_RETRY)
-    async def due(self, month: str, timings: Counter | None = None) -> MonthDue:
-        """The month's lines as columns (`GET /due/{month}/columns`): compact for a million lines. `timings`
-        gathers where the seconds went (the subsidy service's Server-Timing, the request, parsing)."""
+    async def batches(self, month: str, lines: int) -> list[tuple[str | None, str | None]]:
+        """Facility ranges of about `lines` enrollments each, covering every facility (`GET /due/{month}/batches`)."""
+        response = _checked(await self._client.get(f"/due/{month}/batches", params={"lines": lines}))
+        return [(b["from"], b["to"]) for b in response.json()["batches"]]
+
+    @retry(**_RETRY)
+    async def due(self, month: str, timings: Counter | None = None,
+                  facilities: tuple[str | None, str | None] = (None, None)) -> MonthDue:
+        """The month's lines as columns (`GET /due/{month}/columns`), of every facility or of those in
+        [from, to). `timings` gathers where the seconds went (the subsidy service's Server-Timing, the request,
+        parsing)."""
         timings = Counter() if timings is None else timings
         started = time.perf_counter()
-        response = _checked(await self._client.get(f"/due/{month}/columns", params={"caught_up": "true"}))
+        params = {"caught_up": "true", **{k: v for k, v in zip(("from", "to"), facilities) if v is not None}}
+        response = _checked(await self._client.get(f"/due/{month}/columns", params=params))
         received = time.perf_counter()
         for part in response.headers.get("server-timing", "").split(","):
             name, _, duration = part.strip().partition(";dur=")

@@ -59,9 +59,18 @@ def _fee_periods(fees, ids: np.ndarray, start: np.ndarray, end: np.ndarray, firs
     return row[order], s[order], t[order], fee[order]
 
 
-async def load_month(conn: asyncpg.Connection, month: Month) -> tuple[MonthFacts, Labels]:
+FacilityRange = tuple[str | None, str | None]
+"""Facilities whose external_id is in [from, to): None leaves that side open."""
+
+
+async def load_month(conn: asyncpg.Connection, month: Month, facilities: FacilityRange = (None, None)
+                     ) -> tuple[MonthFacts, Labels]:
+    """The month's facts, of every facility or of a range of them (a family, and so a sibling rank, never spans
+    two facilities, so a range's facts are complete for its facilities)."""
     first, last = month.first_day, month.last_day
-    facility_rows = await conn.fetch("SELECT * FROM facilities ORDER BY external_id")
+    facility_rows = await conn.fetch(
+        "SELECT * FROM facilities WHERE ($1::text IS NULL OR external_id >= $1) "
+        "AND ($2::text IS NULL OR external_id < $2) ORDER BY external_id", *facilities)
     facilities = [_facility(r) for r in facility_rows]
     index = {f.external_id: i for i, f in enumerate(facilities)}
     classes = [ClassFacts(index[r["facility"]], r["external_id"], r["opened_on"], r["closed_on"])
@@ -117,3 +126,20 @@ async def load_month(conn: asyncpg.Connection, month: Month) -> tuple[MonthFacts
         facility_of_enrollment=objects(facility_of),
     )
     return facts, labels
+
+
+async def batches(conn: asyncpg.Connection, month: Month, lines: int) -> list[FacilityRange]:
+    """Contiguous facility ranges covering every facility, each with about `lines` enrollments in the month (a
+    facility is never split), so a month can be computed and billed a range at a time."""
+    counts = await conn.fetch(
+        "SELECT facility, count(*) AS n FROM enrollments WHERE start_on <= $2 AND coalesce(end_on, 'infinity') >= $1 "
+        "GROUP BY facility ORDER BY facility", month.first_day, month.last_day)
+    bounds: list[str | None] = [None]
+    filled = 0
+    for row in counts:
+        if filled and filled + row["n"] > lines:
+            bounds.append(row["facility"])
+            filled = 0
+        filled += row["n"]
+    bounds.append(None)
+    return list(zip(bounds[:-1], bounds[1:]))

@@ -19,7 +19,8 @@ Format = Literal["json", "csv", "xlsx"]
 
 @router.post("/cycles/{month}", summary="Run the month's cycle (idempotent: a second run issues nothing)")
 async def run(month: MonthPath, request: Request, caller: Finance) -> dict:
-    return await run_cycle(request.app.state.pool, request.app.state.subsidy, month, actor(caller))
+    return await run_cycle(request.app.state.pool, request.app.state.subsidy, month, actor(caller),
+                           request.app.state.settings.cycle_batch_lines)
 
 
 @router.get("/cycles", summary="The months billed, with the rule set that billed each")

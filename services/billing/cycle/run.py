@@ -1,8 +1,10 @@
 """Runs a month's cycle once: fetch what is due, plan the difference, fund, number and commit in one transaction.
 
-Two runs at once serialise on an advisory lock; the second finds the cycle row and issues nothing. A crash before
-commit leaves nothing behind, so a re-run issues every document exactly once. Finance actions that move payouts
-(`billing.payouts`) take the same lock, so a cycle never funds against a budget that is changing under it.
+The month is taken a facility range at a time (the subsidy service cuts the ranges), so a million child-months
+never sit in memory at once; every range is written in the same transaction. Two runs at once serialise on an
+advisory lock; the second finds the cycle row and issues nothing. A crash before commit leaves nothing behind, so
+a re-run issues every document exactly once. Finance actions that move payouts (`billing.payouts`) take the same
+lock, so a cycle never funds against a budget that is changing under it.
 """
 
 from __future__ import annotations
@@ -46,62 +48,84 @@ def bulk_allocation():
             gc.enable()
 
 
-async def run_cycle(pool: asyncpg.Pool, subsidy: SubsidyClient, month: str, actor: str) -> dict:
+async def run_cycle(pool: asyncpg.Pool, subsidy: SubsidyClient, month: str, actor: str,
+                    batch_lines: int = 100_000) -> dict:
     with bulk_allocation():
-        return await _run_cycle(pool, subsidy, month, actor)
+        return await _run_cycle(pool, subsidy, month, actor, batch_lines)
 
 
-async def _run_cycle(pool: asyncpg.Pool, subsidy: SubsidyClient, month: str, actor: str) -> dict:
+async def _run_cycle(pool: asyncpg.Pool, subsidy: SubsidyClient, month: str, actor: str, batch_lines: int) -> dict:
+    """The cycle, a facility range at a time (about `batch_lines` enrollments each, so memory follows the batch,
+    not the month), all in one transaction: a family never spans two facilities, and the budget is funded in
+    facility order across the batches, so the result is the same as one batch of everything."""
     started = time.perf_counter()
     async with pool.acquire() as conn:
-        billed = await store.billed_months(conn)
-    if month in billed:
-        return {"month": month, "issued": False, "reason": "already billed"}
-    fetching: Counter = Counter()
-    due_now = await subsidy.due(month, fetching)
-    earlier = {m: await subsidy.due(m, fetching) for m in billed if m < month}
+        if month in await store.billed_months(conn):
+            return {"month": month, "issued": False, "reason": "already billed"}
     ruleset_info = await subsidy.ruleset_info(month)
-    fetched = time.perf_counter()
+    fetching: Counter = Counter()
+    phases: Counter = Counter()
+    writing: Counter = Counter()
+    documents: Counter = Counter()
+    amounts: Counter = Counter()
+    payouts: list[tuple] = []
     async with pool.acquire() as conn, conn.transaction():
         await conn.execute("SELECT pg_advisory_xact_lock($1)", CYCLE_LOCK)
         billed = await store.billed_months(conn)
         if month in billed:
             return {"month": month, "issued": False, "reason": "already billed"}
-        for m in billed:  # billed by another cycle since we looked: correct it too
-            if m < month and m not in earlier:
-                earlier[m] = await subsidy.due(m, fetching)
-        locked = time.perf_counter()
-        issued = await store.load_issued(conn, [month, *earlier])
-        loaded = time.perf_counter()
-        result = plan_cycle(month, due_now, list(earlier.values()), issued)
-        differenced = time.perf_counter()
-        years = {y for p in result.payouts for y in p.cost_by_year}
-        left = await store.remaining_budget(conn, due_now.fund, due_now.default_budget, years)
-        budget.fund(result.payouts, left)
-        planned = time.perf_counter()
-        written = await store.write_cycle(conn, month, {
-            "ruleset_id": due_now.ruleset_id, "ruleset_version": due_now.ruleset_version, "fund": due_now.fund,
-            "ruleset_info": {**ruleset_info, "default_budget_fen": due_now.default_budget}}, result)
-        await audit(conn, actor, "cycle_run", {"month": month, "documents": written.documents,
-                                               "corrected_months": sorted(earlier)})
+        earlier = [m for m in billed if m < month]
+        batches = await subsidy.batches(month, batch_lines)
+        left: dict[int, int] = {}
+        for number, facilities in enumerate(batches):
+            clock = time.perf_counter()
+            due_now = await subsidy.due(month, fetching, facilities)
+            due_earlier = [await subsidy.due(m, fetching, facilities) for m in earlier]
+            phases["fetch_due"] += time.perf_counter() - clock
+            if number == 0:
+                await store.begin_cycle(conn, month, {
+                    "ruleset_id": due_now.ruleset_id, "ruleset_version": due_now.ruleset_version,
+                    "fund": due_now.fund, "ruleset_info": {**ruleset_info, "default_budget_fen": due_now.default_budget}})
+            clock = time.perf_counter()
+            issued = await store.load_issued(conn, [month, *earlier], facilities)
+            phases["load_issued"] += time.perf_counter() - clock
+            clock = time.perf_counter()
+            result = plan_cycle(month, due_now, due_earlier, issued)
+            phases["difference"] += time.perf_counter() - clock
+            clock = time.perf_counter()
+            new_years = {y for p in result.payouts for y in p.cost_by_year} - set(left)
+            left.update(await store.remaining_budget(conn, due_now.fund, due_now.default_budget, new_years))
+            left = budget.fund(result.payouts, left)  # facility order carries on from the previous batch
+            phases["fund"] += time.perf_counter() - clock
+            written = await store.write_cycle(conn, month, due_now.fund, result)
+            documents.update(written.documents)
+            amounts.update(written.amounts)
+            writing.update(written.timings)
+            payouts += written.payouts
+            del due_now, due_earlier, issued, result, written
+        clock = time.perf_counter()
+        await store.verify_cycle(conn, month, {n: (total, lines) for n, _, _, total, lines in payouts})
+        writing["verify"] += time.perf_counter() - clock
+        await audit(conn, actor, "cycle_run", {"month": month, "documents": dict(documents),
+                                               "corrected_months": earlier, "batches": len(batches)})
         faults.point("KILL_BEFORE_CYCLE_COMMIT")
         before_commit = time.perf_counter()
     finished = time.perf_counter()
-    for kind, count in written.documents.items():
+    writing["commit"] += finished - before_commit
+    for kind, count in documents.items():
         metrics.DOCUMENTS_ISSUED.labels(kind).inc(count)
-        metrics.AMOUNT_ISSUED_FEN.labels(kind).inc(written.amounts.get(kind, 0))
+        metrics.AMOUNT_ISSUED_FEN.labels(kind).inc(amounts.get(kind, 0))
     metrics.CYCLE_SECONDS.observe(finished - started)
-    timings = {"fetch_due": round(fetched - started, 3), "plan": round(planned - fetched, 3),
-               "write": round(finished - planned, 3), "total": round(finished - started, 3),
-               "fetch_due_parts": {k: round(v, 3) for k, v in fetching.items()},
-               "plan_parts": {"lock": round(locked - fetched, 3), "load_issued": round(loaded - locked, 3),
-                              "difference": round(differenced - loaded, 3), "fund": round(planned - differenced, 3)},
-               "write_parts": {**written.timings, "commit": round(finished - before_commit, 3)}}
-    log.info("cycle %s issued %s in %s", month, written.documents, timings)
-    statuses: dict[str, int] = {}
-    for _, _, status, _ in written.payouts:
-        statuses[status] = statuses.get(status, 0) + 1
+    rounded = lambda counter: {k: round(v, 3) for k, v in counter.items()}  # noqa: E731
+    timings = {"fetch_due": round(phases["fetch_due"], 3),
+               "plan": round(phases["load_issued"] + phases["difference"] + phases["fund"], 3),
+               "write": round(sum(writing.values()), 3), "total": round(finished - started, 3),
+               "batches": len(batches), "fetch_due_parts": rounded(fetching),
+               "plan_parts": rounded(Counter({k: phases[k] for k in ("load_issued", "difference", "fund")})),
+               "write_parts": rounded(writing)}
+    log.info("cycle %s issued %s in %s", month, dict(documents), timings)
+    statuses = Counter(status for _, _, status, _, _ in payouts)
     return {"month": month, "issued": True,
-            "family_documents": written.documents.get("invoice", 0) + written.documents.get("credit_note", 0),
-            "payouts": len(written.payouts), "documents": written.documents, "payout_statuses": statuses,
-            "corrected_months": sorted(earlier), "seconds": timings}
+            "family_documents": documents.get("invoice", 0) + documents.get("credit_note", 0),
+            "payouts": len(payouts), "documents": dict(documents), "payout_statuses": dict(statuses),
+            "corrected_months": earlier, "seconds": timings}

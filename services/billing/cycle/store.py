@@ -35,30 +35,43 @@ def _columns(rows, names: list[str], integer: set[str]) -> list[np.ndarray]:
             for name, values in zip(names, columns)]
 
 
-async def load_issued(conn: asyncpg.Connection, months: list[str]) -> Issued:
+Facilities = tuple[str | None, str | None]
+"""A facility range [from, to) for a batch of the cycle; None leaves that side open."""
+
+
+def _in_range(column: str, first: int) -> str:
+    """SQL: `column` lies in the range given as parameters $first and $first+1."""
+    a, b = f"${first}", f"${first + 1}"
+    return f"({a}::text IS NULL OR {column} >= {a}) AND ({b}::text IS NULL OR {column} < {b})"
+
+
+async def load_issued(conn: asyncpg.Connection, months: list[str], facilities: Facilities = (None, None)) -> Issued:
+    """What was issued for `months` to the facilities in the range, summed as the difference needs it."""
     issued = Issued()
     for month in months:  # one month at a time: each is a column set of its own
         rows = await conn.fetch(
             "SELECT facility, enrollment, min(family) AS family, min(child) AS child, "
             "sum(fee_fen)::bigint AS fee, sum(reduction_fen)::bigint AS reduction, "
             "coalesce(min(number) FILTER (WHERE corrects IS NULL), min(number)) AS first_number "
-            "FROM family_documents WHERE service_month = $1 GROUP BY facility, enrollment", month)
+            f"FROM family_documents WHERE service_month = $1 AND {_in_range('facility', 2)} "
+            "GROUP BY facility, enrollment", month, *facilities)
         if rows:
             issued.family[month] = IssuedFamily(*_columns(
                 rows, ["facility", "enrollment", "family", "child", "fee", "reduction", "first_number"],
                 {"fee", "reduction"}))
         rows = await conn.fetch(
             "SELECT p.facility, l.kind, l.subject, sum(l.amount_fen)::bigint AS amount, min(l.payout) AS first_payout "
-            "FROM payout_lines l JOIN payouts p ON p.number = l.payout WHERE l.service_month = $1 AND l.kind = ANY($2) "
-            "GROUP BY 1, 2, 3", month, [OPERATING_SUBSIDY, REDUCTION_COMPENSATION])
+            "FROM payout_lines l JOIN payouts p ON p.number = l.payout WHERE l.service_month = $1 "
+            f"AND {_in_range('p.facility', 2)} AND l.kind = ANY($4) GROUP BY 1, 2, 3",
+            month, *facilities, [OPERATING_SUBSIDY, REDUCTION_COMPENSATION])
         if rows:
             issued.lines[month] = IssuedLines(*_columns(
                 rows, ["facility", "kind", "subject", "amount", "first_payout"], {"amount"}))
-    issued.grants_paid = {(r["facility"], r["class"], r["grant_id"])
-                          for r in await conn.fetch("SELECT facility, class, grant_id FROM grants_paid")}
+    issued.grants_paid = {(r["facility"], r["class"], r["grant_id"]) for r in await conn.fetch(
+        f"SELECT facility, class, grant_id FROM grants_paid WHERE {_in_range('facility', 1)}", *facilities)}
     issued.held = [HeldPayout(r["number"], r["facility"], r["total_fen"], r["cycle_month"]) for r in await conn.fetch(
-        "SELECT number, facility, total_fen, cycle_month FROM payouts WHERE status = $1 AND released_by IS NULL "
-        "ORDER BY number", HELD)]
+        "SELECT number, facility, total_fen, cycle_month FROM payouts WHERE status = $3 AND released_by IS NULL "
+        f"AND {_in_range('facility', 1)} ORDER BY number", *facilities, HELD)]
     return issued
 
 
@@ -110,12 +123,20 @@ class Written:
 
     documents: dict[str, int]   # kind -> count
     amounts: dict[str, int]     # kind -> fen (absolute)
-    payouts: list[tuple[str, str, str, int]]  # (number, facility, status, total)
+    payouts: list[tuple[str, str, str, int, int]]  # (number, facility, status, total, lines)
     timings: dict[str, float] = field(default_factory=dict)
 
 
-async def write_cycle(conn: asyncpg.Connection, month: str, due_info: dict, result: CycleResult) -> Written:
-    """Insert the cycle row and every new document with its number, in the caller's transaction."""
+async def begin_cycle(conn: asyncpg.Connection, month: str, due_info: dict) -> None:
+    """The cycle row: the proof, once committed, that the month is billed."""
+    await conn.execute(
+        "INSERT INTO cycles (month, ruleset_id, ruleset_version, fund, ruleset_info) VALUES ($1, $2, $3, $4, $5)",
+        month, due_info["ruleset_id"], due_info["ruleset_version"], due_info["fund"],
+        json.dumps(due_info.get("ruleset_info") or {}, ensure_ascii=False))
+
+
+async def write_cycle(conn: asyncpg.Connection, month: str, fund: str, result: CycleResult) -> Written:
+    """Number and COPY one batch's documents, in the caller's transaction (after `begin_cycle`)."""
     timings: dict[str, float] = {}
     clock = [time.perf_counter()]
 
@@ -125,10 +146,6 @@ async def write_cycle(conn: asyncpg.Connection, month: str, due_info: dict, resu
         clock[0] = now
 
     year = int(month[:4])
-    await conn.execute(
-        "INSERT INTO cycles (month, ruleset_id, ruleset_version, fund, ruleset_info) VALUES ($1, $2, $3, $4, $5)",
-        month, due_info["ruleset_id"], due_info["ruleset_version"], due_info["fund"],
-        json.dumps(due_info.get("ruleset_info") or {}, ensure_ascii=False))
 
     docs = result.family
     n = len(docs)
@@ -165,7 +182,7 @@ async def write_cycle(conn: asyncpg.Connection, month: str, due_info: dict, resu
     await conn.copy_records_to_table(
         "payouts", columns=["number", "cycle_month", "facility", "status", "total_fen", "fund", "explanation",
                             "cancelled_at"],
-        records=[(number, month, p.facility, p.status, p.total, due_info["fund"],
+        records=[(number, month, p.facility, p.status, p.total, fund,
                   json.dumps(p.explanation, ensure_ascii=False), None)
                  for number, p in zip(payout_numbers, payouts)])
     lines = result.lines
@@ -190,11 +207,9 @@ async def write_cycle(conn: asyncpg.Connection, month: str, due_info: dict, resu
     await conn.execute("UPDATE payouts SET status = $2, cancelled_at = now() WHERE number = ANY($1)",
                        result.cancelled, CANCELLED)
     lap("grants_releases_cancellations")
-    await verify_cycle(conn, month, {number: (p.total, len(p.lines)) for number, p in zip(payout_numbers, payouts)})
-    lap("verify")
     documents["payout"] = len(payouts)
     amounts["payout"] = sum(abs(p.total) for p in payouts)
-    return Written(documents, amounts, [(num, p.facility, p.status, p.total)
+    return Written(documents, amounts, [(num, p.facility, p.status, p.total, len(p.lines))
                                         for num, p in zip(payout_numbers, payouts)], timings)
 
 

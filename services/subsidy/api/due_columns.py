@@ -10,15 +10,17 @@ from __future__ import annotations
 import gc
 import time
 from datetime import date
+from typing import Annotated
 
 import numpy as np
 import orjson
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from subsidy import ruleset_store
 from subsidy.api.deps import MonthPath, Oversight
 from subsidy.api.due import wait_caught_up
-from subsidy.facts_store import load_month
+from subsidy import facts_store
+from subsidy.facts_store import FacilityRange, load_month
 from subsidy.rules.engine import compute_month
 from subsidy.rules.facts import Month
 from tuoyu.money import format_cny, format_rate
@@ -41,26 +43,37 @@ def _rate_at(facility, ruleset, day: date) -> str | None:
     return format_rate(ruleset.operating_subsidy.clamp(rates[-1])) if rates else None
 
 
-@router.get("/due/{month}/columns", summary="Every amount due for the month, as columns (what billing reads)")
-async def due_columns(month: MonthPath, request: Request, _: Oversight, caught_up: bool = False) -> Response:
+@router.get("/due/{month}/batches", summary="Facility ranges of about `lines` enrollments each, covering all")
+async def due_batches(month: MonthPath, request: Request, _: Oversight,
+                      lines: Annotated[int, Query(ge=1, le=10_000_000)] = 100_000) -> dict:
+    async with request.app.state.pool.acquire() as conn:
+        ranges = await facts_store.batches(conn, Month.parse(month), lines)
+    return {"month": month, "batches": [{"from": lo, "to": hi} for lo, hi in ranges]}
+
+
+@router.get("/due/{month}/columns", summary="Every amount due for the month (or for the facilities in [from, to)), "
+                                        "as columns: what billing reads")
+async def due_columns(month: MonthPath, request: Request, _: Oversight, caught_up: bool = False,
+                      from_facility: Annotated[str | None, Query(alias="from")] = None,
+                      to_facility: Annotated[str | None, Query(alias="to")] = None) -> Response:
     # Millions of short-lived objects and no reference cycles: the cyclic collector would only walk them.
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return await _due_columns(month, request, caught_up)
+        return await _due_columns(month, request, caught_up, (from_facility, to_facility))
     finally:
         if enabled:
             gc.enable()
 
 
-async def _due_columns(month: str, request: Request, caught_up: bool) -> Response:
+async def _due_columns(month: str, request: Request, caught_up: bool, facilities: FacilityRange) -> Response:
     if caught_up and request.app.state.inbox is not None:
         await wait_caught_up(request.app.state.inbox)
     the_month = Month.parse(month)
     started = time.perf_counter()
     async with request.app.state.pool.acquire() as conn:
         ruleset = await ruleset_store.in_force(conn, the_month.first_day)
-        facts, labels = await load_month(conn, the_month)
+        facts, labels = await load_month(conn, the_month, facilities)
     loaded = time.perf_counter()
     result = compute_month(the_month, ruleset, facts)
     computed = time.perf_counter()
@@ -70,6 +83,7 @@ async def _due_columns(month: str, request: Request, caught_up: bool) -> Respons
     fac = result.facilities
     body = {
         "month": month,
+        "facility_range": {"from": facilities[0], "to": facilities[1]},
         "ruleset": {"id": ruleset.id, "version": ruleset.version},
         "fund": {"id": ruleset.fund.id, "name": ruleset.fund.name, "default_budget_fen": ruleset.fund.default_budget},
         "facilities": labels.facilities,

@@ -20,8 +20,8 @@ def world_of(infra, tmp_path_factory):
     """Start a world and load a scenario into it (timeline included); every world is closed after the module."""
     worlds = []
 
-    def start(scenario: str | Path) -> World:
-        world = World(tmp_path_factory.mktemp("world")).start()
+    def start(scenario: str | Path, **env: str) -> World:
+        world = World(tmp_path_factory.mktemp("world"), **env).start()
         worlds.append(world)
         world.cli("scenario", "load", str(scenario))
         return world

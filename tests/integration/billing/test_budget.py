@@ -14,7 +14,8 @@ FUND = "putuo-childcare-fund"
 
 @pytest.fixture(scope="module")
 def world(world_of):
-    return world_of(path("budget-runs-out.yaml"))
+    # One facility per batch: the cycle's batches must give what one batch of everything gives.
+    return world_of(path("budget-runs-out.yaml"), TUOYU_CYCLE_BATCH_LINES="1")
 
 
 def _statuses(month_report: dict) -> dict:
@@ -26,6 +27,8 @@ def test_budget_running_out_mid_cycle_leaves_the_payout_that_does_not_fit_awaiti
     assert _statuses(september) == {"F1": ("issued", "20240.00"), "F2": ("awaiting_budget", "43320.00"),
                                     "F3": ("issued", "20240.00")}  # a later, smaller payout still fits
     assert september["totals"]["awaiting_budget"] == "43320.00"
+    (run,) = billing_get(world, "/audit", action="cycle_run")
+    assert run["detail"]["batches"] == 3, "one facility per batch, funded in facility order across batches"
     standing = billing_get(world, f"/budgets/{FUND}/2022")
     assert (standing["amount"], standing["drawn"], standing["left"], standing["awaiting_budget"]) == (
         "45000.00", "40480.00", "4520.00", "43320.00")
