@@ -39,39 +39,48 @@ Facilities = tuple[str | None, str | None]
 """A facility range [from, to) for a batch of the cycle; None leaves that side open."""
 
 
-def _in_range(column: str, first: int) -> str:
-    """SQL: `column` lies in the range given as parameters $first and $first+1."""
-    a, b = f"${first}", f"${first + 1}"
-    return f"({a}::text IS NULL OR {column} >= {a}) AND ({b}::text IS NULL OR {column} < {b})"
+def _in_range(column: str, facilities: Facilities, first: int) -> tuple[str, list]:
+    """SQL saying `column` lies in the range, with its parameters numbered from $first. Only the bounds that are
+    set appear, so the planner can use the index on (service_month, facility) for every batch."""
+    conditions, params = [], []
+    for bound, operator in zip(facilities, (">=", "<")):
+        if bound is not None:
+            conditions.append(f"{column} {operator} ${first + len(params)}")
+            params.append(bound)
+    return " AND ".join(conditions) or "true", params
 
 
 async def load_issued(conn: asyncpg.Connection, months: list[str], facilities: Facilities = (None, None)) -> Issued:
     """What was issued for `months` to the facilities in the range, summed as the difference needs it."""
     issued = Issued()
     for month in months:  # one month at a time: each is a column set of its own
+        where, params = _in_range("facility", facilities, 2)
         rows = await conn.fetch(
             "SELECT facility, enrollment, min(family) AS family, min(child) AS child, "
             "sum(fee_fen)::bigint AS fee, sum(reduction_fen)::bigint AS reduction, "
             "coalesce(min(number) FILTER (WHERE corrects IS NULL), min(number)) AS first_number "
-            f"FROM family_documents WHERE service_month = $1 AND {_in_range('facility', 2)} "
-            "GROUP BY facility, enrollment", month, *facilities)
+            f"FROM family_documents WHERE service_month = $1 AND {where} GROUP BY facility, enrollment",
+            month, *params)
         if rows:
             issued.family[month] = IssuedFamily(*_columns(
                 rows, ["facility", "enrollment", "family", "child", "fee", "reduction", "first_number"],
                 {"fee", "reduction"}))
+        where, params = _in_range("p.facility", facilities, 3)
         rows = await conn.fetch(
             "SELECT p.facility, l.kind, l.subject, sum(l.amount_fen)::bigint AS amount, min(l.payout) AS first_payout "
             "FROM payout_lines l JOIN payouts p ON p.number = l.payout WHERE l.service_month = $1 "
-            f"AND {_in_range('p.facility', 2)} AND l.kind = ANY($4) GROUP BY 1, 2, 3",
-            month, *facilities, [OPERATING_SUBSIDY, REDUCTION_COMPENSATION])
+            f"AND l.kind = ANY($2) AND {where} GROUP BY 1, 2, 3",
+            month, [OPERATING_SUBSIDY, REDUCTION_COMPENSATION], *params)
         if rows:
             issued.lines[month] = IssuedLines(*_columns(
                 rows, ["facility", "kind", "subject", "amount", "first_payout"], {"amount"}))
+    where, params = _in_range("facility", facilities, 1)
     issued.grants_paid = {(r["facility"], r["class"], r["grant_id"]) for r in await conn.fetch(
-        f"SELECT facility, class, grant_id FROM grants_paid WHERE {_in_range('facility', 1)}", *facilities)}
+        f"SELECT facility, class, grant_id FROM grants_paid WHERE {where}", *params)}
+    where, params = _in_range("facility", facilities, 2)
     issued.held = [HeldPayout(r["number"], r["facility"], r["total_fen"], r["cycle_month"]) for r in await conn.fetch(
-        "SELECT number, facility, total_fen, cycle_month FROM payouts WHERE status = $3 AND released_by IS NULL "
-        f"AND {_in_range('facility', 1)} ORDER BY number", *facilities, HELD)]
+        "SELECT number, facility, total_fen, cycle_month FROM payouts WHERE status = $1 AND released_by IS NULL "
+        f"AND {where} ORDER BY number", HELD, *params)]
     return issued
 
 
