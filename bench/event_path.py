@@ -22,7 +22,6 @@ import time
 import uuid
 from pathlib import Path
 
-import httpx
 import psycopg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
@@ -30,6 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench import machine  # noqa: E402
+from bench.http_load import HttpError, LoadClient  # noqa: E402
 from enrollment.importing.rows import COLUMNS  # noqa: E402
 from subsidy.rules.catalog import shipped_text  # noqa: E402
 from tests.stack import World, pg_admin_dsn  # noqa: E402
@@ -72,31 +72,33 @@ async def drive(world: World, seats: list, rate: int, seconds: float, tag: str) 
     sent: dict[str, float] = {}
     http: list[float] = []
     failures: list[str] = []
-    limits = httpx.Limits(max_connections=256, max_keepalive_connections=256)
-    async with httpx.AsyncClient(base_url=world["enrollment"].url, limits=limits, timeout=60,
-                                 headers={"Authorization": f"Bearer {world.admin_key}"}) as client:
-        async def one(i: int, at: float) -> None:
-            await asyncio.sleep(max(0.0, at - time.monotonic()))
-            facility, child, klass = seats[i]
-            external_id = f"{tag}-{i:06d}"
-            started_wall, started = time.time(), time.perf_counter()
-            try:
-                response = await client.post(f"/facilities/{facility}/enrollments", json={
-                    "external_id": external_id, "child": child, "class": klass, "monthly_fee": "2000.00",
-                    "start": "2022-09-01"})
-            except httpx.HTTPError as exc:  # the service fell too far behind the schedule
-                failures.append(f"{type(exc).__name__} after {time.perf_counter() - started:.1f} s")
-                return
-            http.append(time.perf_counter() - started)
-            if response.status_code == 201:
-                sent[external_id] = started_wall
-            else:
-                failures.append(f"{response.status_code} {response.text[:200]}")
+    client = LoadClient(world["enrollment"].url, {"Authorization": f"Bearer {world.admin_key}"})
 
+    async def one(i: int, at: float) -> None:
+        await asyncio.sleep(max(0.0, at - time.monotonic()))
+        facility, child, klass = seats[i]
+        external_id = f"{tag}-{i:06d}"
+        started_wall, started = time.time(), time.perf_counter()
+        try:
+            status, answer = await asyncio.wait_for(client.post_json(f"/facilities/{facility}/enrollments", {
+                "external_id": external_id, "child": child, "class": klass, "monthly_fee": "2000.00",
+                "start": "2022-09-01"}), 60)
+        except (OSError, asyncio.TimeoutError, asyncio.IncompleteReadError, HttpError) as exc:
+            failures.append(f"{type(exc).__name__} after {time.perf_counter() - started:.1f} s")  # fell behind
+            return
+        http.append(time.perf_counter() - started)
+        if status == 201:
+            sent[external_id] = started_wall
+        else:
+            failures.append(f"{status} {answer[:200].decode(errors='replace')}")
+
+    try:
         t0 = time.monotonic() + 0.5
         began = time.perf_counter()
         await asyncio.gather(*(one(i, t0 + i / rate) for i in range(total)))
         elapsed = time.perf_counter() - began - 0.5
+    finally:
+        await client.close()
     return {"sent": sent, "http": http, "failures": failures, "elapsed": elapsed, "total": total}
 
 

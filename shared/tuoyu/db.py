@@ -19,7 +19,14 @@ _CONNECTION_ERRORS = (OSError, asyncpg.CannotConnectNowError, asyncpg.Connection
        reraise=True)
 async def create_pool(dsn: str, *, min_size: int = 1, max_size: int = 10) -> asyncpg.Pool:
     """A pool, retried while the server is starting or restarting."""
-    return await asyncpg.create_pool(dsn, min_size=min_size, max_size=max_size, command_timeout=600)
+    return await asyncpg.create_pool(dsn, min_size=min_size, max_size=max_size, command_timeout=600,
+                                     reset=_no_session_state)
+
+
+async def _no_session_state(conn: asyncpg.Connection) -> None:
+    """Released connections hold no session state to clear: no SET, LISTEN or session lock is taken on a pooled
+    connection except by the outbox relay, which resets its own. asyncpg's default would cost a round trip per
+    checkout; an open transaction is still rolled back before this is called."""
 
 
 async def ensure_database(dsn: str) -> None:

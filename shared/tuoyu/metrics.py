@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, Response
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
 
 HTTP_REQUESTS = Histogram("tuoyu_http_request_seconds", "HTTP request duration", ["method", "route", "status"])
@@ -17,16 +17,34 @@ AMOUNT_ISSUED_FEN = Counter("tuoyu_amount_issued_fen_total", "Amounts issued, in
 CYCLE_SECONDS = Histogram("tuoyu_cycle_seconds", "Monthly cycle duration", buckets=(1, 5, 15, 60, 300, 1200))
 
 
+class _TimedRequests:
+    """Plain ASGI middleware: `@app.middleware("http")` would run each request in a task group of its own."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        started = time.perf_counter()
+        status = 500  # unless the response starts
+
+        async def send_noting_status(message):
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_noting_status)
+        finally:
+            route = getattr(scope.get("route"), "path", "unmatched")
+            HTTP_REQUESTS.labels(scope["method"], route, status).observe(time.perf_counter() - started)
+
+
 def install(app: FastAPI) -> None:
     """Time every request by route template and serve `/metrics`."""
-
-    @app.middleware("http")
-    async def _timed(request: Request, call_next):
-        started = time.perf_counter()
-        response = await call_next(request)
-        route = getattr(request.scope.get("route"), "path", "unmatched")
-        HTTP_REQUESTS.labels(request.method, route, response.status_code).observe(time.perf_counter() - started)
-        return response
+    app.add_middleware(_TimedRequests)
 
     @app.get("/metrics", include_in_schema=False)
     async def _metrics() -> Response:

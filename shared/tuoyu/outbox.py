@@ -21,20 +21,19 @@ from tuoyu.envelope import Envelope
 
 log = logging.getLogger(__name__)
 
-NOTIFY_CHANNEL = "outbox"
 # One relay publishes at a time (several workers or replicas may run one each): order is kept per key.
 RELAY_LOCK = 7_531_002
 
 
 async def add_events(conn: asyncpg.Connection, topic: str, events: Sequence[Envelope]) -> None:
-    """Write events to the outbox inside the caller's transaction."""
+    """Write events to the outbox inside the caller's transaction (one round trip)."""
     if not events:
         return
-    await conn.executemany(
-        "INSERT INTO outbox (event_id, topic, key, body) VALUES ($1, $2, $3, $4)",
-        [(e.id, topic, e.key, e.to_bytes()) for e in events],
+    await conn.execute(
+        "INSERT INTO outbox (event_id, topic, key, body) "
+        "SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bytea[])",
+        [e.id for e in events], [topic] * len(events), [e.key for e in events], [e.to_bytes() for e in events],
     )
-    await conn.execute(f"NOTIFY {NOTIFY_CHANNEL}")
 
 
 def make_producer(bootstrap: str) -> AIOKafkaProducer:
@@ -49,14 +48,18 @@ def make_producer(bootstrap: str) -> AIOKafkaProducer:
 
 
 class OutboxRelay:
-    """Publishes outbox rows to Kafka in sequence order; wakes on NOTIFY, polls as a fallback."""
+    """Publishes outbox rows to Kafka in sequence order, looking for new ones every `poll_seconds` when idle.
 
-    def __init__(self, pool: asyncpg.Pool, bootstrap: str, *, batch: int = 2000, poll_seconds: float = 0.5):
+    It polls rather than LISTENs: a NOTIFY in every writing transaction serialises their commits on PostgreSQL's
+    notification queue and woke the relay once per request (a third of a millisecond of CPU on each side per
+    enrollment); a poll of the unsent-rows index is a few microseconds.
+    """
+
+    def __init__(self, pool: asyncpg.Pool, bootstrap: str, *, batch: int = 2000, poll_seconds: float = 0.05):
         self._pool = pool
         self._bootstrap = bootstrap
         self._batch = batch
         self._poll = poll_seconds
-        self._wake = asyncio.Event()
 
     async def run(self) -> None:
         while True:
@@ -71,24 +74,19 @@ class OutboxRelay:
     async def _run_once_connected(self) -> None:
         producer = make_producer(self._bootstrap)
         await producer.start()
-        listener = await self._pool.acquire()
-        wake = lambda *_: self._wake.set()  # noqa: E731
+        holder = await self._pool.acquire()  # holds the relay lock for as long as this relay runs
         try:
-            while not await listener.fetchval("SELECT pg_try_advisory_lock($1)", RELAY_LOCK):
-                await asyncio.sleep(self._poll)  # another process relays; take over if it dies
-            await listener.add_listener(NOTIFY_CHANNEL, wake)
+            while not await holder.fetchval("SELECT pg_try_advisory_lock($1)", RELAY_LOCK):
+                await asyncio.sleep(0.5)  # another process relays; take over if it dies
             while True:
-                sent = await self.publish_pending(producer)
-                if sent < self._batch:
-                    self._wake.clear()
-                    try:
-                        await asyncio.wait_for(self._wake.wait(), self._poll)
-                    except asyncio.TimeoutError:
-                        pass
+                if await self.publish_pending(producer) < self._batch:
+                    await asyncio.sleep(self._poll)
         finally:
-            await listener.remove_listener(NOTIFY_CHANNEL, wake)
-            await self._pool.release(listener)
-            await producer.stop()
+            try:
+                await holder.reset()  # the pool does not: the session lock must not outlive the relay
+            finally:
+                await self._pool.release(holder)
+                await producer.stop()
 
     async def publish_pending(self, producer: AIOKafkaProducer) -> int:
         """Publish one batch of unsent rows; returns how many were sent."""

@@ -148,13 +148,10 @@ async def correct_child(facility: OwnFacility, child: str, body: ChildCorrection
              responses=CREATED)
 async def enroll(facility: OwnFacility, body: NewEnrollment, request: Request, response: Response) -> dict:
     async with unit_of_work(request) as uow:
-        fid = await facility_id(uow.conn, facility, share=True)
-        _, created, events = await roster.enroll(uow.conn, fid, facility, body)
+        snapshot, created, events = await roster.enroll(uow.conn, facility, body)
         uow.publish(events)
-        view = await views.enrollment(uow.conn, await roster.existing_id(uow.conn, "enrollments", fid,
-                                                                         body.external_id))
     _status(response, created)
-    return view
+    return views.enrollment_of_snapshot(snapshot, date.today())
 
 
 @router.get("/enrollments", summary="Enrollments, filtered by month, status and class, paginated",

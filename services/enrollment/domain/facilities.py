@@ -20,10 +20,9 @@ from tuoyu.money import format_rate, parse_rate
 Events = list[Envelope]
 
 
-async def facility_id(conn: asyncpg.Connection, external_id: str, *, lock: bool = False, share: bool = False) -> int:
-    """The facility's row id; `lock` excludes every other writer of the facility, `share` only facility-wide changes
-    (a revocation), so enrollments in different classes proceed side by side."""
-    sql = "SELECT id FROM facilities WHERE external_id = $1" + (" FOR UPDATE" if lock else " FOR SHARE" if share else "")
+async def facility_id(conn: asyncpg.Connection, external_id: str, *, lock: bool = False) -> int:
+    """The facility's row id; `lock` excludes every other writer of the facility."""
+    sql = "SELECT id FROM facilities WHERE external_id = $1" + (" FOR UPDATE" if lock else "")
     found = await conn.fetchval(sql, external_id)
     if found is None:
         raise NotFound(f"facility {external_id!r} does not exist")

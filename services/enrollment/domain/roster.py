@@ -228,49 +228,60 @@ ELSEWHERE = ("the child (recognised by national ID) is already enrolled at anoth
              "a child is enrolled at one place at a time")
 
 
-async def enroll(conn, fid: int, facility_key: str, new: NewEnrollment) -> tuple[dict, bool, Events]:
+async def enroll(conn, facility_key: str, new: NewEnrollment) -> tuple[dict, bool, Events]:
+    """Enroll a child: five statements, the fewest that read what the checks need after the locks they need."""
     fee_fen = parse_cny(new.monthly_fee)
     wanted = enrollment_fingerprint(new.child, new.class_, new.care.value, new.start, new.end, fee_fen)
-    found = await conn.fetchrow("SELECT id, created_as FROM enrollments WHERE facility_id = $1 AND external_id = $2",
-                                fid, new.external_id)
-    if found is not None:
-        existing = await snapshots.enrollment(conn, found["id"])
+    # The facility's shared lock lets enrollments in different classes proceed side by side; a revocation waits.
+    head = await conn.fetchrow(
+        "SELECT f.id, f.revoked_on, e.id AS existing, e.created_as FROM facilities f "
+        "LEFT JOIN enrollments e ON e.facility_id = f.id AND e.external_id = $2 "
+        "WHERE f.external_id = $1 FOR SHARE OF f", facility_key, new.external_id)
+    if head is None:
+        raise NotFound(f"facility {facility_key!r} does not exist")
+    fid = head["id"]
+    if head["existing"] is not None:
+        existing = await snapshots.enrollment(conn, head["existing"])
         current = {**{k: existing[k] for k in ("child", "class", "care", "start", "end")},
                    "monthly_fee": existing["fees"][0]["monthly_fee"]}
-        _same_or_conflict("enrollment", new.external_id, wanted, found["created_as"], current)
+        _same_or_conflict("enrollment", new.external_id, wanted, head["created_as"], current)
         return existing, False, []
-    await refuse_if_revoked(conn, fid)
-    child_id = await _id_of(conn, "children", fid, new.child, "child")
-    # The class row's lock serialises the capacity check; the child's, the same-day check.
-    klass = await conn.fetchrow("SELECT id, opened_on, closed_on, capacity FROM classes "
-                                "WHERE facility_id = $1 AND external_id = $2 FOR UPDATE", fid, new.class_)
-    if klass is None:
+    if head["revoked_on"] is not None:
+        raise InvalidInput("facility", f"the facility was revoked on {head['revoked_on']} and accepts nothing new")
+    # The class's lock serialises capacity checks; the child's, the same-day check.
+    locked = await conn.fetchrow(
+        "SELECT k.id AS class_id, k.opened_on, k.closed_on, k.capacity, c.id AS child_id, c.birth_date, "
+        "c.national_id_hash FROM classes k, children c WHERE k.facility_id = $1 AND k.external_id = $2 "
+        "AND c.facility_id = $1 AND c.external_id = $3 FOR UPDATE OF k, c", fid, new.class_, new.child)
+    if locked is None:
+        await _id_of(conn, "children", fid, new.child, "child")
         raise InvalidInput("class", f"no class {new.class_!r} at this facility")
-    child = await conn.fetchrow("SELECT birth_date, national_id_hash FROM children WHERE id = $1 FOR UPDATE",
-                                child_id)
-    _raise(rules.enrollment_dates_problem(new.start, new.end, child["birth_date"], klass["opened_on"],
-                                          klass["closed_on"]))
-    overlapping = await conn.fetchval(
-        "SELECT external_id FROM enrollments WHERE child_id = $1 AND start_on <= $3 "
-        "AND coalesce(end_on, 'infinity'::date) >= $2 LIMIT 1", child_id, new.start, new.end or date.max)
-    if overlapping:
-        raise InvalidInput("start", f"the child is already enrolled on some of these days ({overlapping})")
-    spans = await conn.fetch(
-        "SELECT start_on, end_on FROM enrollments WHERE class_id = $1 AND start_on <= $3 "
-        "AND coalesce(end_on, 'infinity'::date) >= $2", klass["id"], new.start, new.end or date.max)
-    _raise(rules.Occupancy(klass["capacity"], [(s["start_on"], s["end_on"]) for s in spans]).problem(new.start,
-                                                                                                     new.end))
-    if child["national_id_hash"] is not None:
+    _raise(rules.enrollment_dates_problem(new.start, new.end, locked["birth_date"], locked["opened_on"],
+                                          locked["closed_on"]))
+    # Read after the locks: whatever committed while this transaction waited for them is seen.
+    days = await conn.fetchrow(
+        "SELECT (SELECT external_id FROM enrollments WHERE child_id = $1 AND start_on <= $4 "
+        "        AND coalesce(end_on, 'infinity'::date) >= $3 LIMIT 1) AS overlapping, spans.starts, spans.ends "
+        "FROM (SELECT array_agg(start_on) AS starts, array_agg(end_on) AS ends FROM enrollments "
+        "      WHERE class_id = $2 AND start_on <= $4 AND coalesce(end_on, 'infinity'::date) >= $3) spans",
+        locked["child_id"], locked["class_id"], new.start, new.end or date.max)
+    if days["overlapping"]:
+        raise InvalidInput("start", f"the child is already enrolled on some of these days ({days['overlapping']})")
+    _raise(rules.Occupancy(locked["capacity"], zip(days["starts"] or [], days["ends"] or [])).problem(new.start,
+                                                                                                      new.end))
+    if locked["national_id_hash"] is not None:
         await lock_national_ids(conn)
-        if await enrolled_elsewhere(conn, fid, child["national_id_hash"], new.start, new.end):
+        if await enrolled_elsewhere(conn, fid, locked["national_id_hash"], new.start, new.end):
             raise InvalidInput("child", ELSEWHERE)
-    enrollment_id = await conn.fetchval(
-        "INSERT INTO enrollments (facility_id, child_id, class_id, external_id, care, start_on, end_on, created_as) "
-        "VALUES ($1,$2,$3,$4,$5,$6,$7,$8) RETURNING id",
-        fid, child_id, klass["id"], new.external_id, new.care.value, new.start, new.end, json.dumps(wanted))
-    await conn.execute("INSERT INTO enrollment_fees (enrollment_id, effective_from, fee_fen) VALUES ($1,$2,$3)",
-                       enrollment_id, new.start, fee_fen)
-    snapshot = await snapshots.enrollment(conn, enrollment_id)
+    version = await conn.fetchval(
+        "WITH e AS (INSERT INTO enrollments (facility_id, child_id, class_id, external_id, care, start_on, end_on, "
+        "           created_as) VALUES ($1,$2,$3,$4,$5,$6,$7,$8) RETURNING id, version), "
+        "fee AS (INSERT INTO enrollment_fees (enrollment_id, effective_from, fee_fen) SELECT id, $6, $9 FROM e) "
+        "SELECT version FROM e",
+        fid, locked["child_id"], locked["class_id"], new.external_id, new.care.value, new.start, new.end,
+        json.dumps(wanted), fee_fen)
+    snapshot = snapshots.enrollment_of(facility_key, new.external_id, new.child, new.class_, new.care.value,
+                                       new.start, new.end, [(new.start, fee_fen)], version)
     return snapshot, True, [snapshots.event("ChildEnrolled", new.start, facility_key, enrollment=snapshot)]
 
 

@@ -85,10 +85,18 @@ async def enrollment(conn: asyncpg.Connection, enrollment_id: int) -> dict:
     fees = await conn.fetch(
         "SELECT effective_from, fee_fen FROM enrollment_fees WHERE enrollment_id = $1 ORDER BY effective_from",
         enrollment_id)
-    return {"facility": row["facility"], "external_id": row["external_id"], "child": row["child"],
-            "class": row["class"], "care": row["care"], "start": _iso(row["start_on"]), "end": _iso(row["end_on"]),
-            "fees": [{"from": f["effective_from"].isoformat(), "monthly_fee": format_cny(f["fee_fen"])} for f in fees],
-            "version": row["version"]}
+    return enrollment_of(row["facility"], row["external_id"], row["child"], row["class"], row["care"],
+                         row["start_on"], row["end_on"], [(f["effective_from"], f["fee_fen"]) for f in fees],
+                         row["version"])
+
+
+def enrollment_of(facility: str, external_id: str, child: str, class_: str, care: str, start: date,
+                  end: date | None, fees: list[tuple[date, int]], version: int) -> dict:
+    """An enrollment's snapshot from its values (a new enrollment's are all in hand: no need to read them back)."""
+    return {"facility": facility, "external_id": external_id, "child": child, "class": class_, "care": care,
+            "start": _iso(start), "end": _iso(end),
+            "fees": [{"from": day.isoformat(), "monthly_fee": format_cny(fen)} for day, fen in fees],
+            "version": version}
 
 
 def event(type_: str, occurred_on: date, facility_key: str, **payload) -> Envelope:

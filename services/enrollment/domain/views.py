@@ -260,6 +260,15 @@ async def enrollments(conn, fid: int, *, month: str | None, status_: str | None,
     return _page(rows, limit, _enrollment_row(day))
 
 
+def enrollment_of_snapshot(snapshot: dict, as_of: date) -> dict:
+    """The view of an enrollment the handler has just written, from its event snapshot."""
+    start = date.fromisoformat(snapshot["start"])
+    end = date.fromisoformat(snapshot["end"]) if snapshot["end"] else None
+    return {**{k: snapshot[k] for k in ("external_id", "child", "class", "care", "start", "end", "fees")},
+            "status": enrollment_status(start, end, as_of), "as_of": as_of.isoformat(),
+            "version": snapshot["version"]}
+
+
 async def enrollment(conn, enrollment_id: int, as_of: date | None = None) -> dict:
     return _enrollment_row(as_of or date.today())(await conn.fetchrow(f"{ENROLLMENT_SQL} WHERE e.id = $1",
                                                                       enrollment_id))

@@ -61,6 +61,22 @@ def test_occupancy_peak_is_the_most_children_on_any_day_of_the_span(existing, st
     assert occupancy.peak(D0 + timedelta(start), None if end is None else D0 + timedelta(end)) == expected
 
 
+@settings(max_examples=300, deadline=None)
+@given(spans, spans, st.integers(0, 500), st.one_of(st.none(), st.integers(0, 300)))
+def test_occupancy_built_from_spans_at_once_equals_adding_them_one_by_one(existing, later, start, length):
+    def day(offset: int, length: int | None) -> tuple[date, date | None]:
+        return D0 + timedelta(offset), None if length is None else D0 + timedelta(offset + length)
+
+    at_once, one_by_one = Occupancy(100, [day(s, n) for s, n in existing]), Occupancy(100)
+    for s, n in existing:
+        one_by_one.add(*day(s, n))
+    for s, n in later:  # both must go on growing alike
+        at_once.add(*day(s, n))
+        one_by_one.add(*day(s, n))
+    span = day(start, length)
+    assert at_once.peak(*span) == one_by_one.peak(*span)
+
+
 def test_a_roster_row_reports_every_problem_it_has():
     row, problems = parse(7, {"family": "F", "child": "K", "birth_date": "2022-02-30", "birth_order": "0",
                               "class": "C1", "enrollment": "", "care": "weekly", "monthly_fee": "1,000",
