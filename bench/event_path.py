@@ -102,6 +102,18 @@ async def drive(world: World, seats: list, rate: int, seconds: float, tag: str) 
     return {"sent": sent, "http": http, "failures": failures, "elapsed": elapsed, "total": total}
 
 
+def wait_until_applied(world: World, timeout: float = 600) -> float:
+    """Wait until the subsidy service has applied every event written so far (the setup's import): a backlog
+    would otherwise share the cores with the rates measured. Returns the seconds waited."""
+    began = time.perf_counter()
+    written = world.query("enrollment", "SELECT count(*) FROM outbox")[0][0]
+    while world.query("subsidy", "SELECT count(*) FROM processed_events")[0][0] < written:
+        if time.perf_counter() - began > timeout:
+            raise TimeoutError(f"the subsidy service did not apply the setup's {written:,} events in {timeout} s")
+        time.sleep(0.5)
+    return time.perf_counter() - began
+
+
 def applied_at(world: World, tag: str, expected: int, timeout: float = 300) -> dict[str, float]:
     dsn = pg_admin_dsn().rsplit("/", 1)[0] + f"/{world.namespace}_subsidy"
     deadline = time.monotonic() + timeout
@@ -161,7 +173,8 @@ def main() -> None:
     try:
         began = time.perf_counter()
         seats = setup(world, args.facilities, children)
-        print(f"setup: {args.facilities} facilities, {len(seats):,} children in {time.perf_counter() - began:.1f} s")
+        print(f"setup: {args.facilities} facilities, {len(seats):,} children in {time.perf_counter() - began:.1f} s; "
+              f"its events applied by the subsidy service {wait_until_applied(world):.1f} s later")
         results, offset = [], 0
         for rate in rates:
             count = int(rate * args.seconds)

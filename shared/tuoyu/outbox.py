@@ -74,12 +74,13 @@ class OutboxRelay:
     async def _run_once_connected(self) -> None:
         producer = make_producer(self._bootstrap)
         await producer.start()
-        holder = await self._pool.acquire()  # holds the relay lock for as long as this relay runs
+        # The relay's own connection: it holds the relay lock, and a pool busy with requests never delays a batch.
+        holder = await self._pool.acquire()
         try:
             while not await holder.fetchval("SELECT pg_try_advisory_lock($1)", RELAY_LOCK):
                 await asyncio.sleep(0.5)  # another process relays; take over if it dies
             while True:
-                if await self.publish_pending(producer) < self._batch:
+                if await self._publish_pending(holder, producer) < self._batch:
                     await asyncio.sleep(self._poll)
         finally:
             try:
@@ -88,9 +89,9 @@ class OutboxRelay:
                 await self._pool.release(holder)
                 await producer.stop()
 
-    async def publish_pending(self, producer: AIOKafkaProducer) -> int:
+    async def _publish_pending(self, conn: asyncpg.Connection, producer: AIOKafkaProducer) -> int:
         """Publish one batch of unsent rows; returns how many were sent."""
-        rows = await self._pool.fetch(
+        rows = await conn.fetch(
             "SELECT seq, topic, key, body FROM outbox WHERE sent_at IS NULL ORDER BY seq LIMIT $1", self._batch
         )
         if not rows:
@@ -98,7 +99,7 @@ class OutboxRelay:
         futures = [await producer.send(r["topic"], value=r["body"], key=r["key"].encode()) for r in rows]
         await asyncio.gather(*futures)
         faults.point("KILL_AFTER_PUBLISH")
-        await self._pool.execute(
+        await conn.execute(
             "UPDATE outbox SET sent_at = now() WHERE seq = ANY($1::bigint[])", [r["seq"] for r in rows]
         )
         metrics.EVENTS_PUBLISHED.inc(len(rows))

@@ -232,11 +232,12 @@ async def enroll(conn, facility_key: str, new: NewEnrollment) -> tuple[dict, boo
     """Enroll a child: five statements, the fewest that read what the checks need after the locks they need."""
     fee_fen = parse_cny(new.monthly_fee)
     wanted = enrollment_fingerprint(new.child, new.class_, new.care.value, new.start, new.end, fee_fen)
-    # The facility's shared lock lets enrollments in different classes proceed side by side; a revocation waits.
+    # KEY SHARE, the lock the foreign keys of the insert take anyway: enrollments in different classes proceed side
+    # by side, while every facility-wide change (FOR UPDATE: a revocation, a class opened) waits for them.
     head = await conn.fetchrow(
         "SELECT f.id, f.revoked_on, e.id AS existing, e.created_as FROM facilities f "
         "LEFT JOIN enrollments e ON e.facility_id = f.id AND e.external_id = $2 "
-        "WHERE f.external_id = $1 FOR SHARE OF f", facility_key, new.external_id)
+        "WHERE f.external_id = $1 FOR KEY SHARE OF f", facility_key, new.external_id)
     if head is None:
         raise NotFound(f"facility {facility_key!r} does not exist")
     fid = head["id"]
