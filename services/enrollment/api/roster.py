@@ -1,14 +1,16 @@
 """A facility's roster: classes, families, children, enrollments, withdrawals, fee changes, corrections, lists.
 
 A facility key reaches only its own facility's paths (another facility's are 404); the admin key reaches all.
-Every write takes the facility's row lock, so capacity and overlap checks never race each other or an import.
+Every write locks the facility's row, so capacity and overlap checks never race each other or an import: exclusively,
+except enrollments, which lock only their class and child besides (see `roster.enroll`).
 """
 
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Awaitable, Callable, Literal
 
+import asyncpg
 from fastapi import APIRouter, Query, Request, Response
 
 from enrollment.api import schemas
@@ -33,17 +35,25 @@ def _status(response: Response, created: bool) -> None:
     response.status_code = 201 if created else 200
 
 
+async def _create(request: Request, response: Response, facility: str, table: str, external_id: str,
+                  create: Callable[[asyncpg.Connection, int], Awaitable[tuple[dict, bool, list]]],
+                  view: Callable[[asyncpg.Connection, int], Awaitable[dict]]) -> dict:
+    """Create a record under the facility's lock (or find the same one again: 200) and answer with its view."""
+    async with unit_of_work(request) as uow:
+        fid = await facility_id(uow.conn, facility, lock=True)
+        _, created, events = await create(uow.conn, fid)
+        uow.publish(events)
+        answer = await view(uow.conn, await roster.existing_id(uow.conn, table, fid, external_id))
+    _status(response, created)
+    return answer
+
+
 # --- classes -------------------------------------------------------------------------------------------------------
 
 @router.post("/classes", status_code=201, summary="Open a class", response_model=schemas.Klass, responses=CREATED)
 async def open_class(facility: OwnFacility, body: NewClass, request: Request, response: Response) -> dict:
-    async with unit_of_work(request) as uow:
-        fid = await facility_id(uow.conn, facility, lock=True)
-        _, created, events = await roster.open_class(uow.conn, fid, facility, body)
-        uow.publish(events)
-        view = await views.klass(uow.conn, await roster.existing_id(uow.conn, "classes", fid, body.external_id))
-    _status(response, created)
-    return view
+    return await _create(request, response, facility, "classes", body.external_id,
+                         lambda conn, fid: roster.open_class(conn, fid, facility, body), views.klass)
 
 
 @router.get("/classes", summary="Classes, filtered and paginated", response_model=schemas.Page[schemas.Klass])
@@ -77,13 +87,9 @@ async def change_class(facility: OwnFacility, klass: str, body: ClassChange, req
 @router.post("/families", status_code=201, summary="Register a family", response_model=schemas.Family,
              responses=CREATED)
 async def register_family(facility: OwnFacility, body: NewFamily, request: Request, response: Response) -> dict:
-    async with unit_of_work(request) as uow:
-        fid = await facility_id(uow.conn, facility, lock=True)
-        _, created, events = await roster.register_family(uow.conn, fid, facility, body, date.today())
-        uow.publish(events)
-        view = await views.family(uow.conn, await roster.existing_id(uow.conn, "families", fid, body.external_id))
-    _status(response, created)
-    return view
+    return await _create(request, response, facility, "families", body.external_id,
+                         lambda conn, fid: roster.register_family(conn, fid, facility, body, date.today()),
+                         views.family)
 
 
 @router.get("/families", summary="Families, paginated", response_model=schemas.Page[schemas.Family])
@@ -106,14 +112,10 @@ async def get_family(facility: OwnFacility, family: str, request: Request) -> di
              description="The national ID (身份证号), if given, is kept only as a keyed hash; `same_child_elsewhere` "
                          "says whether another facility registered the same child, and nothing more.")
 async def register_child(facility: OwnFacility, body: NewChild, request: Request, response: Response) -> dict:
-    async with unit_of_work(request) as uow:
-        fid = await facility_id(uow.conn, facility, lock=True)
-        _, created, events = await roster.register_child(uow.conn, fid, facility, body, pepper(request),
-                                                          date.today())
-        uow.publish(events)
-        view = await views.child(uow.conn, await roster.existing_id(uow.conn, "children", fid, body.external_id))
-    _status(response, created)
-    return view
+    return await _create(request, response, facility, "children", body.external_id,
+                         lambda conn, fid: roster.register_child(conn, fid, facility, body, pepper(request),
+                                                                 date.today()),
+                         views.child)
 
 
 @router.get("/children", summary="Children, filtered and paginated", response_model=schemas.Page[schemas.Child])
