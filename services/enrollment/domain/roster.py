@@ -228,35 +228,46 @@ ELSEWHERE = ("the child (recognised by national ID) is already enrolled at anoth
              "a child is enrolled at one place at a time")
 
 
+async def _same_enrollment(conn, external_id: str, enrollment_id: int, created_as, wanted: dict
+                           ) -> tuple[dict, bool, Events]:
+    """The enrollment asked for exists: return it when the request is the same one again (409 otherwise)."""
+    existing = await snapshots.enrollment(conn, enrollment_id)
+    current = {**{k: existing[k] for k in ("child", "class", "care", "start", "end")},
+               "monthly_fee": existing["fees"][0]["monthly_fee"]}
+    _same_or_conflict("enrollment", external_id, wanted, created_as, current)
+    return existing, False, []
+
+
 async def enroll(conn, facility_key: str, new: NewEnrollment) -> tuple[dict, bool, Events]:
-    """Enroll a child: five statements, the fewest that read what the checks need after the locks they need."""
+    """Enroll a child in four statements (five with a national ID): lock, read what the checks need, write."""
     fee_fen = parse_cny(new.monthly_fee)
     wanted = enrollment_fingerprint(new.child, new.class_, new.care.value, new.start, new.end, fee_fen)
-    # KEY SHARE, the lock the foreign keys of the insert take anyway: enrollments in different classes proceed side
-    # by side, while every facility-wide change (FOR UPDATE: a revocation, a class opened) waits for them.
-    head = await conn.fetchrow(
-        "SELECT f.id, f.revoked_on, e.id AS existing, e.created_as FROM facilities f "
-        "LEFT JOIN enrollments e ON e.facility_id = f.id AND e.external_id = $2 "
-        "WHERE f.external_id = $1 FOR KEY SHARE OF f", facility_key, new.external_id)
-    if head is None:
-        raise NotFound(f"facility {facility_key!r} does not exist")
-    fid = head["id"]
-    if head["existing"] is not None:
-        existing = await snapshots.enrollment(conn, head["existing"])
-        current = {**{k: existing[k] for k in ("child", "class", "care", "start", "end")},
-                   "monthly_fee": existing["fees"][0]["monthly_fee"]}
-        _same_or_conflict("enrollment", new.external_id, wanted, head["created_as"], current)
-        return existing, False, []
-    if head["revoked_on"] is not None:
-        raise InvalidInput("facility", f"the facility was revoked on {head['revoked_on']} and accepts nothing new")
-    # The class's lock serialises capacity checks; the child's, the same-day check.
+    # The class's lock serialises capacity checks; the child's, the same-day check. The facility's KEY SHARE (the
+    # lock the insert's foreign keys take anyway) lets enrollments in different classes proceed side by side, while
+    # every facility-wide change (FOR UPDATE: a revocation, a class opened, an import) waits for them.
     locked = await conn.fetchrow(
-        "SELECT k.id AS class_id, k.opened_on, k.closed_on, k.capacity, c.id AS child_id, c.birth_date, "
-        "c.national_id_hash FROM classes k, children c WHERE k.facility_id = $1 AND k.external_id = $2 "
-        "AND c.facility_id = $1 AND c.external_id = $3 FOR UPDATE OF k, c", fid, new.class_, new.child)
-    if locked is None:
+        "SELECT f.id, f.revoked_on, e.id AS existing, e.created_as, k.id AS class_id, k.opened_on, k.closed_on, "
+        "k.capacity, c.id AS child_id, c.birth_date, c.national_id_hash FROM facilities f "
+        "JOIN classes k ON k.facility_id = f.id AND k.external_id = $3 "
+        "JOIN children c ON c.facility_id = f.id AND c.external_id = $4 "
+        "LEFT JOIN enrollments e ON e.facility_id = f.id AND e.external_id = $2 "
+        "WHERE f.external_id = $1 FOR KEY SHARE OF f FOR UPDATE OF k, c",
+        facility_key, new.external_id, new.class_, new.child)
+    if locked is None:  # something it names does not exist: say what, unless the enrollment itself exists
+        fid = await conn.fetchval("SELECT id FROM facilities WHERE external_id = $1", facility_key)
+        if fid is None:
+            raise NotFound(f"facility {facility_key!r} does not exist")
+        found = await conn.fetchrow("SELECT id, created_as FROM enrollments WHERE facility_id = $1 "
+                                    "AND external_id = $2", fid, new.external_id)
+        if found is not None:
+            return await _same_enrollment(conn, new.external_id, found["id"], found["created_as"], wanted)
         await _id_of(conn, "children", fid, new.child, "child")
         raise InvalidInput("class", f"no class {new.class_!r} at this facility")
+    if locked["existing"] is not None:
+        return await _same_enrollment(conn, new.external_id, locked["existing"], locked["created_as"], wanted)
+    fid = locked["id"]
+    if locked["revoked_on"] is not None:
+        raise InvalidInput("facility", f"the facility was revoked on {locked['revoked_on']} and accepts nothing new")
     _raise(rules.enrollment_dates_problem(new.start, new.end, locked["birth_date"], locked["opened_on"],
                                           locked["closed_on"]))
     # Read after the locks: whatever committed while this transaction waited for them is seen.
