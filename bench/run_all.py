@@ -9,6 +9,7 @@ The machine is shared and noisy: compare the ratios each benchmark prints within
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 import subprocess
 import sys
@@ -37,6 +38,29 @@ QUICK = [
 ]
 
 
+def peak_memory() -> dict[str, dict]:
+    """Each service's highest resident memory over the benchmarks just run, and where it was reached."""
+    def samples(name: str, report: dict):
+        if name.startswith("billing_cycle"):
+            for sample in [*report["cycle"]["samples"], report.get("second_cycle") or {}]:
+                yield from (sample.get("peak_rss_mib") or {}).items()
+        elif name == "roster_import":
+            for phase in report["phases"].values():
+                yield "enrollment", phase["service_peak_rss_mb"] / 1.048576  # MB → MiB
+        elif name == "event_path":
+            yield from report["peak_rss_mib"].items()
+        elif name == "replay":
+            yield "subsidy", report["replay"]["peak_rss_mib"]
+
+    peaks: dict[str, dict] = {}
+    for path in sorted(RESULTS.glob("*.json")):
+        report = json.loads(path.read_text())
+        for service, mib in samples(path.stem, report):
+            if mib > peaks.get(service, {}).get("peak_rss_mib", 0):
+                peaks[service] = {"peak_rss_mib": round(mib, 1), "during": report.get("command", path.stem)}
+    return peaks
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true")
@@ -50,6 +74,12 @@ def main() -> int:
         elif keep_as:  # the same benchmark at two sizes: keep both result files
             shutil.copy(RESULTS / f"{command[0].split('.')[1]}.json", RESULTS / f"{keep_as}.json")
         print(f"=== {title}: {time.perf_counter() - started:.0f} s", flush=True)
+    peaks = peak_memory()
+    (RESULTS / "memory.json").write_text(json.dumps({"benchmark": "peak memory per service", "limit_mib": 500,
+                                                     "services": peaks}, indent=2) + "\n")
+    print("\npeak memory per service (limit 500 MiB):")
+    for service, peak in sorted(peaks.items()):
+        print(f"  {service:<11} {peak['peak_rss_mib']:>6.1f} MiB  during {peak['during']}")
     if failed:
         print(f"failed: {', '.join(failed)}", file=sys.stderr)
     return 1 if failed else 0
