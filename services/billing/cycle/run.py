@@ -55,8 +55,8 @@ async def run_cycle(pool: asyncpg.Pool, subsidy: SubsidyClient, month: str, acto
 
 
 async def _run_cycle(pool: asyncpg.Pool, subsidy: SubsidyClient, month: str, actor: str, batch_lines: int) -> dict:
-    """The cycle, a facility range at a time (about `batch_lines` enrollments each, so memory follows the batch,
-    not the month), all in one transaction: a family never spans two facilities, and the budget is funded in
+    """The cycle, a facility range at a time (about `batch_lines` lines each, over all the months it reads, so
+    memory follows the batch, not the month or the year), all in one transaction: a family never spans two facilities, and the budget is funded in
     facility order across the batches, so the result is the same as one batch of everything."""
     started = time.perf_counter()
     async with pool.acquire() as conn:
@@ -75,7 +75,9 @@ async def _run_cycle(pool: asyncpg.Pool, subsidy: SubsidyClient, month: str, act
         if month in billed:
             return {"month": month, "issued": False, "reason": "already billed"}
         earlier = [m for m in billed if m < month]
-        batches = await subsidy.batches(month, batch_lines)
+        # Each range is read for every billed month of the year: cut them smaller as the year goes on, so that
+        # December's cycle holds no more lines at once than September's.
+        batches = await subsidy.batches(month, max(1, batch_lines // (1 + len(earlier))))
         left: dict[int, int] = {}
         for number, facilities in enumerate(batches):
             clock = time.perf_counter()
