@@ -122,7 +122,7 @@ def main() -> None:
     finally:
         world.close()
         with psycopg.connect(pg_admin_dsn(), autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{world.namespace}_replay" WITH (FORCE)')
+            conn.execute(f'DROP DATABASE IF EXISTS "{world.namespace}_replay"')  # the replay service has stopped
 
 
 if __name__ == "__main__":
