@@ -2,6 +2,8 @@
 
 On (re)assignment the consumer seeks to the offsets stored in PostgreSQL, so Kafka's own committed
 offsets are only a hint; a redelivered event finds its id in `processed_events` and does nothing.
+Batches are applied one at a time, in the order fetched; while one batch's transaction runs, the next one is
+fetched and decoded, which is what lets a replay of the whole topic keep up with the broker.
 Tables (in every consuming service's migrations):
     processed_events(consumer text, event_id uuid, primary key (consumer, event_id))
     consumer_offsets(consumer text, topic text, partition int, next_offset bigint, primary key (...))
@@ -11,18 +13,22 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Awaitable, Callable
+import uuid
+from typing import Any, Awaitable, Callable
 
 import asyncpg
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
+from aiokafka.errors import KafkaError
 
 from tuoyu import faults, metrics
 from tuoyu.envelope import Envelope
 
 log = logging.getLogger(__name__)
 
-Handler = Callable[[asyncpg.Connection, Envelope], Awaitable[None]]
-BatchHandler = Callable[[asyncpg.Connection, list[Envelope]], Awaitable[None]]
+Handler = Callable[[asyncpg.Connection, Any], Awaitable[None]]
+BatchHandler = Callable[[asyncpg.Connection, list[Any]], Awaitable[None]]
+# Each fetched partition's messages as (offset, decoded event), in offset order.
+Fetched = dict[TopicPartition, list[tuple[int, Any]]]
 
 
 class _SeekToStoredOffsets(ConsumerRebalanceListener):
@@ -30,7 +36,7 @@ class _SeekToStoredOffsets(ConsumerRebalanceListener):
         self._inbox = inbox
 
     async def on_partitions_revoked(self, revoked):
-        pass
+        await self._inbox.settle()  # the stored offsets read on assignment must include the batch in flight
 
     async def on_partitions_assigned(self, assigned):
         await self._inbox.seek_to_stored(assigned)
@@ -41,8 +47,12 @@ class Inbox:
 
     def __init__(self, pool: asyncpg.Pool, bootstrap: str, topics: list[str], name: str,
                  handler: Handler | None = None, *, batch_handler: BatchHandler | None = None,
-                 max_records: int = 10000):
-        """Give `handler` (one event at a time) or `batch_handler` (all new events of a batch, in order)."""
+                 decode: Callable[[bytes], Any] = Envelope.from_bytes, max_records: int = 10000):
+        """Give `handler` (one event at a time) or `batch_handler` (all new events of a batch, in order).
+
+        `decode` turns a message's bytes into the event handed on, which has an `id` (a UUID or its text): an
+        `Envelope` unless a bulk consumer brings a cheaper one (`tuoyu.envelope.received_decoder`).
+        """
         self._pool = pool
         self._bootstrap = bootstrap
         self._topics = topics
@@ -51,9 +61,10 @@ class Inbox:
             raise ValueError("give exactly one of handler and batch_handler")
         self._handler = handler
         self._batch_handler = batch_handler
+        self._decode = decode
         self._max_records = max_records
         self._consumer: AIOKafkaConsumer | None = None
-        self.applied = 0
+        self._applying: asyncio.Task | None = None
 
     async def run(self) -> None:
         while True:
@@ -77,59 +88,88 @@ class Inbox:
             consumer.subscribe(self._topics, listener=_SeekToStoredOffsets(self))
             while True:
                 batches = await consumer.getmany(timeout_ms=500, max_records=self._max_records)
-                if batches:
-                    await self._apply(batches)
-                    await consumer.commit()  # a hint only: PostgreSQL holds the truth
+                if not batches:
+                    continue
+                fetched = {}
+                for tp, messages in batches.items():
+                    fetched[tp] = [(m.offset, self._decode(m.value)) for m in messages]
+                    await asyncio.sleep(0)  # let the batch in flight send its next statement meanwhile
+                if self._applying is not None:
+                    await self._applying  # the previous batch has committed (or its failure restarts us)
+                self._applying = asyncio.create_task(self._apply(consumer, fetched))
         finally:
+            if self._applying is not None:
+                self._applying.cancel()  # its transaction rolls back: the batch is fetched again
+                await asyncio.wait([self._applying])
+                self._applying = None
             self._consumer = None
             await consumer.stop()
 
+    async def settle(self) -> None:
+        """Wait until the batch in flight, if any, has committed or failed."""
+        if self._applying is not None:
+            await asyncio.wait([self._applying])
+
     async def seek_to_stored(self, partitions) -> None:
-        rows = await self._pool.fetch(
-            "SELECT topic, partition, next_offset FROM consumer_offsets WHERE consumer = $1", self.name
-        )
-        stored = {TopicPartition(r["topic"], r["partition"]): r["next_offset"] for r in rows}
+        stored = await self._stored_offsets(self._pool)
         for tp in partitions:
             if tp in stored:
                 self._consumer.seek(tp, stored[tp])
             else:
                 await self._consumer.seek_to_beginning(tp)
 
-    async def _apply(self, batches: dict[TopicPartition, list]) -> None:
+    async def _stored_offsets(self, db: asyncpg.Pool | asyncpg.Connection) -> dict[TopicPartition, int]:
+        rows = await db.fetch(
+            "SELECT topic, partition, next_offset FROM consumer_offsets WHERE consumer = $1", self.name)
+        return {TopicPartition(r["topic"], r["partition"]): r["next_offset"] for r in rows}
+
+    async def _apply(self, consumer: AIOKafkaConsumer, fetched: Fetched) -> None:
         """One transaction for everything fetched: effects, event ids and every partition's next offset."""
+        next_offsets = {tp: messages[-1][0] + 1 for tp, messages in fetched.items()}
         async with self._pool.acquire() as conn, conn.transaction():
-            rows = await conn.fetch(
-                "SELECT topic, partition, next_offset FROM consumer_offsets WHERE consumer = $1", self.name)
-            stored = {TopicPartition(r["topic"], r["partition"]): r["next_offset"] for r in rows}
-            events = [Envelope.from_bytes(m.value) for tp, messages in batches.items() for m in messages
-                      if m.offset >= stored.get(tp, 0)]  # below: applied before a restart
+            stored = await self._stored_offsets(conn)
+            events = [event for tp, messages in fetched.items() for offset, event in messages
+                      if offset >= stored.get(tp, 0)]  # below: applied before a restart or a rebalance
             fresh = await self._record_new(conn, events)
             if self._batch_handler is not None:
                 await self._batch_handler(conn, fresh)
             else:
                 for event in fresh:
                     await self._handler(conn, event)
+            # Offsets only move forward: a batch fetched just before a rebalance may commit after a newer one.
             await conn.executemany(
                 "INSERT INTO consumer_offsets (consumer, topic, partition, next_offset) VALUES ($1,$2,$3,$4) "
-                "ON CONFLICT (consumer, topic, partition) DO UPDATE SET next_offset = excluded.next_offset",
-                [(self.name, tp.topic, tp.partition, messages[-1].offset + 1) for tp, messages in batches.items()])
+                "ON CONFLICT (consumer, topic, partition) DO UPDATE SET next_offset = excluded.next_offset "
+                "WHERE consumer_offsets.next_offset < excluded.next_offset",
+                [(self.name, tp.topic, tp.partition, offset) for tp, offset in next_offsets.items()])
             faults.point("KILL_BEFORE_COMMIT")
         metrics.EVENTS_CONSUMED.labels(self.name).inc(len(fresh))
         metrics.EVENTS_DUPLICATE.labels(self.name).inc(len(events) - len(fresh))
-        self.applied += sum(len(messages) for messages in batches.values())
+        try:
+            await consumer.commit(next_offsets)
+        except KafkaError as error:  # a hint only (PostgreSQL holds the truth), e.g. refused mid-rebalance
+            log.info("consumer %s: offsets not committed to Kafka: %r", self.name, error)
 
-    async def _record_new(self, conn: asyncpg.Connection, events: list[Envelope]) -> list[Envelope]:
+    async def _record_new(self, conn: asyncpg.Connection, events: list) -> list:
         """Record the batch's event ids; return the events not seen before, first copies only, in order."""
         if not events:
             return []
+        try:
+            async with conn.transaction():  # a savepoint: a duplicate id undoes only this attempt
+                await conn.copy_records_to_table("processed_events", columns=("consumer", "event_id"),
+                                                 records=[(self.name, event.id) for event in events])
+            return events  # the usual case, and a replay's: every id is new
+        except asyncpg.UniqueViolationError:  # a redelivery, or the relay published an event twice
+            pass
         rows = await conn.fetch(
             "INSERT INTO processed_events (consumer, event_id) SELECT $1, unnest($2::uuid[]) "
-            "ON CONFLICT DO NOTHING RETURNING event_id", self.name, [e.id for e in events])
+            "ON CONFLICT DO NOTHING RETURNING event_id", self.name, [event.id for event in events])
         new_ids = {r["event_id"] for r in rows}
         fresh = []
         for event in events:
-            if event.id in new_ids:
-                new_ids.discard(event.id)
+            event_id = uuid.UUID(str(event.id))  # an `Envelope`'s id is a UUID, a `Received`'s its text
+            if event_id in new_ids:
+                new_ids.discard(event_id)
                 fresh.append(event)
         return fresh
 
@@ -142,10 +182,7 @@ class Inbox:
         if not partitions:
             return 0
         ends = await consumer.end_offsets(partitions)
-        rows = await self._pool.fetch(
-            "SELECT topic, partition, next_offset FROM consumer_offsets WHERE consumer = $1", self.name
-        )
-        stored = {TopicPartition(r["topic"], r["partition"]): r["next_offset"] for r in rows}
+        stored = await self._stored_offsets(self._pool)
         lag = sum(max(0, end - stored.get(tp, 0)) for tp, end in ends.items())
         metrics.CONSUMER_LAG.labels(self.name).set(lag)
         return lag
