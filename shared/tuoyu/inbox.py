@@ -32,14 +32,15 @@ Fetched = dict[TopicPartition, list[tuple[int, Any]]]
 
 
 class _SeekToStoredOffsets(ConsumerRebalanceListener):
-    def __init__(self, inbox: "Inbox"):
+    def __init__(self, inbox: "Inbox", consumer: AIOKafkaConsumer):
         self._inbox = inbox
+        self._consumer = consumer  # its own: an assignment may still arrive while a failed consumer stops
 
     async def on_partitions_revoked(self, revoked):
         await self._inbox.settle()  # the stored offsets read on assignment must include the batch in flight
 
     async def on_partitions_assigned(self, assigned):
-        await self._inbox.seek_to_stored(assigned)
+        await self._inbox.seek_to_stored(self._consumer, assigned)
 
 
 class Inbox:
@@ -85,9 +86,11 @@ class Inbox:
         await consumer.start()
         self._consumer = consumer
         try:
-            consumer.subscribe(self._topics, listener=_SeekToStoredOffsets(self))
+            consumer.subscribe(self._topics, listener=_SeekToStoredOffsets(self, consumer))
             while True:
                 batches = await consumer.getmany(timeout_ms=500, max_records=self._max_records)
+                if self._applying is not None and self._applying.done():
+                    self._applying.result()  # a failed batch restarts us now, not when the next event arrives
                 if not batches:
                     continue
                 fetched = {}
@@ -110,13 +113,13 @@ class Inbox:
         if self._applying is not None:
             await asyncio.wait([self._applying])
 
-    async def seek_to_stored(self, partitions) -> None:
+    async def seek_to_stored(self, consumer: AIOKafkaConsumer, partitions) -> None:
         stored = await self._stored_offsets(self._pool)
         for tp in partitions:
             if tp in stored:
-                self._consumer.seek(tp, stored[tp])
+                consumer.seek(tp, stored[tp])
             else:
-                await self._consumer.seek_to_beginning(tp)
+                await consumer.seek_to_beginning(tp)
 
     async def _stored_offsets(self, db: asyncpg.Pool | asyncpg.Connection) -> dict[TopicPartition, int]:
         rows = await db.fetch(

@@ -122,19 +122,30 @@ async def consume_until_applied(view: asyncpg.Pool, topic: str, group: str, expe
     return handed
 
 
-async def test_events_delivered_twice_are_applied_once(view):
+async def publish(events: list[Envelope]) -> str:
+    """A new topic with these events on it."""
     topic = f"t{uuid.uuid4().hex[:10]}.enrollment.events"
     await kafka.ensure_topics(BOOTSTRAP, [topic])
-    enrolled, raised = enrollment(1, SEPTEMBER_FEE), enrollment(2, RAISED_IN_OCTOBER)
-    # The relay published the enrollment twice (it died before marking it sent); all on one partition, in order.
-    published = [family_registered(), child_registered(), enrolled, enrolled, raised]
+    await publish_to(topic, events)
+    return topic
+
+
+async def publish_to(topic: str, events: list[Envelope]) -> None:
+    """Publish in order, all keyed by the one facility (so on one partition)."""
     producer = AIOKafkaProducer(bootstrap_servers=BOOTSTRAP)
     await producer.start()
     try:
-        for event in published:
+        for event in events:
             await producer.send_and_wait(topic, event.to_bytes(), key=FACILITY.encode())
     finally:
         await producer.stop()
+
+
+async def test_events_delivered_twice_are_applied_once(view):
+    enrolled, raised = enrollment(1, SEPTEMBER_FEE), enrollment(2, RAISED_IN_OCTOBER)
+    # The relay published the enrollment twice (it died before marking it sent).
+    published = [family_registered(), child_registered(), enrolled, enrolled, raised]
+    topic = await publish(published)
 
     handed = await consume_until_applied(view, topic, f"{topic}.subsidy", len(published))
     assert handed == [str(event.id) for event in (published[:3] + published[4:])]
@@ -144,4 +155,33 @@ async def test_events_delivered_twice_are_applied_once(view):
     await view.execute("DELETE FROM consumer_offsets")
     assert await consume_until_applied(view, topic, f"{topic}.subsidy", len(published)) == []
     assert await view.fetchval("SELECT count(*) FROM processed_events") == 4
+    assert await enrollment_in_view(view) == (2, RAISED_FEES_IN_VIEW)
+
+
+async def test_a_batch_that_failed_is_applied_again_without_waiting_for_another_event(view):
+    topic = await publish([family_registered(), child_registered(), enrollment(1, SEPTEMBER_FEE)])
+    failures: list[Exception] = []
+
+    async def apply_batch(conn, batch):
+        if failures and batch:  # not a batch of redeliveries only (nothing new in it)
+            raise failures.pop(0)
+        await projection.apply_batch(conn, batch)
+
+    async def applied(messages: int) -> None:
+        async with asyncio.timeout(30):
+            while await view.fetchval("SELECT coalesce(sum(next_offset), 0) FROM consumer_offsets") < messages:
+                await asyncio.sleep(0.1)
+
+    inbox = Inbox(view, BOOTSTRAP, [topic], f"{topic}.subsidy", batch_handler=apply_batch, decode=events.decode)
+    task = asyncio.create_task(inbox.run())
+    try:
+        await applied(3)
+        # The fee change's batch fails (the database went away mid-batch) and nothing else is published after it.
+        failures.append(ConnectionResetError("the database went away mid-batch"))
+        await publish_to(topic, [enrollment(2, RAISED_IN_OCTOBER)])
+        await applied(4)
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+    assert failures == []
     assert await enrollment_in_view(view) == (2, RAISED_FEES_IN_VIEW)
