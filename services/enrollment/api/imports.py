@@ -26,7 +26,6 @@ from enrollment.importing import reader, rows
 from enrollment.importing.apply import BATCH, RosterImport
 from prometheus_client import Counter
 
-from tuoyu import outbox
 from tuoyu.errors import PROBLEM, InvalidInput
 from tuoyu.settings import ENROLLMENT_TOPIC
 
@@ -131,7 +130,6 @@ async def _apply(request: Request, facility: str, normalised: reader.Normalised,
             if dry_run or (report.errors and not applied):
                 await transaction.rollback()
                 return report, False
-            await conn.execute(f"NOTIFY {outbox.NOTIFY_CHANNEL}")
             await transaction.commit()
             return report, True
         except BaseException:

@@ -4,7 +4,7 @@ For each batch the importer looks up, in a handful of queries, what the facility
 ids (families, children, enrollments, national-ID hashes), checks each row with the same `rules` as the API, and
 keeps what it accepted in memory so later rows see earlier ones. A row is all or nothing: its family, child and
 enrollment are created together or the row is reported. Accepted rows are written with one statement per table per
-batch (`unnest`) and their events with one COPY into the outbox.
+batch (`unnest`) and their events with one call to `tuoyu.outbox.add_events` (a COPY, at this size).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import asyncpg
 from enrollment.domain import rules
 from enrollment.domain.roster import ELSEWHERE, child_fingerprint, enrollment_fingerprint, lock_national_ids
 from enrollment.importing.rows import RosterRow
+from tuoyu import outbox
 from tuoyu.envelope import Envelope
 from tuoyu.hashing import keyed_hash
 from tuoyu.money import format_cny
@@ -293,9 +294,7 @@ class RosterImport:
                     "facility": facility, "external_id": r.enrollment, "child": r.child, "class": r.class_,
                     "care": r.care, "start": r.start.isoformat(), "end": r.end.isoformat() if r.end else None,
                     "fees": [{"from": r.start.isoformat(), "monthly_fee": format_cny(r.fee_fen)}], "version": 1}))
-        if events:
-            await conn.copy_records_to_table("outbox", columns=["event_id", "topic", "key", "body"],
-                                             records=[(e.id, self.topic, e.key, e.to_bytes()) for e in events])
+        await outbox.add_events(conn, self.topic, events)
         self.report.created["families"] += len(families)
         self.report.created["children"] += len(children)
         self.report.created["enrollments"] += len(enrollments)
