@@ -135,13 +135,15 @@ class RosterImport:
                 break
         hashes = {r.row: keyed_hash(self.pepper, r.national_id) for r in rows if r.national_id}
         # The facility's tables grow by thousands of rows a batch inside this transaction, while their statistics
-        # can say they are empty (autovacuum analysed them after a dry run rolled back). A plan made once for any
-        # array then checks every row of the facility against the whole array, batch after batch: a 100,000-row
-        # import took 400 s instead of 25. Planned for its own array, a lookup costs at most one pass over the
-        # facility's rows. (Not the writes: planning their arrays as constants doubles their cost.)
-        await self.conn.execute("SET LOCAL plan_cache_mode = force_custom_plan")
+        # can say they are empty: autovacuum, cleaning up after a dry run, counts none of this transaction's rows
+        # but cannot shrink the table while it runs. Believing the tables empty, the planner picks plans that
+        # match every row against every id (a generic plan's unhashed `= ANY`, nested loops over whole tables):
+        # 100,000-row imports took 400 s and more instead of 25. So the lookups are planned for their own arrays,
+        # without nested loops, and cost at most a pass over the facility's rows whatever the statistics say.
+        # (Not the writes: planning their arrays as constants doubles their cost.)
+        await self.conn.execute("SET LOCAL plan_cache_mode = force_custom_plan; SET LOCAL enable_nestloop = off")
         await self._look_up(rows, set(hashes.values()))
-        await self.conn.execute("SET LOCAL plan_cache_mode TO DEFAULT")
+        await self.conn.execute("SET LOCAL plan_cache_mode TO DEFAULT; SET LOCAL enable_nestloop TO DEFAULT")
         for name in {r.class_ for r in rows}:
             if name in self.classes:
                 await self._occupancy(self.classes[name])
