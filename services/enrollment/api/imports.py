@@ -22,8 +22,8 @@ from enrollment.api import schemas
 from enrollment.api.deps import OwnFacility, pepper
 from enrollment.domain.facilities import facility_id
 from enrollment.domain.roster import refuse_if_revoked
-from enrollment.importing import reader, rows
-from enrollment.importing.apply import BATCH, RosterImport
+from enrollment.importing import reader
+from enrollment.importing.apply import RosterImport
 from prometheus_client import Counter
 
 from tuoyu.errors import PROBLEM, InvalidInput
@@ -111,20 +111,8 @@ async def _apply(request: Request, facility: str, normalised: reader.Normalised,
             importer = RosterImport(conn, fid, facility, settings.topic(ENROLLMENT_TOPIC), pepper(request), today,
                                     normalised.repeated)
             await importer.start()
+            await importer.run(normalised.cells())
             report = importer.report
-            batch: list[rows.RosterRow] = []
-            for number, cells in normalised.cells():
-                report.rows += 1
-                parsed, problems = rows.parse(number, cells, today)
-                for column, reason in problems:
-                    report.bad(number, column, reason)
-                if parsed is not None:
-                    batch.append(parsed)
-                if len(batch) >= BATCH:
-                    await importer.batch(batch)
-                    batch = []
-            if batch:
-                await importer.batch(batch)
             report.errors.sort(key=lambda e: e["row"])
             applied = sum(report.created.values()) > 0 or report.unchanged > 0
             if dry_run or (report.errors and not applied):

@@ -28,36 +28,31 @@ class ReviewOut(Out):
     result: str
 
 
-class Facility(Out):
+class FacilityCore(Out):
+    """What every answer about a facility says: what it is and where it stands."""
     external_id: str
     name: str
     kind: str
     ownership: str
     inclusive: bool
     serves_meals: bool
-    bank_account: str | None = None
     filed_on: str | None
-    fire_safety_certified_on: str | None = None
-    food_licence_on: str | None = None
     revoked_on: str | None
-    rates: list[RateOut] = []
-    reviews: list[ReviewOut] = []
     status: str = Field(description="registered | filed | rectification | revoked")
     version: int
 
 
-class FacilityListed(Out):
-    external_id: str
-    name: str
-    kind: str
-    ownership: str
-    inclusive: bool
-    serves_meals: bool
+class Facility(FacilityCore):
+    """One facility, with what the subsidy rules and payouts read."""
+    bank_account: str | None = None
+    fire_safety_certified_on: str | None = None
+    food_licence_on: str | None = None
+    rates: list[RateOut] = []
+    reviews: list[ReviewOut] = []
+
+
+class FacilityListed(FacilityCore):
     self_registered: bool
-    filed_on: str | None
-    revoked_on: str | None
-    status: str
-    version: int
 
 
 class IssuedKey(Out):

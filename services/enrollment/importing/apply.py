@@ -4,24 +4,35 @@ For each batch the importer looks up, in a handful of queries, what the facility
 ids (families, children, enrollments, national-ID hashes), checks each row with the same `rules` as the API, and
 keeps what it accepted in memory so later rows see earlier ones. A row is all or nothing: its family, child and
 enrollment are created together or the row is reported. Accepted rows are written with one statement per table per
-batch (`unnest`) and their events with one COPY into the outbox.
+batch (`unnest`) and their events with one call to `tuoyu.outbox.add_events` (a COPY, at this size).
+
+Python and PostgreSQL take turns on a batch, so they are made to overlap: while PostgreSQL writes one batch's records,
+Python builds its events and then reads and parses the next batch. The long Python loops give the event loop a turn
+every `YIELD_EVERY` items so the statement waiting for its answer can send the next one.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timezone
+from typing import Iterable
+
 import asyncpg
+import orjson
 
 from enrollment.domain import rules
 from enrollment.domain.roster import ELSEWHERE, child_fingerprint, enrollment_fingerprint, lock_national_ids
+from enrollment.importing import rows as roster_rows
 from enrollment.importing.rows import RosterRow
+from tuoyu import outbox
 from tuoyu.envelope import Envelope
 from tuoyu.hashing import keyed_hash
 from tuoyu.money import format_cny
 
 BATCH = 2000
+YIELD_EVERY = 200
 
 
 @dataclass(slots=True)
@@ -87,6 +98,35 @@ class RosterImport:
                                      "WHERE facility_id = $1", self.fid)
         self.classes = {r["external_id"]: Klass(r["id"], r["opened_on"], r["closed_on"], r["capacity"]) for r in rows}
 
+    async def run(self, cells: Iterable[tuple[int, dict[str, str]]]) -> None:
+        """Parse the rows (numbered cells) and apply them in batches, parsing the next while the last is applied."""
+        report = self.report
+        applying: asyncio.Task | None = None
+        batch: list[RosterRow] = []
+        try:
+            for number, row_cells in cells:
+                report.rows += 1
+                parsed, problems = roster_rows.parse(number, row_cells, self.today)
+                for column, reason in problems:
+                    report.bad(number, column, reason)
+                if parsed is not None:
+                    batch.append(parsed)
+                if len(batch) == BATCH:
+                    if applying is not None:
+                        await applying
+                    applying = asyncio.create_task(self.batch(batch))
+                    batch = []
+                elif report.rows % YIELD_EVERY == 0:
+                    await asyncio.sleep(0)
+            if applying is not None:
+                await applying
+            if batch:
+                await self.batch(batch)
+        finally:
+            if applying is not None and not applying.done():  # the request failed or was cancelled meanwhile
+                applying.cancel()
+                await asyncio.wait([applying])
+
     async def batch(self, rows: list[RosterRow]) -> None:
         for r in rows:
             if r.national_id is not None and not self._national_ids_locked:
@@ -94,7 +134,16 @@ class RosterImport:
                 self._national_ids_locked = True
                 break
         hashes = {r.row: keyed_hash(self.pepper, r.national_id) for r in rows if r.national_id}
+        # The facility's tables grow by thousands of rows a batch inside this transaction, while their statistics
+        # can say they are empty: autovacuum, cleaning up after a dry run, counts none of this transaction's rows
+        # but cannot shrink the table while it runs. Believing the tables empty, the planner picks plans that
+        # match every row against every id (a generic plan's unhashed `= ANY`, nested loops over whole tables):
+        # 100,000-row imports took 400 s and more instead of 25. So the lookups are planned for their own arrays,
+        # without nested loops, and cost at most a pass over the facility's rows whatever the statistics say.
+        # (Not the writes: planning their arrays as constants doubles their cost.)
+        await self.conn.execute("SET LOCAL plan_cache_mode = force_custom_plan; SET LOCAL enable_nestloop = off")
         await self._look_up(rows, set(hashes.values()))
+        await self.conn.execute("SET LOCAL plan_cache_mode TO DEFAULT; SET LOCAL enable_nestloop TO DEFAULT")
         for name in {r.class_ for r in rows}:
             if name in self.classes:
                 await self._occupancy(self.classes[name])
@@ -112,7 +161,13 @@ class RosterImport:
                 new_children.append((r.child, child_new))
             if enrollment is not None:
                 new_enrollments.append((r, enrollment))
-        await self._write(new_families, new_children, new_enrollments)
+        records = asyncio.create_task(self._write(new_families, new_children, new_enrollments))
+        try:
+            events = await self._events(new_families, new_children, new_enrollments)
+        finally:
+            await asyncio.wait([records])  # never leave a statement running on the connection
+        records.result()
+        await outbox.add_events(self.conn, self.topic, events)
 
     # --- looking up what the facility holds ------------------------------------------------------------------------
 
@@ -252,15 +307,13 @@ class RosterImport:
 
     async def _write(self, families: list[str], children: list[tuple[str, Child]],
                      enrollments: list[tuple[RosterRow, dict]]) -> None:
-        conn, fid, facility = self.conn, self.fid, self.facility
-        events: list[Envelope] = []
+        """The batch's records, one statement per table; later batches find their ids in memory."""
+        conn, fid = self.conn, self.fid
         if families:
             rows = await conn.fetch(
                 "INSERT INTO families (facility_id, external_id, created_as) SELECT $1, x, $3 "
                 "FROM unnest($2::text[]) AS x RETURNING id, external_id", fid, families, json.dumps({"name": None}))
             self.families.update({r["external_id"]: r["id"] for r in rows})
-            events += [_event("FamilyRegistered", self.today, facility,
-                              family={"facility": facility, "external_id": f, "version": 1}) for f in families]
         if children:
             rows = await conn.fetch(
                 "INSERT INTO children (facility_id, family_id, external_id, birth_date, birth_order, national_id_hash,"
@@ -268,13 +321,10 @@ class RosterImport:
                 "$6::text[], $7::jsonb[]) RETURNING id, external_id", fid,
                 [self.families[c.family] for _, c in children], [k for k, _ in children],
                 [c.birth_date for _, c in children], [c.birth_order for _, c in children],
-                [c.id_hash for _, c in children], [json.dumps(c.fingerprints()[0]) for _, c in children])
+                [c.id_hash for _, c in children], [_json(c.fingerprints()[0]) for _, c in children])
             ids = {r["external_id"]: r["id"] for r in rows}
             for key, child in children:
                 child.id = ids[key]
-                events.append(_event("ChildRegistered", self.today, facility, child={
-                    "facility": facility, "family": child.family, "external_id": key,
-                    "birth_date": child.birth_date.isoformat(), "birth_order": child.birth_order, "version": 1}))
         if enrollments:
             rows = await conn.fetch(
                 "INSERT INTO enrollments (facility_id, child_id, class_id, external_id, care, start_on, end_on, "
@@ -283,23 +333,48 @@ class RosterImport:
                 [self.children[r.child].id for r, _ in enrollments], [self.classes[r.class_].id for r, _ in enrollments],
                 [r.enrollment for r, _ in enrollments], [r.care for r, _ in enrollments],
                 [r.start for r, _ in enrollments], [r.end for r, _ in enrollments],
-                [json.dumps(w) for _, w in enrollments])
+                [_json(w) for _, w in enrollments])
             ids = {r["external_id"]: r["id"] for r in rows}
             await conn.copy_records_to_table(
                 "enrollment_fees", columns=["enrollment_id", "effective_from", "fee_fen"],
                 records=[(ids[r.enrollment], r.start, r.fee_fen) for r, _ in enrollments])
-            for r, _ in enrollments:
-                events.append(_event("ChildEnrolled", r.start, facility, enrollment={
-                    "facility": facility, "external_id": r.enrollment, "child": r.child, "class": r.class_,
-                    "care": r.care, "start": r.start.isoformat(), "end": r.end.isoformat() if r.end else None,
-                    "fees": [{"from": r.start.isoformat(), "monthly_fee": format_cny(r.fee_fen)}], "version": 1}))
-        if events:
-            await conn.copy_records_to_table("outbox", columns=["event_id", "topic", "key", "body"],
-                                             records=[(e.id, self.topic, e.key, e.to_bytes()) for e in events])
         self.report.created["families"] += len(families)
         self.report.created["children"] += len(children)
         self.report.created["enrollments"] += len(enrollments)
 
+    async def _events(self, families: list[str], children: list[tuple[str, Child]],
+                      enrollments: list[tuple[RosterRow, dict]]) -> list[Envelope]:
+        """The batch's events, in the order the API would publish them: families, children, enrollments."""
+        facility = self.facility
+        recorded_at = datetime.now(timezone.utc)  # the batch is recorded at once
 
-def _event(type_: str, occurred_on: date, facility: str, **payload) -> Envelope:
-    return Envelope(type=type_, occurred_on=occurred_on, key=facility, payload=payload)
+        def event(type_: str, occurred_on: date, **payload) -> Envelope:
+            return Envelope(type=type_, occurred_on=occurred_on, recorded_at=recorded_at, key=facility,
+                            payload=payload)
+
+        events: list[Envelope] = []
+        for f in families:
+            events.append(event("FamilyRegistered", self.today,
+                                family={"facility": facility, "external_id": f, "version": 1}))
+            if len(events) % YIELD_EVERY == 0:
+                await asyncio.sleep(0)
+        for key, child in children:
+            events.append(event("ChildRegistered", self.today, child={
+                "facility": facility, "family": child.family, "external_id": key,
+                "birth_date": child.birth_date.isoformat(), "birth_order": child.birth_order, "version": 1}))
+            if len(events) % YIELD_EVERY == 0:
+                await asyncio.sleep(0)
+        for r, _ in enrollments:
+            events.append(event("ChildEnrolled", r.start, enrollment={
+                "facility": facility, "external_id": r.enrollment, "child": r.child, "class": r.class_,
+                "care": r.care, "start": r.start.isoformat(), "end": r.end.isoformat() if r.end else None,
+                "fees": [{"from": r.start.isoformat(), "monthly_fee": format_cny(r.fee_fen)}], "version": 1}))
+            if len(events) % YIELD_EVERY == 0:
+                await asyncio.sleep(0)
+        return events
+
+
+def _json(value: dict) -> str:
+    """A jsonb parameter (orjson: a batch has thousands)."""
+    return orjson.dumps(value).decode()
+

@@ -9,6 +9,7 @@ from datetime import date
 
 from openpyxl import Workbook
 
+from enrollment.importing.apply import BATCH
 from tests.integration.enrollment.conftest import assert_problem, fresh_national_id, uid
 
 HEADER = ("family", "child", "birth_date", "birth_order", "national_id", "class", "enrollment", "care",
@@ -147,6 +148,40 @@ def test_rows_are_checked_against_each_other_capacity_duplicates_and_disagreeing
     assert report["created"]["enrollments"] == 2
     assert [(e["row"], e["column"]) for e in report["errors"]] == [
         (4, "class"), (5, "birth_date"), (6, "enrollment"), (7, "enrollment"), (8, "start")]
+
+
+def test_a_roster_of_several_batches_sees_earlier_batches_and_publishes_each_record_after_what_it_names(desk):
+    # Batches are parsed, checked and written overlapping one another: a later batch must still see what an
+    # earlier one accepted, and the events must still come family, then child, then enrollment.
+    f = desk.facility(classes=[(f"C{c}", "2022-09-01", 500) for c in range(10)])
+    t = uid("")[1:]
+    rows = [(f"F{i // 2}{t}", f"K{i}{t}", "2021-01-01" if i % 2 == 0 else "2021-12-01", 1 + i % 2, "", f"C{i % 10}",
+             f"E{i}{t}", "full_day", "2000", "2022-09-01", "2022-12-31") for i in range(2 * BATCH + 100)]
+    rows.append((f"F0{t}", f"K0{t}", "2021-01-01", 1, "", "C1", f"E-again{t}", "full_day", "2000", "2023-01-01", ""))
+    rows.append((f"F0{t}", f"K0{t}", "2021-01-01", 1, "", "C2", f"E-twice{t}", "full_day", "2000", "2022-10-01", ""))
+    rows.append((f"G{t}", f"KG{t}", "2021-01-01", 1, "", "C99", f"EG{t}", "full_day", "2000", "2022-09-01", ""))
+    content = csv_text(rows).encode()
+    before = desk.counts()
+    dry = post(f, content, dry_run=True)
+    assert dry.status_code == 422 and desk.counts() == before
+    since = desk.last_seq()
+    report = post(f, content).json()
+    assert report["created"] == {"families": BATCH + 50, "children": 2 * BATCH + 100, "enrollments": 2 * BATCH + 101}
+    last = 2 * BATCH + 100 + 1  # the header is row 1
+    assert [(e["row"], e["column"]) for e in report["errors"]] == [(last + 2, "start"), (last + 3, "class")]
+    assert [(e["row"], e["column"]) for e in dry.json()["errors"]] == [(last + 2, "start"), (last + 3, "class")]
+    seen: set[tuple[str, str]] = set()
+    for event in desk.events(since=since):
+        record, = event["payload"].values()
+        named = {"FamilyRegistered": (), "ChildRegistered": (("family", record.get("family")),),
+                 "ChildEnrolled": (("child", record.get("child")),)}[event["type"]]
+        assert all(n in seen for n in named), event
+        seen.add(({"FamilyRegistered": "family", "ChildRegistered": "child", "ChildEnrolled": "enrollment"}
+                  [event["type"]], record["external_id"]))
+    assert len(seen) == sum(report["created"].values())
+    again = post(f, content).json()
+    assert again["created"] == {"families": 0, "children": 0, "enrollments": 0}
+    assert again["unchanged"] == 2 * BATCH + 101
 
 
 def test_the_cli_streams_a_roster_shows_bad_rows_and_exits_non_zero_on_them(desk, tmp_path):
