@@ -33,7 +33,7 @@ import psycopg
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from tests.stack import Service, free_port, pg_admin_dsn  # noqa: E402  (the same launcher the tests use)
+from tests.stack import Service, drop_databases, free_port, pg_admin_dsn  # noqa: E402  (the same launcher the tests use)
 
 from subsidy.rules.catalog import shipped_text  # noqa: E402
 
@@ -217,7 +217,7 @@ def main() -> None:
         for attempt in range(args.repeat):  # the machine is shared: repeat on a fresh billing database
             if attempt:
                 services["billing"].stop()
-                drop([f"{namespace}_billing"])
+                drop_databases([f"{namespace}_billing"])
                 services["billing"].start()
             # A city this size needs more than the seed's 700,000.00 default, or most payouts would wait.
             finance.put("/budgets/putuo-childcare-fund/2022", json={"amount": "10000000000.00"}).raise_for_status()
@@ -273,21 +273,7 @@ def main() -> None:
         for service in services.values():
             service.stop()
         if not args.keep:
-            drop([f"{namespace}_subsidy", f"{namespace}_billing"])
-
-
-def drop(databases: list[str]) -> None:
-    """Drop the benchmark's databases; an autovacuum worker may hold one for a moment."""
-    with psycopg.connect(pg_admin_dsn(), autocommit=True) as conn:
-        for name in databases:
-            for attempt in range(30):
-                try:
-                    conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-                    break
-                except psycopg.errors.ObjectInUse:
-                    time.sleep(1)
-            else:
-                print(f"could not drop {name}: drop it by hand", file=sys.stderr)
+            drop_databases([f"{namespace}_subsidy", f"{namespace}_billing"])
 
 
 if __name__ == "__main__":

@@ -21,7 +21,6 @@ import time
 import uuid
 from pathlib import Path
 
-import psycopg
 import yaml
 from aiokafka import AIOKafkaConsumer
 
@@ -30,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench import machine  # noqa: E402
 from bench.world import generate  # noqa: E402
-from tests.stack import Service, World, free_port, pg_admin_dsn  # noqa: E402
+from tests.stack import Service, World, drop_databases, free_port  # noqa: E402
 from subsidy.events import decode  # noqa: E402
 
 VIEW = ("SELECT e.facility, e.external_id, e.start_on, e.end_on, e.version, c.external_id, c.birth_order, "
@@ -121,8 +120,7 @@ def main() -> None:
         print(f"written to {machine.write('replay', report)}")
     finally:
         world.close()
-        with psycopg.connect(pg_admin_dsn(), autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{world.namespace}_replay"')  # the replay service has stopped
+        drop_databases([f"{world.namespace}_replay"])
 
 
 if __name__ == "__main__":

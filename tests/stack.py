@@ -15,6 +15,7 @@ import sys
 import time
 import uuid
 from pathlib import Path
+from typing import Iterable
 
 import httpx
 import psycopg
@@ -36,6 +37,21 @@ def pg_admin_dsn() -> str:
     host = os.environ.get("TUOYU_PG_HOST", "127.0.0.1")
     port = os.environ.get("TUOYU_PG_PORT", "55432")
     return f"postgresql://tuoyu:tuoyu@{host}:{port}/postgres"
+
+
+def drop_databases(names: Iterable[str], attempts: int = 30) -> None:
+    """Drop databases, waiting out an autovacuum worker in one: it runs as a superuser, which even `WITH (FORCE)`
+    cannot disconnect for our role."""
+    with psycopg.connect(pg_admin_dsn(), autocommit=True) as conn:
+        for name in names:
+            for _ in range(attempts):
+                try:
+                    conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                    break
+                except (psycopg.errors.ObjectInUse, psycopg.errors.InsufficientPrivilege):
+                    time.sleep(1)
+            else:
+                print(f"could not drop database {name}: drop it by hand", file=sys.stderr)
 
 
 class Service:
@@ -146,6 +162,4 @@ class World:
     def close(self) -> None:
         for service in self.services.values():
             service.stop()
-        with psycopg.connect(pg_admin_dsn(), autocommit=True) as conn:
-            for name in SERVICES:
-                conn.execute(f'DROP DATABASE IF EXISTS "{self.namespace}_{name}" WITH (FORCE)')
+        drop_databases(f"{self.namespace}_{name}" for name in SERVICES)

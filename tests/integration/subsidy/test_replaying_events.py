@@ -17,7 +17,7 @@ from aiokafka import AIOKafkaProducer
 
 from subsidy import events, projection
 from subsidy.app import MIGRATIONS
-from tests.stack import pg_admin_dsn
+from tests.stack import drop_databases, pg_admin_dsn
 from tuoyu import db, kafka
 from tuoyu.envelope import Envelope
 from tuoyu.inbox import Inbox
@@ -35,10 +35,7 @@ async def view(infra):
     pool = await db.create_pool(dsn, max_size=4)
     yield pool
     await pool.close()
-    name = dsn.rsplit("/", 1)[1]
-    admin = await asyncpg.connect(admin_dsn)
-    await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-    await admin.close()
+    drop_databases([dsn.rsplit("/", 1)[1]])
 
 
 def family_registered() -> Envelope:
