@@ -125,7 +125,7 @@ def _xlsx(header: list, rows: list[list], typed: bool) -> bytes:
         cells = []
         for cell in row:
             cell = cell.replace("\x00", "")[:32_000]  # what a spreadsheet can hold
-            if typed and cell.isdigit() and len(cell) < 15:
+            if typed and cell.isascii() and cell.isdigit() and len(cell) < 15:  # not "²": a digit, not a number
                 cell = int(cell)
             elif typed and cell == "2021-03-10":
                 cell = datetime(2021, 3, 10)

@@ -31,7 +31,7 @@ def decode_cursor(cursor: str | None) -> int:
     try:
         text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         kind, _, value = text.partition(":")
-        if kind != "id" or not value.isdigit() or int(value) >= 2**63:
+        if kind != "id" or not (value.isascii() and value.isdigit()) or int(value) >= 2**63:
             raise ValueError
         return int(value)
     except (ValueError, binascii.Error, UnicodeDecodeError):
