@@ -33,7 +33,8 @@ import psycopg
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from tests.stack import Service, drop_databases, free_port, pg_admin_dsn  # noqa: E402  (the same launcher the tests use)
+# The same launcher and clean-up the tests use.
+from tests.stack import Service, drop_databases, free_port, pg_admin_dsn  # noqa: E402
 
 from subsidy.rules.catalog import shipped_text  # noqa: E402
 

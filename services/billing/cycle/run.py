@@ -56,8 +56,9 @@ async def run_cycle(pool: asyncpg.Pool, subsidy: SubsidyClient, month: str, acto
 
 async def _run_cycle(pool: asyncpg.Pool, subsidy: SubsidyClient, month: str, actor: str, batch_lines: int) -> dict:
     """The cycle, a facility range at a time (about `batch_lines` lines each, over all the months it reads, so
-    memory follows the batch, not the month or the year), all in one transaction: a family never spans two facilities, and the budget is funded in
-    facility order across the batches, so the result is the same as one batch of everything."""
+    memory follows the batch, not the month or the year), all in one transaction: a family never spans two
+    facilities, and the budget is funded in facility order across the batches, so the result is the same as one
+    batch of everything."""
     started = time.perf_counter()
     async with pool.acquire() as conn:
         if month in await store.billed_months(conn):
