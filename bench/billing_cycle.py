@@ -170,6 +170,17 @@ def copy_baseline(dsn: str) -> dict:
     return out
 
 
+def timed_cycle(finance: httpx.Client, services: dict, month: str) -> tuple[float, dict, dict]:
+    """Run the month's cycle: its wall seconds, its answer, and each service's peak memory during it."""
+    for service in services.values():
+        reset_peak_rss(service.process.pid)
+    started = time.perf_counter()
+    answer = finance.post(f"/cycles/{month}")
+    elapsed = time.perf_counter() - started
+    answer.raise_for_status()
+    return elapsed, answer.json(), {n: peak_rss_mib(s.process.pid) for n, s in services.items()}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--child-months", type=int, default=1_000_000)
@@ -223,14 +234,7 @@ def main() -> None:
             # A city this size needs more than the seed's 700,000.00 default, or most payouts would wait.
             finance.put("/budgets/putuo-childcare-fund/2022", json={"amount": "10000000000.00"}).raise_for_status()
             load = os.getloadavg()[0]
-            for service in services.values():
-                reset_peak_rss(service.process.pid)
-            started = time.perf_counter()
-            answer = finance.post("/cycles/2022-09")
-            elapsed = time.perf_counter() - started
-            answer.raise_for_status()
-            cycle = answer.json()
-            peaks = {n: peak_rss_mib(s.process.pid) for n, s in services.items()}
+            elapsed, cycle, peaks = timed_cycle(finance, services, "2022-09")
             # The yardstick right after, under the same neighbours' load: COPY of exactly the rows just written.
             copy = copy_baseline(billing_dsn)
             samples.append({"wall_s": round(elapsed, 2), "load_average_before": round(load, 2),
@@ -255,18 +259,12 @@ def main() -> None:
         assert fees == due_fees, "every fen of the month's fees is on an invoice"
 
         changed = late_changes(f"{base}/{namespace}_subsidy", args.late_share, args.seed)
-        for service in services.values():
-            reset_peak_rss(service.process.pid)
-        started = time.perf_counter()
-        answer = finance.post("/cycles/2022-10")
-        elapsed = time.perf_counter() - started
-        answer.raise_for_status()
-        second = answer.json()
+        elapsed, second, peaks = timed_cycle(finance, services, "2022-10")
         result["second_cycle"] = {
             "month": "2022-10", "late_changes": changed, "wall_s": round(elapsed, 2),
             "service_timings_s": second["seconds"], "documents": second["documents"],
             "note": "recomputes September (1M lines) to find the corrections, and bills October (1M lines)",
-            "peak_rss_mib": {n: peak_rss_mib(s.process.pid) for n, s in services.items()}}
+            "peak_rss_mib": peaks}
         RESULTS.parent.mkdir(parents=True, exist_ok=True)
         RESULTS.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
         print(json.dumps(result, ensure_ascii=False, indent=2))
