@@ -66,15 +66,24 @@ async def family(conn: asyncpg.Connection, family_id: int) -> dict:
     row = await conn.fetchrow(
         "SELECT fa.external_id, f.external_id AS facility FROM families fa JOIN facilities f ON f.id = fa.facility_id "
         "WHERE fa.id = $1", family_id)
-    return {"facility": row["facility"], "external_id": row["external_id"], "version": 1}
+    return family_of(row["facility"], row["external_id"])
+
+
+def family_of(facility: str, external_id: str) -> dict:
+    return {"facility": facility, "external_id": external_id, "version": 1}
 
 
 async def child(conn: asyncpg.Connection, child_id: int) -> dict:
     row = await conn.fetchrow(
         "SELECT c.*, f.external_id AS facility, fa.external_id AS family FROM children c "
         "JOIN facilities f ON f.id = c.facility_id JOIN families fa ON fa.id = c.family_id WHERE c.id = $1", child_id)
-    return {"facility": row["facility"], "family": row["family"], "external_id": row["external_id"],
-            "birth_date": _iso(row["birth_date"]), "birth_order": row["birth_order"], "version": row["version"]}
+    return child_of(row["facility"], row["family"], row["external_id"], row["birth_date"], row["birth_order"],
+                    row["version"])
+
+
+def child_of(facility: str, family: str, external_id: str, birth_date: date, birth_order: int, version: int) -> dict:
+    return {"facility": facility, "family": family, "external_id": external_id, "birth_date": _iso(birth_date),
+            "birth_order": birth_order, "version": version}
 
 
 async def enrollment(conn: asyncpg.Connection, enrollment_id: int) -> dict:

@@ -22,14 +22,13 @@ from typing import Iterable
 import asyncpg
 import orjson
 
-from enrollment.domain import rules
+from enrollment.domain import rules, snapshots
 from enrollment.domain.roster import ELSEWHERE, child_fingerprint, enrollment_fingerprint, lock_national_ids
 from enrollment.importing import rows as roster_rows
 from enrollment.importing.rows import RosterRow
 from tuoyu import outbox
 from tuoyu.envelope import Envelope
 from tuoyu.hashing import keyed_hash
-from tuoyu.money import format_cny
 
 BATCH = 2000
 YIELD_EVERY = 200
@@ -354,21 +353,17 @@ class RosterImport:
 
         events: list[Envelope] = []
         for f in families:
-            events.append(event("FamilyRegistered", self.today,
-                                family={"facility": facility, "external_id": f, "version": 1}))
+            events.append(event("FamilyRegistered", self.today, family=snapshots.family_of(facility, f)))
             if len(events) % YIELD_EVERY == 0:
                 await asyncio.sleep(0)
         for key, child in children:
-            events.append(event("ChildRegistered", self.today, child={
-                "facility": facility, "family": child.family, "external_id": key,
-                "birth_date": child.birth_date.isoformat(), "birth_order": child.birth_order, "version": 1}))
+            events.append(event("ChildRegistered", self.today, child=snapshots.child_of(
+                facility, child.family, key, child.birth_date, child.birth_order, 1)))
             if len(events) % YIELD_EVERY == 0:
                 await asyncio.sleep(0)
         for r, _ in enrollments:
-            events.append(event("ChildEnrolled", r.start, enrollment={
-                "facility": facility, "external_id": r.enrollment, "child": r.child, "class": r.class_,
-                "care": r.care, "start": r.start.isoformat(), "end": r.end.isoformat() if r.end else None,
-                "fees": [{"from": r.start.isoformat(), "monthly_fee": format_cny(r.fee_fen)}], "version": 1}))
+            events.append(event("ChildEnrolled", r.start, enrollment=snapshots.enrollment_of(
+                facility, r.enrollment, r.child, r.class_, r.care, r.start, r.end, [(r.start, r.fee_fen)], 1)))
             if len(events) % YIELD_EVERY == 0:
                 await asyncio.sleep(0)
         return events

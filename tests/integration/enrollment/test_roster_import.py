@@ -68,6 +68,17 @@ def test_a_csv_import_applies_the_good_rows_in_one_go_and_reports_each_bad_row_b
     assert (e3["care"], e3["end"], e3["fees"]) == ("half_day", "2022-12-31",
                                                    [{"from": "2022-09-16", "monthly_fee": "1200.50"}])
     assert f.get(f"/children/{good[1][1]}").json()["national_id_on_file"] is True
+    # The events carry the same snapshots the API's own writes publish.
+    snapshots = {(e["type"], next(iter(e["payload"].values()))["external_id"]): e["payload"] for e in events}
+    assert snapshots[("ChildEnrolled", good[2][6])] == {"enrollment": {
+        "facility": f.external_id, "external_id": good[2][6], "child": good[2][1], "class": "C1", "care": "half_day",
+        "start": "2022-09-16", "end": "2022-12-31", "fees": [{"from": "2022-09-16", "monthly_fee": "1200.50"}],
+        "version": 1}}
+    assert snapshots[("ChildRegistered", good[2][1])] == {"child": {
+        "facility": f.external_id, "family": good[2][0], "external_id": good[2][1], "birth_date": "2021-06-01",
+        "birth_order": 2, "version": 1}}
+    assert snapshots[("FamilyRegistered", good[2][0])] == {"family": {
+        "facility": f.external_id, "external_id": good[2][0], "version": 1}}
 
     # The same file again changes nothing.
     before = desk.counts()
