@@ -145,12 +145,18 @@ async def confirm(pool: asyncpg.Pool, text: str, file_name: str | None, actor: s
                     " RETURNING id", actor, file_name, digest, len(lines), len(paid))
                 await conn.executemany(
                     "UPDATE payouts SET status = $2, paid_amount_fen = $3, paid_on = $4, paid_at = now(), "
-                    "confirmation = $5 WHERE number = $1",
+                    "confirmation = $5, bank_failed_on = NULL, bank_failure = NULL WHERE number = $1",
                     [(line.reference, PAID, line.amount, line.paid_on, confirmation) for line in paid])
-                failed = [line.reference for line in lines if not line.paid]
+                # A failed line leaves the payout approved, for the next bank file, with the bank's reason.
+                failures = [line for line in lines if not line.paid]
+                await conn.executemany(
+                    "UPDATE payouts SET bank_failed_on = $2, bank_failure = $3 WHERE number = $1 AND status = $4",
+                    [(line.reference, line.paid_on, line.reason or "no reason given", APPROVED) for line in failures])
+                failed = [line.reference for line in failures]
                 await audit(conn, actor, "bank_confirmation_imported",
                             {"file": file_name, "sha256": digest, "paid": [line.reference for line in paid],
-                             "failed_at_bank": failed})
+                             "failed_at_bank": [{"payout": line.reference, "on": line.paid_on.isoformat(),
+                                                 "reason": line.reason} for line in failures]})
                 return {"confirmation": confirmation, "paid": [line.reference for line in paid],
                         "failed_at_bank": failed, "total_paid": format_cny(sum(line.amount for line in paid))}
         async with conn.transaction():  # the refusal itself is a finance action worth recording
@@ -164,7 +170,9 @@ async def reconciliation(pool: asyncpg.Pool, month: str) -> dict:
         await _billed(conn, month)
         rows = await conn.fetch(
             "SELECT p.number, p.facility, p.status, p.total_fen, p.released_by, p.paid_amount_fen, p.paid_on, "
+            "p.bank_failed_on, p.bank_failure, "
             "coalesce((SELECT sum(amount_fen) FROM payout_lines l WHERE l.payout = p.number), 0)::bigint AS lines "
             "FROM payouts p WHERE p.cycle_month = $1", month)
     return reconcile(month, [PayoutState(r["number"], r["facility"], r["status"], r["total_fen"], r["lines"],
-                                         r["released_by"], r["paid_amount_fen"], r["paid_on"]) for r in rows])
+                                         r["released_by"], r["paid_amount_fen"], r["paid_on"], r["bank_failed_on"],
+                                         r["bank_failure"]) for r in rows])

@@ -2,7 +2,7 @@
 
 Pure. A payout is in order when it was paid exactly what was issued; a held payout released by a later one,
 and a cancelled payout, owe nothing. Anything else — issued but not approved, waiting for budget, approved but
-not paid, paid another amount, lines that do not add up to the total — is a difference.
+not paid (failed at the bank, say), paid another amount, lines that do not add up to the total — is a difference.
 """
 
 from __future__ import annotations
@@ -23,6 +23,8 @@ class PayoutState:
     released_by: str | None = None
     paid_amount: int | None = None
     paid_on: date | None = None
+    bank_failed_on: date | None = None  # the bank's last failure of an approved payout, until it is paid
+    bank_failure: str | None = None
 
 
 def _differences(p: PayoutState) -> tuple[int, int, int, list[str]]:
@@ -40,6 +42,9 @@ def _differences(p: PayoutState) -> tuple[int, int, int, list[str]]:
         found.append(f"{format_cny(p.total)} awaits budget: raise the fund's budget or approve it over budget")
     elif p.status == "held":
         found.append(f"{format_cny(p.total)} held (the facility is in rectification), not released")
+    elif p.status == "approved" and p.total > 0 and p.bank_failed_on is not None:
+        found.append(f"approved {format_cny(p.total)}, failed at the bank on {p.bank_failed_on} ({p.bank_failure}): "
+                     "it goes into the next bank file")
     elif p.status == "approved" and p.total > 0:
         found.append(f"approved {format_cny(p.total)}, not yet paid")
     elif p.status == "approved" and p.total < 0:

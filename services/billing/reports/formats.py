@@ -10,6 +10,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from billing.reports.cells import csv_text
 from billing.reports.table import Table
 from tuoyu.money import format_cny
 
@@ -20,16 +21,23 @@ MONEY_FORMAT = "0.00"
 
 def to_csv(table: Table) -> bytes:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv.writer(out, lineterminator="\r\n")  # RFC 4180; a bare CR in a cell is quoted too
     writer.writerow([c.header for c in table.columns])
     for row in [*table.rows, table.totals()]:
-        writer.writerow([format_cny(row[c.key]) if c.money and row.get(c.key) is not None else (row.get(c.key) or "")
-                         for c in table.columns])
+        writer.writerow([format_cny(row[c.key]) if c.money and row.get(c.key) is not None
+                         else csv_text(row.get(c.key) or "") for c in table.columns])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
 def _yuan(fen: int) -> Decimal:
     return Decimal(fen).scaleb(-2)
+
+
+def _as_text(row) -> None:
+    """Store every text cell of the row as a string: openpyxl would take one starting with `=` as a formula."""
+    for cell in row:
+        if isinstance(cell.value, str):
+            cell.data_type = "s"
 
 
 def to_xlsx(table: Table) -> bytes:
@@ -47,6 +55,7 @@ def to_xlsx(table: Table) -> bytes:
     for row in table.rows:
         sheet.append([_yuan(row[c.key]) if c.money and row.get(c.key) is not None else row.get(c.key)
                       for c in table.columns])
+        _as_text(sheet[sheet.max_row])
     totals = table.totals()
     sheet.append([_yuan(totals[c.key]) if c.money else totals.get(c.key) for c in table.columns])
     for cell in sheet[sheet.max_row]:

@@ -59,3 +59,30 @@ def test_a_line_the_bank_failed_changes_nothing_and_is_not_an_error():
 
 def test_a_bom_and_blank_lines_are_tolerated():
     assert findings("\ufeff" + HEADER + "\nPAY-2022-000001,21080.00,2022-10-08,成功\n\n") == []
+
+
+def test_an_export_never_carries_a_formula_a_facility_typed_as_its_name():
+    text = export_csv([Payee("PAY-2022-000001", "F1", '=HYPERLINK("http://x.example","pay")', "6222", 100)])
+    assert text.splitlines()[1] == "F1,\"'=HYPERLINK(\"\"http://x.example\"\",\"\"pay\"\")\",6222,1.00,PAY-2022-000001"
+
+
+def test_a_failed_line_keeps_the_banks_reason():
+    lines, found = parse_confirmation("reference,amount,paid_on,status,reason\n"
+                                      "PAY-2022-000001,21080.00,2022-10-10,failed,账户已销户\n")
+    assert found == [] and (lines[0].paid, lines[0].paid_on, lines[0].reason) == (False, date(2022, 10, 10), "账户已销户")
+
+
+def test_a_failed_line_for_a_payout_already_paid_or_not_approved_is_refused():
+    assert findings(HEADER + "PAY-2022-000003,5.00,2022-10-10,failed\nPAY-2022-000004,1.00,2022-10-10,failed\n") == [
+        (2, "PAY-2022-000003 was paid on 2022-10-01: the bank cannot report it failed now"),
+        (3, "PAY-2022-000004 is held, not approved: the bank cannot have failed it")]
+
+
+def test_a_payout_failed_and_paid_in_one_file_is_refused():
+    assert findings(HEADER + "PAY-2022-000001,21080.00,2022-10-10,failed\nPAY-2022-000001,21080.00,2022-10-10,paid\n"
+                    ) == [(3, "PAY-2022-000001 is reported failed on line 2 and paid here")]
+
+
+def test_a_file_with_only_a_header_confirms_nothing_and_is_refused():
+    assert findings(HEADER) == [(1, "the file confirms no payout: it holds no line after the header")]
+    assert findings("\ufeff" + HEADER + "\n\n") == [(1, "the file confirms no payout: it holds no line after the header")]

