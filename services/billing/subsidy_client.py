@@ -76,5 +76,11 @@ class SubsidyClient:
                 "source_quote": doc["source"]["quote"], "source_seed": doc["source"]["seed"],
                 "sibling_reduction": doc["sibling_reduction"]}
 
+    @retry(**_RETRY)
+    async def funds(self) -> set[str]:
+        """The ids of the funds that the loaded rule sets name: the only funds a budget can be set for."""
+        response = _checked(await self._client.get("/rulesets"))
+        return {doc["fund"]["id"] for doc in response.json()}
+
     async def close(self) -> None:
         await self._client.aclose()

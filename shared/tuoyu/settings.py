@@ -7,9 +7,10 @@ which every service and the CLI read when the variables are not set.
 from __future__ import annotations
 
 import os
+from datetime import date
 from pathlib import Path
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -32,6 +33,12 @@ class CommonSettings(BaseSettings):
     # Keys, tokens and national ID numbers are stored only as keyed hashes under this pepper.
     hash_pepper: SecretStr
     log_level: str = "INFO"
+    # The service's clock: unset, today's date; set (TUOYU_TODAY=2022-10-15), the day tests and demos move it to.
+    today_override: date | None = Field(default=None, validation_alias="TUOYU_TODAY")
+
+    def today(self) -> date:
+        """The service's business date: what "a month that has not begun" and "in the future" are measured by."""
+        return self.today_override or date.today()
 
     def dsn(self, database: str) -> str:
         password = self.pg_password.get_secret_value()

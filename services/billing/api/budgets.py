@@ -1,6 +1,8 @@
 """Fund budgets per calendar year, set by the finance bureau (POLICY `budget`).
 
-Raising a budget funds, in the same transaction, the payouts that wait for it and now fit (facility order).
+Raising a budget funds, in the same transaction, the payouts that wait for it and now fit (facility order). A
+budget is refused below what the fund has drawn for the year, and for a fund that no loaded rule set names
+(POLICY "Guard rails": budgets are honest).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from billing.cycle import store
 from billing.cycle.documents import AWAITING_BUDGET, HELD
 from billing.cycle.run import CYCLE_LOCK, audit
 from billing.payouts.actions import refund
+from tuoyu.errors import InvalidInput
 from tuoyu.money import MoneyFormatError, format_cny, parse_cny
 
 router = APIRouter(prefix="/budgets", tags=["budgets"])
@@ -39,8 +42,15 @@ class Budget(BaseModel):
 async def set_budget(fund: str, year: YearPath, body: Budget, request: Request, caller: Finance) -> dict:
     fen = parse_cny(body.amount)
     who = actor(caller, body.approver)
+    funds = await request.app.state.subsidy.funds()
+    if fund not in funds:
+        raise InvalidInput("fund", f"no rule set names the fund {fund!r}; the funds are {', '.join(sorted(funds))}")
     async with request.app.state.pool.acquire() as conn, conn.transaction():
         await conn.execute("SELECT pg_advisory_xact_lock($1)", CYCLE_LOCK)
+        drawn = await store.drawn(conn, fund, year)
+        if fen < drawn:
+            raise InvalidInput("amount", f"must be at least {format_cny(drawn)}, what the fund has already drawn "
+                                         f"for {year}")
         before = await conn.fetchval("SELECT amount_fen FROM budgets WHERE fund = $1 AND year = $2", fund, year)
         if before != fen:
             await conn.execute(

@@ -12,6 +12,7 @@ from billing.reports import formats
 from billing.reports.month import month_report
 from billing.reports.table import Table, month_table
 from billing.reports.year import as_json, year_table
+from tuoyu.errors import InvalidInput
 
 router = APIRouter(tags=["cycle"])
 Format = Literal["json", "csv", "xlsx"]
@@ -19,6 +20,9 @@ Format = Literal["json", "csv", "xlsx"]
 
 @router.post("/cycles/{month}", summary="Run the month's cycle (idempotent: a second run issues nothing)")
 async def run(month: MonthPath, request: Request, caller: Finance) -> dict:
+    today = request.app.state.settings.today()
+    if month > f"{today:%Y-%m}":
+        raise InvalidInput("month", f"{month} has not begun (today is {today}): a month is billed once it has begun")
     return await run_cycle(request.app.state.pool, request.app.state.subsidy, month, actor(caller),
                            request.app.state.settings.cycle_batch_lines)
 

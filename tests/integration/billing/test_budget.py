@@ -63,3 +63,22 @@ def test_raising_the_budget_funds_the_payouts_that_wait(world):
 
 def test_issued_equals_what_is_due_whatever_waited(world):
     assert_issued_equals_due(world, ["2022-09", "2022-10"])
+
+
+def test_a_budget_below_what_the_fund_has_drawn_is_refused_naming_the_drawn_amount(world):
+    drawn = billing_get(world, f"/budgets/{FUND}/2022")["drawn"]
+    api = world.api()
+    response = api.billing.put(f"/budgets/{FUND}/2022", json={"amount": "1.00"})
+    assert response.status_code == 422 and response.headers["content-type"].startswith("application/problem+json")
+    (error,) = response.json()["errors"]
+    assert error["field"] == "amount" and f"must be at least {drawn}" in error["reason"]
+    assert billing_get(world, f"/budgets/{FUND}/2022")["amount"] == "100000.00", "nothing changed"
+
+
+def test_a_budget_for_a_fund_no_rule_set_names_is_refused(world):
+    api = world.api()
+    response = api.billing.put("/budgets/no-such-fund/2022", json={"amount": "10.00"})
+    assert response.status_code == 422
+    (error,) = response.json()["errors"]
+    assert error["field"] == "fund" and "no rule set names the fund 'no-such-fund'" in error["reason"]
+    assert "no-such-fund" not in {b["fund"] for b in billing_get(world, "/budgets")}
