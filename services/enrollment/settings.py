@@ -7,7 +7,5 @@ class EnrollmentSettings(CommonSettings):
     enrollment_database: str = "tuoyu_enrollment"
     # Run the outbox relay in this process (tests may run it separately to crash it).
     run_relay: bool = True
-    # The rule set (and its rate bounds) lives in the subsidy service; asked over HTTP when a rate is set.
-    subsidy_url: str = "http://127.0.0.1:8102"
     # The largest roster upload accepted (it is spooled to a temporary file, never held in memory).
     roster_max_bytes: int = 512 << 20

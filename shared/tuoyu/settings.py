@@ -10,7 +10,7 @@ import os
 from datetime import date
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -39,6 +39,21 @@ class CommonSettings(BaseSettings):
     def today(self) -> date:
         """The service's business date: what "a month that has not begun" and "in the future" are measured by."""
         return self.today_override or date.today()
+
+    # Where the services are: each URL follows its port (TUOYU_BILLING_PORT=9103 moves both) unless set itself.
+    enrollment_port: int = 8101
+    subsidy_port: int = 8102
+    billing_port: int = 8103
+    enrollment_url: str | None = None
+    subsidy_url: str | None = None
+    billing_url: str | None = None
+
+    @model_validator(mode="after")
+    def _urls_follow_ports(self) -> "CommonSettings":
+        for service in ("enrollment", "subsidy", "billing"):
+            if getattr(self, f"{service}_url") is None:
+                setattr(self, f"{service}_url", f"http://127.0.0.1:{getattr(self, f'{service}_port')}")
+        return self
 
     def dsn(self, database: str) -> str:
         password = self.pg_password.get_secret_value()

@@ -10,9 +10,7 @@ from tuoyu.settings import CommonSettings
 
 
 class CliSettings(CommonSettings):
-    enrollment_url: str = "http://127.0.0.1:8101"
-    subsidy_url: str = "http://127.0.0.1:8102"
-    billing_url: str = "http://127.0.0.1:8103"
+    """The CLI's settings: the services' URLs and keys (CommonSettings; the URLs follow TUOYU_*_PORT)."""
 
 
 class ApiError(Exception):

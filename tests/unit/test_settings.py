@@ -1,0 +1,28 @@
+"""Settings every service and the CLI share: the services' URLs follow their ports, the clock can be moved."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from tuoyu.cli.client import CliSettings
+
+SECRETS = {"admin_key": "a", "finance_key": "f", "hash_pepper": "p"}
+
+
+def test_the_cli_finds_a_service_moved_to_another_port(monkeypatch):
+    monkeypatch.setenv("TUOYU_BILLING_PORT", "9103")
+    settings = CliSettings(**SECRETS)
+    assert settings.billing_url == "http://127.0.0.1:9103"
+    assert settings.enrollment_url == "http://127.0.0.1:8101"
+
+
+def test_a_url_set_outright_wins_over_the_port(monkeypatch):
+    monkeypatch.setenv("TUOYU_SUBSIDY_PORT", "9102")
+    monkeypatch.setenv("TUOYU_SUBSIDY_URL", "http://subsidy.internal:80")
+    assert CliSettings(**SECRETS).subsidy_url == "http://subsidy.internal:80"
+
+
+def test_the_clock_is_today_unless_moved(monkeypatch):
+    assert CliSettings(**SECRETS).today() == date.today()
+    monkeypatch.setenv("TUOYU_TODAY", "2022-10-15")
+    assert CliSettings(**SECRETS).today() == date(2022, 10, 15)
