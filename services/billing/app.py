@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from billing import consumer
-from billing.api import audit, budgets, cycles, family_tokens, payouts
+from billing.api import audit, budgets, cycles, family_tokens, payees, payouts
 from billing.settings import BillingSettings
 from billing.subsidy_client import SubsidyClient
 from billing.web import family
@@ -62,6 +62,7 @@ def create_app(settings: BillingSettings | None = None):
     app.include_router(cycles.router)
     app.include_router(budgets.router)
     app.include_router(payouts.router)
+    app.include_router(payees.router)
     app.include_router(audit.router)
     app.include_router(family_tokens.router)
     app.include_router(family.router)

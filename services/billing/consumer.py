@@ -1,7 +1,8 @@
 """Billing's view of enrollment events: facility names and bank accounts, families, facility API keys.
 
 Applied through `tuoyu.inbox.Inbox`, so each event's effect commits with its id and offset. Facility snapshots
-carry a `version` and only a higher one replaces what is stored; keys are recognised by their keyed hash only.
+carry a `version` and only a higher one replaces what is stored, a new bank account only as a proposal for finance
+to confirm (`billing.payouts.payees`); keys are recognised by their keyed hash only.
 Everything else on the topic (classes, children, enrollments) is the subsidy service's business.
 """
 
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import asyncpg
 
+from billing.payouts import payees
 from tuoyu.envelope import Envelope
 
 
@@ -25,11 +27,7 @@ async def apply(conn: asyncpg.Connection, event: Envelope) -> None:
             str(payload["key_id"]), payload["facility"], payload["key_hash"])
     if isinstance(payload.get("facility"), dict):
         f = payload["facility"]
-        await conn.execute(
-            "INSERT INTO facilities (external_id, name, bank_account, version) VALUES ($1, $2, $3, $4) "
-            "ON CONFLICT (external_id) DO UPDATE SET name = excluded.name, bank_account = excluded.bank_account, "
-            "version = excluded.version WHERE facilities.version < excluded.version",
-            f["external_id"], f["name"], f.get("bank_account"), f.get("version", 1))
+        await payees.record_facility(conn, f["external_id"], f["name"], f.get("bank_account"), f.get("version", 1))
     if isinstance(payload.get("family"), dict):
         fam = payload["family"]
         await conn.execute(

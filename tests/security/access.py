@@ -107,6 +107,8 @@ ACCESS: dict[str, dict[tuple[str, str], Rule]] = {
         ("GET", "/bank-files/{month}"): _finance,
         ("POST", "/bank-confirmations"): _finance,
         ("GET", "/reconcile/{month}"): _oversight,
+        ("GET", "/facilities/{facility}/bank-account"): rule(FINANCE, ADMIN, FACILITY),
+        ("POST", "/facilities/{facility}/bank-account/confirm"): _finance,
         ("GET", "/audit"): _oversight,
         ("POST", "/family-tokens"): _own_records,
         ("GET", "/family-tokens"): rule(ADMIN, FACILITY, scoped=False),

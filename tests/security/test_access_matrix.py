@@ -56,7 +56,8 @@ class Target:
         self.enrollment = self.desk.enroll(self.f, self.child)
         self.billing_admin = httpx.Client(base_url=world["billing"].url, headers=_bearer(world.admin_key),
                                           timeout=300)
-        finance = httpx.Client(base_url=world["billing"].url, headers=_bearer(world.finance_key), timeout=300)
+        self.finance = finance = httpx.Client(base_url=world["billing"].url, headers=_bearer(world.finance_key),
+                                              timeout=300)
         for key in (own_key, other_key):
             _wait_until_billing_knows(world, key)
         finance.post("/payouts/2022-09/approve", json={}).raise_for_status()
@@ -67,6 +68,16 @@ class Target:
         self.keys = {"no key": None, "wrong key": "fac_not-a-key-anyone-has", "other facility": other_key,
                      "family token": self.family_token["token"], "admin key": world.admin_key,
                      "finance key": world.finance_key, "own facility": own_key}
+
+    def propose_account(self) -> str:
+        """F1 asks for a new bank account; returns it once billing holds it waiting for finance to confirm."""
+        account = f"6222{time.time_ns() % 10**12:012d}"
+        assert self.f.patch("", json={"bank_account": account}).status_code == 200
+        deadline = time.monotonic() + 60
+        while self.finance.get("/facilities/F1/bank-account").json()["proposed"] != account:
+            assert time.monotonic() < deadline, "billing never saw the facility's new account"
+            time.sleep(0.1)
+        return account
 
     def spare_key(self) -> int:
         return self.desk.admin.post("/facilities/F1/keys", json={}).json()["key_id"]
@@ -170,7 +181,7 @@ REQUESTS = {
         ("GET", "/reports/{month}"): lambda t, k: ({"month": "2022-09"}, {}),
         ("GET", "/reports/year/{year}"): lambda t, k: ({"year": 2022}, {"params": {"by": "fund"}}),
         ("PUT", "/budgets/{fund}/{year}"): lambda t, k: ({"fund": FUND, "year": 2022},
-                                                         {"json": {"amount": "45000.00"}}),  # unchanged
+                                                         {"json": {"amount": "100000.00"}}),  # above what is drawn
         ("GET", "/budgets"): lambda t, k: ({}, {}),
         ("GET", "/budgets/{fund}/{year}"): lambda t, k: ({"fund": FUND, "year": 2022}, {}),
         ("GET", "/payouts"): lambda t, k: ({}, {}),
@@ -183,6 +194,9 @@ REQUESTS = {
             f"reference,amount,paid_on,status\n{t.approved['number']},{t.approved['total']},2022-10-10,paid\n"
         ).encode()}),
         ("GET", "/reconcile/{month}"): lambda t, k: ({"month": "2022-09"}, {}),
+        ("GET", "/facilities/{facility}/bank-account"): lambda t, k: ({}, {}),
+        ("POST", "/facilities/{facility}/bank-account/confirm"): lambda t, k: ({}, {"json": {
+            "account": t.propose_account()}}),
         ("GET", "/audit"): lambda t, k: ({}, {"params": {"limit": 5}}),
         ("POST", "/family-tokens"): lambda t, k: ({}, {"json": {"facility": "F1", "family": "FAM1"}}),
         ("GET", "/family-tokens"): lambda t, k: ({}, {}),

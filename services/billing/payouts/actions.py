@@ -15,6 +15,7 @@ from billing.cycle import budget, store
 from billing.cycle.documents import APPROVED, AWAITING_BUDGET, ISSUED, PAID
 from billing.cycle.run import CYCLE_LOCK, audit
 from billing.payouts import bank
+from billing.payouts import payees as payees_of
 from billing.payouts.reconcile import PayoutState, reconcile
 from tuoyu.errors import Conflict, InvalidInput, NotFound
 from tuoyu.money import format_cny
@@ -39,8 +40,10 @@ async def approve_month(pool: asyncpg.Pool, month: str, actor: str) -> dict:
             "WHERE cycle_month = $1 AND status = $4 RETURNING number, facility, total_fen",
             month, APPROVED, actor, ISSUED)
         approved = sorted((r["number"], r["facility"], r["total_fen"]) for r in rows)
+        payees = await payees_of.freeze(conn, [n for n, _, _ in approved])
         await audit(conn, actor, "payouts_approved", {"month": month, "payouts": [n for n, _, _ in approved],
-                                                      "total": format_cny(sum(t for _, _, t in approved))})
+                                                      "total": format_cny(sum(t for _, _, t in approved)),
+                                                      "payees": payees})
         waiting = await conn.fetch(
             "SELECT number, facility, status, total_fen FROM payouts WHERE cycle_month = $1 AND status <> ALL($2) "
             "ORDER BY facility", month, [APPROVED, PAID, "cancelled"])
@@ -66,9 +69,10 @@ async def approve_over_budget(pool: asyncpg.Pool, number: str, reason: str, acto
         await conn.execute(
             "UPDATE payouts SET status = $2, approved_by = $3, approved_at = now(), over_budget_reason = $4 "
             "WHERE number = $1", number, APPROVED, actor, reason)
+        payees = await payees_of.freeze(conn, [number])
         await audit(conn, actor, "payout_approved_over_budget",
                     {"payout": number, "facility": row["facility"], "total": format_cny(row["total_fen"]),
-                     "reason": reason})
+                     "reason": reason, "payees": payees})
     return {"number": number, "status": APPROVED, "over_budget_reason": reason}
 
 
@@ -112,8 +116,8 @@ async def export(pool: asyncpg.Pool, month: str, actor: str) -> str:
     async with pool.acquire() as conn, conn.transaction():
         await _billed(conn, month)
         rows = await conn.fetch(
-            "SELECT p.number, p.facility, p.total_fen, f.name, f.bank_account FROM payouts p "
-            "LEFT JOIN facilities f ON f.external_id = p.facility "
+            "SELECT p.number, p.facility, p.total_fen, p.payee_name AS name, p.payee_account AS bank_account "
+            "FROM payouts p "
             "WHERE p.cycle_month = $1 AND p.status = $2 AND p.total_fen > 0 ORDER BY p.facility, p.number",
             month, APPROVED)
         missing = [r["facility"] for r in rows if not r["bank_account"]]

@@ -104,6 +104,15 @@ def approve_over_budget(number: str = typer.Argument(..., help="the payout numbe
     show(call("POST", f"/payouts/{number}/approve-over-budget", json={"reason": reason, "approver": by}).json())
 
 
+@payouts_app.command("confirm-account")
+def confirm_account(facility: str = typer.Option(..., "--facility"),
+                    account: str = typer.Option(..., "--account", help="the new account, as checked with the "
+                                                                        "facility"),
+                    by: str = typer.Option(None, "--by", help="your name, for the audit trail")) -> None:
+    """Confirm a facility's new bank account (four eyes): payouts approved from now on pay it."""
+    show(call("POST", f"/facilities/{facility}/bank-account/confirm", json={"account": account, "approver": by}).json())
+
+
 @payouts_app.command("export")
 def export(month: str = MONTH, output: Path = typer.Option(None, "--output", "-o", help="write here, not stdout")
            ) -> None:

@@ -86,3 +86,11 @@ def test_a_payout_failed_and_paid_in_one_file_is_refused():
 def test_a_file_with_only_a_header_confirms_nothing_and_is_refused():
     assert findings(HEADER) == [(1, "the file confirms no payout: it holds no line after the header")]
     assert findings("\ufeff" + HEADER + "\n\n") == [(1, "the file confirms no payout: it holds no line after the header")]
+
+
+def test_a_bank_account_other_than_the_one_in_effect_waits_for_confirmation():
+    from billing.payouts.payees import account_decision
+    assert account_decision("6222 0001", "6222 0001") is None
+    assert account_decision("6222 0001", "9999 8888") == "9999 8888"
+    assert account_decision(None, "9999 8888") == "9999 8888", "an account added after registration is proposed too"
+    assert account_decision("6222 0001", None) is None

@@ -1,0 +1,79 @@
+"""Who a payout pays: the facility's bank account as the finance bureau confirmed it, frozen when approved.
+
+POLICY "Guard rails": a facility may change its bank account (its own key may), but the change only proposes the
+new account; the finance bureau confirms it (four eyes) and only payouts approved after that pay it. Only the
+account the facility registered with is in effect at once. Every proposal and confirmation is in the audit
+trail with both accounts, who and when.
+"""
+
+from __future__ import annotations
+
+import asyncpg
+
+from billing.cycle.run import audit
+from tuoyu.errors import Conflict, NotFound
+
+
+def account_decision(confirmed: str | None, incoming: str | None) -> str | None:
+    """The account left waiting for confirmation after a facility's record says `incoming` (None: nothing waits).
+
+    Pure: the account in effect again clears a proposal; any other, even a first one added later, is proposed.
+    """
+    return None if incoming == confirmed else incoming
+
+
+async def record_facility(conn: asyncpg.Connection, external_id: str, name: str, bank_account: str | None,
+                          version: int) -> None:
+    """Apply a facility snapshot from the enrollment topic: name at once, a new bank account as a proposal."""
+    row = await conn.fetchrow(
+        "SELECT bank_account, proposed_bank_account, version FROM facilities WHERE external_id = $1 FOR UPDATE",
+        external_id)
+    if row is None:
+        await conn.execute("INSERT INTO facilities (external_id, name, bank_account, version) VALUES ($1, $2, $3, $4)",
+                           external_id, name, bank_account, version)
+        return
+    if row["version"] >= version:
+        return  # an older or repeated snapshot
+    in_effect, proposed = row["bank_account"], account_decision(row["bank_account"], bank_account)
+    await conn.execute(
+        "UPDATE facilities SET name = $2, version = $3, proposed_bank_account = $4, bank_account_proposed_at = "
+        "CASE WHEN $4::text IS NULL THEN NULL WHEN $4 IS DISTINCT FROM proposed_bank_account THEN now() "
+        "ELSE bank_account_proposed_at END WHERE external_id = $1", external_id, name, version, proposed)
+    if proposed is not None and proposed != row["proposed_bank_account"]:
+        await audit(conn, f"facility {external_id}", "bank_account_proposed",
+                    {"facility": external_id, "in_effect": in_effect, "proposed": proposed})
+
+
+async def standing(conn: asyncpg.Connection, facility: str) -> dict:
+    row = await conn.fetchrow("SELECT bank_account, proposed_bank_account, bank_account_proposed_at FROM facilities "
+                              "WHERE external_id = $1", facility)
+    if row is None:
+        raise NotFound(f"no facility {facility!r}")
+    at = row["bank_account_proposed_at"]
+    return {"facility": facility, "bank_account": row["bank_account"], "proposed": row["proposed_bank_account"],
+            "proposed_at": at.isoformat() if at else None}
+
+
+async def confirm(conn: asyncpg.Connection, facility: str, account: str, actor: str) -> dict:
+    """Put the proposed account in effect; `account` must be the one proposed (what the confirmer checked)."""
+    row = await conn.fetchrow("SELECT bank_account, proposed_bank_account FROM facilities WHERE external_id = $1 "
+                              "FOR UPDATE", facility)
+    if row is None:
+        raise NotFound(f"no facility {facility!r}")
+    if row["proposed_bank_account"] is None:
+        raise Conflict(f"facility {facility} has no bank account change waiting for confirmation")
+    if account != row["proposed_bank_account"]:
+        raise Conflict(f"the account waiting for confirmation is not {account!r}: check the facility's request again")
+    await conn.execute("UPDATE facilities SET bank_account = proposed_bank_account, proposed_bank_account = NULL, "
+                       "bank_account_proposed_at = NULL WHERE external_id = $1", facility)
+    await audit(conn, actor, "bank_account_confirmed",
+                {"facility": facility, "before": row["bank_account"], "after": account})
+    return await standing(conn, facility)
+
+
+async def freeze(conn: asyncpg.Connection, numbers: list[str]) -> dict[str, str | None]:
+    """Record on each approved payout the payee in effect now; the bank file pays that account, whatever follows."""
+    rows = await conn.fetch(
+        "UPDATE payouts p SET payee_name = f.name, payee_account = f.bank_account FROM facilities f "
+        "WHERE p.number = ANY($1) AND f.external_id = p.facility RETURNING p.number, p.payee_account", numbers)
+    return {r["number"]: r["payee_account"] for r in rows}
