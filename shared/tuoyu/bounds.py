@@ -32,13 +32,16 @@ RATE = (Fraction(0), Fraction(1))
 multiplies fees by at most 10^6 (the fee bound's reason). A rule set narrows this to its own [min, max]."""
 
 
-def monthly_fee_fen(text: str) -> int:
-    """A monthly fee as a decimal string → fen, inside `MONTHLY_FEE_FEN`; ValueError otherwise."""
+def _fen(text: str) -> int:
     try:
-        fen = parse_cny(text)
+        return parse_cny(text)
     except MoneyFormatError as exc:
         raise ValueError(str(exc)) from None
-    low, high = MONTHLY_FEE_FEN
+
+
+def monthly_fee_fen(text: str) -> int:
+    """A monthly fee as a decimal string → fen, inside `MONTHLY_FEE_FEN`; ValueError otherwise."""
+    fen, (low, high) = _fen(text), MONTHLY_FEE_FEN
     if not low <= fen <= high:
         raise ValueError(f"must be between {format_cny(low)} and {format_cny(high)} CNY")
     return fen
@@ -46,10 +49,7 @@ def monthly_fee_fen(text: str) -> int:
 
 def non_negative_fen(text: str) -> int:
     """An amount such as a budget → fen, not negative; its upper bound is what `parse_cny` reads (13 digits)."""
-    try:
-        fen = parse_cny(text)
-    except MoneyFormatError as exc:
-        raise ValueError(str(exc)) from None
+    fen = _fen(text)
     if fen < 0:
         raise ValueError("must not be negative")
     return fen

@@ -1,7 +1,8 @@
 """The shared facility standing (`tuoyu.standing`): the review sequence and the status on a day.
 
 The property tests hold it to what each service did before it was shared: the enrollment service's status of a
-record and its revocation decision, and the subsidy engine's revocation date and rectification.
+record and its revocation decision; and to the POLICY read day by day, as the subsidy engine's reference reads it
+(the engine's own copy moved here unchanged, and tests/unit/rules still hold the engine to its cases).
 """
 
 from __future__ import annotations
@@ -55,21 +56,17 @@ def old_enrollment_status(filed_on, revoked_on, last_review):
     return "filed" if filed_on is not None else "registered"
 
 
-def old_subsidy_revocation_date(revoked_on, reviews):
-    """`subsidy/rules/facility_status.revocation_date` before the rule was shared."""
-    derived, previous_failed = None, False
-    for day, outcome in sorted(reviews, key=lambda review: review[0]):
-        if outcome == "fail" and previous_failed:
-            derived = day
-            break
-        previous_failed = outcome == "fail"
-    candidates = [d for d in (revoked_on, derived) if d is not None]
-    return min(candidates) if candidates else None
+def revoked_read_day_by_day(reviews, recorded, day):
+    """POLICY `annual_review` read literally: revoked by `day` if so recorded, or if two reviews in a row by then
+    failed (the subsidy reference's reading)."""
+    past = sorted(review for review in reviews if review[0] <= day)
+    two_failed = any(a[1] == b[1] == "fail" for a, b in zip(past, past[1:]))
+    return (recorded is not None and recorded <= day) or two_failed
 
 
-def old_subsidy_in_rectification(reviews, day):
-    past = [review for review in sorted(reviews, key=lambda review: review[0]) if review[0] <= day]
-    return bool(past) and past[-1][1] == "fail"
+def rectifying_read_day_by_day(reviews, day):
+    latest = max((review for review in reviews if review[0] <= day), default=None)
+    return latest is not None and latest[1] == "fail"
 
 
 days = st.dates(date(2020, 1, 1), date(2024, 12, 31))
@@ -110,9 +107,9 @@ def test_the_status_of_every_recorded_history_is_the_one_the_enrollment_service_
 
 @settings(max_examples=300, deadline=None)
 @given(reviews=reviews_, recorded=st.none() | days, day=days)
-def test_revocation_and_rectification_are_the_ones_the_subsidy_engine_computed(reviews, recorded, day):
-    assert standing.revocation_date(reviews, recorded) == old_subsidy_revocation_date(recorded, reviews)
-    assert standing.in_rectification(day, reviews) == old_subsidy_in_rectification(reviews, day)
+def test_revocation_and_rectification_are_the_policy_read_day_by_day(reviews, recorded, day):
+    assert standing.is_revoked(day, reviews, recorded) == revoked_read_day_by_day(reviews, recorded, day)
+    assert standing.in_rectification(day, reviews) == rectifying_read_day_by_day(reviews, day)
 
 
 @settings(max_examples=300, deadline=None)
