@@ -7,35 +7,25 @@ budget is refused below what the fund has drawn for the year, and for a fund tha
 
 from __future__ import annotations
 
-from typing import Annotated
-
 from fastapi import APIRouter, Request
-from pydantic import AfterValidator, BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict
 
 from billing.api.deps import Finance, Oversight, YearPath, actor
 from billing.cycle import store
 from billing.cycle.documents import AWAITING_BUDGET, HELD
 from billing.cycle.run import CYCLE_LOCK, audit
 from billing.payouts.actions import refund
+from tuoyu.bounds import Amount, Label
 from tuoyu.errors import InvalidInput
-from tuoyu.money import MoneyFormatError, format_cny, parse_cny
+from tuoyu.money import format_cny, parse_cny
 
 router = APIRouter(prefix="/budgets", tags=["budgets"])
 
 
-def _amount(value: str) -> str:
-    try:
-        if parse_cny(value) < 0:
-            raise ValueError("must not be negative")
-    except MoneyFormatError as exc:
-        raise ValueError(str(exc)) from None
-    return value
-
-
 class Budget(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    amount: Annotated[str, AfterValidator(_amount)]
-    approver: str | None = None
+    amount: Amount
+    approver: Label | None = None
 
 
 @router.put("/{fund}/{year}", summary="Set the fund's budget for a year; waiting payouts that now fit are funded")

@@ -17,11 +17,11 @@ from billing.api.deps import TokenIssuer, actor, pepper
 from billing.cycle.run import audit
 from tuoyu import auth
 from tuoyu.auth import Principal
+from tuoyu.bounds import ExternalId
 from tuoyu.errors import InvalidInput, NotFound
 from tuoyu.hashing import keyed_hash, new_secret
 
 router = APIRouter(prefix="/family-tokens", tags=["family"])
-ExternalId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")]
 
 
 class NewToken(BaseModel):

@@ -17,6 +17,7 @@ from billing.api.deps import Finance, MonthPath, Oversight, PayoutReader, actor,
 from billing.cycle.documents import STATUSES
 from billing.payouts import actions
 from tuoyu import auth
+from tuoyu.bounds import Label
 from tuoyu.errors import InvalidInput, NotFound
 from tuoyu.money import format_cny
 
@@ -25,13 +26,13 @@ router = APIRouter(tags=["payouts"])
 
 class Approval(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    approver: str | None = Field(None, max_length=100, description="the person approving, for the audit trail")
+    approver: Label | None = Field(None, description="the person approving, for the audit trail")
 
 
 class OverBudget(BaseModel):
     model_config = ConfigDict(extra="forbid")
     reason: str = Field(..., min_length=1, max_length=1000, description="why it is paid beyond the fund's budget")
-    approver: str | None = Field(None, max_length=100)
+    approver: Label | None = None
 
 
 def _payout(row) -> dict:

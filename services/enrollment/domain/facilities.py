@@ -13,6 +13,7 @@ import asyncpg
 
 from enrollment.domain import rules, snapshots
 from enrollment.domain.models import Certifications, FacilityChange, Filing, NewFacility, RateChange, Review
+from tuoyu import standing
 from tuoyu.envelope import Envelope
 from tuoyu.errors import Conflict, InvalidInput, NotFound
 from tuoyu.money import format_rate, parse_rate
@@ -160,17 +161,15 @@ async def review(conn: asyncpg.Connection, external_id: str, review_: Review) ->
     revoked_on = await conn.fetchval("SELECT revoked_on FROM facilities WHERE id = $1", fid)
     if revoked_on is not None:
         raise InvalidInput("date", f"the facility was revoked on {revoked_on}")
-    last = await conn.fetchrow(
-        "SELECT reviewed_on, result FROM facility_reviews WHERE facility_id = $1 ORDER BY reviewed_on DESC LIMIT 1",
-        fid)
-    if last is not None and last["reviewed_on"] > review_.date:
+    reviews = [(r["reviewed_on"], r["result"]) for r in await conn.fetch(
+        "SELECT reviewed_on, result FROM facility_reviews WHERE facility_id = $1 ORDER BY reviewed_on", fid)]
+    if reviews and reviews[-1][0] > review_.date:
         # "Consecutive" is by date: a review slipped in before the last one would change what that one meant.
-        raise InvalidInput("date", f"must be after the last recorded review ({last['reviewed_on']})")
-    previous = last["result"] if last is not None else None
+        raise InvalidInput("date", f"must be after the last recorded review ({reviews[-1][0]})")
     await conn.execute("INSERT INTO facility_reviews (facility_id, reviewed_on, result) VALUES ($1,$2,$3)",
                        fid, review_.date, review_.result.value)
     events: Events = []
-    if review_.result.value == "fail" and previous == "fail":
+    if standing.revocation_date(reviews + [(review_.date, review_.result.value)]) == review_.date:
         events += await _end_enrollments(conn, fid, external_id, review_.date)
         await conn.execute("UPDATE facilities SET revoked_on = $2 WHERE id = $1", fid, review_.date)
     await _bump(conn, fid)

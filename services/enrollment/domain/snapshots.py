@@ -10,6 +10,7 @@ from datetime import date
 
 import asyncpg
 
+from tuoyu import standing
 from tuoyu.envelope import Envelope
 from tuoyu.money import format_cny, format_rate, parse_rate
 
@@ -32,25 +33,10 @@ async def facility(conn: asyncpg.Connection, facility_id: int) -> dict:
         "food_licence_on": _iso(row["food_licence_on"]), "revoked_on": _iso(row["revoked_on"]),
         "rates": [{"from": r["effective_from"].isoformat(), "rate": format_rate(parse_rate(r["rate"]))} for r in rates],
         "reviews": [{"date": r["reviewed_on"].isoformat(), "result": r["result"]} for r in reviews],
-        "status": status(row["filed_on"], row["revoked_on"], reviews[-1]["result"] if reviews else None),
+        "status": standing.status(row["filed_on"], row["revoked_on"],
+                                  [(r["reviewed_on"], r["result"]) for r in reviews]),
         "version": row["version"],
     }
-
-
-def status(filed_on: date | None, revoked_on: date | None, last_review: str | None) -> str:
-    """registered → filed (备案) → rectification (整改, after a failed review) → filed again or revoked."""
-    if revoked_on is not None:
-        return "revoked"
-    if last_review == "fail":
-        return "rectification"
-    return "filed" if filed_on is not None else "registered"
-
-
-# The same, in SQL, for lists that filter on it (f = facilities).
-STATUS_SQL = ("CASE WHEN f.revoked_on IS NOT NULL THEN 'revoked' "
-              "WHEN (SELECT r.result FROM facility_reviews r WHERE r.facility_id = f.id "
-              "      ORDER BY r.reviewed_on DESC LIMIT 1) = 'fail' THEN 'rectification' "
-              "WHEN f.filed_on IS NOT NULL THEN 'filed' ELSE 'registered' END")
 
 
 async def klass(conn: asyncpg.Connection, class_id: int) -> dict:

@@ -14,7 +14,7 @@ from datetime import date, timedelta
 
 import asyncpg
 
-from enrollment.domain.snapshots import STATUS_SQL, status
+from tuoyu import standing
 from tuoyu.errors import InvalidInput
 from tuoyu.money import format_cny, format_rate, parse_rate
 
@@ -82,26 +82,41 @@ def _as_of(as_of: date | None, span: tuple[date, date] | None) -> date:
 
 # --- facilities ----------------------------------------------------------------------------------------------------
 
+# The facility's reviews as two parallel arrays, for `standing.status` (f = facilities).
+REVIEWS_SQL = ("(SELECT array_agg(r.reviewed_on ORDER BY r.reviewed_on) FROM facility_reviews r "
+               "WHERE r.facility_id = f.id) AS review_dates, (SELECT array_agg(r.result ORDER BY r.reviewed_on) "
+               "FROM facility_reviews r WHERE r.facility_id = f.id) AS review_results")
+
+
+def _status(r) -> str:
+    return standing.status(r["filed_on"], r["revoked_on"], zip(r["review_dates"] or [], r["review_results"] or []))
+
+
 def _facility_row(r) -> dict:
     return {"external_id": r["external_id"], "name": r["name"], "kind": r["kind"], "ownership": r["ownership"],
             "inclusive": r["inclusive"], "serves_meals": r["serves_meals"], "self_registered": r["self_registered"],
-            "filed_on": _iso(r["filed_on"]), "revoked_on": _iso(r["revoked_on"]), "status": r["status"],
+            "filed_on": _iso(r["filed_on"]), "revoked_on": _iso(r["revoked_on"]), "status": _status(r),
             "version": r["version"]}
 
 
 async def facilities(conn: asyncpg.Connection, *, status_: str | None, kind: str | None, inclusive: bool | None,
                      limit: int, cursor: str | None) -> dict:
+    """A page of facilities; a `status_` filter is applied in Python, by the one status rule (`tuoyu.standing`).
+
+    So a status-filtered page reads every facility after the cursor that the other filters keep: facilities are
+    thousands at most, and the status rule is not copied into SQL (nor stored, where it could go stale).
+    """
     q = Query([], [])
     q.add(f"f.id > {q.arg(decode_cursor(cursor))}")
     if kind is not None:
         q.add(f"f.kind = {q.arg(kind)}")
     if inclusive is not None:
         q.add(f"f.inclusive = {q.arg(inclusive)}")
-    sql = f"SELECT * FROM (SELECT f.*, {STATUS_SQL} AS status FROM facilities f WHERE {' AND '.join(q.where)}) s"
-    if status_ is not None:
-        sql += f" WHERE s.status = {q.arg(status_)}"
-    rows = await conn.fetch(f"{sql} ORDER BY s.id LIMIT {q.arg(limit + 1)}", *q.params)
-    return _page(rows, limit, _facility_row)
+    sql = f"SELECT f.*, {REVIEWS_SQL} FROM facilities f WHERE {' AND '.join(q.where)} ORDER BY f.id"
+    if status_ is None:
+        sql += f" LIMIT {q.arg(limit + 1)}"
+    rows = [r for r in await conn.fetch(sql, *q.params) if status_ is None or _status(r) == status_]
+    return _page(rows[:limit + 1], limit, _facility_row)
 
 
 # --- classes -------------------------------------------------------------------------------------------------------
@@ -296,8 +311,7 @@ async def disclosure(conn, on: date) -> list[dict]:
         "WHERE e.start_on <= $1 AND coalesce(e.end_on, 'infinity'::date) >= $1 ORDER BY 1, 2, 3", on)
     by_facility: dict[int, dict] = {}
     for r in reviews:
-        by_facility.setdefault(r["facility_id"], {}).setdefault("reviews", []).append(
-            {"date": r["reviewed_on"].isoformat(), "result": r["result"]})
+        by_facility.setdefault(r["facility_id"], {}).setdefault("reviews", []).append((r["reviewed_on"], r["result"]))
     for r in fees:
         if r["fee_fen"] is not None:
             by_facility.setdefault(r["facility_id"], {}).setdefault("fees", []).append(
@@ -309,9 +323,10 @@ async def disclosure(conn, on: date) -> list[dict]:
         out.append({
             "external_id": r["external_id"], "name": r["name"], "kind": r["kind"], "ownership": r["ownership"],
             "inclusive": r["inclusive"], "filed_on": _iso(r["filed_on"]), "revoked_on": _iso(r["revoked_on"]),
-            "status": status(r["filed_on"], r["revoked_on"], reviews_[-1]["result"] if reviews_ else None),
+            "status": standing.status(r["filed_on"], r["revoked_on"], reviews_),
             "capacity": r["capacity"], "places_taken": r["places_taken"],
             "subsidy_rate": format_rate(parse_rate(r["rate"])) if r["rate"] else None,
-            "fee_standards": extra.get("fees", []), "reviews": reviews_,
+            "fee_standards": extra.get("fees", []),
+            "reviews": [{"date": day.isoformat(), "result": result} for day, result in reviews_],
         })
     return out

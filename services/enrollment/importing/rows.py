@@ -10,8 +10,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from enrollment.domain.models import FIRST_DAY, LAST_DAY
-from tuoyu.money import MoneyFormatError, parse_cny
+from tuoyu import bounds
 
 # The columns of a roster file, in the order the template has them (docs/roster-import.md).
 COLUMNS = ("family", "child", "birth_date", "birth_order", "national_id", "class", "enrollment", "care",
@@ -26,8 +25,6 @@ ALIASES = {
     "月收费标准": "monthly_fee", "入托日期": "start", "离托日期": "end",
 }
 CARE = ("full_day", "half_day", "hourly", "temporary")
-_ID = re.compile(r"^[A-Za-z0-9_.\-]{1,64}$")
-_NATIONAL_ID = re.compile(r"^[0-9]{17}[0-9Xx]$")
 _DATE = re.compile(r"^([0-9]{4})[-/.]([0-9]{1,2})[-/.]([0-9]{1,2})$")
 
 
@@ -61,9 +58,10 @@ def _date(value: str) -> date:
         day = date(*map(int, match.groups()))
     except ValueError:
         raise ValueError(f"{value!r} is not a date that exists (such as 2022-09-01)") from None
-    if not FIRST_DAY <= day <= LAST_DAY:
-        raise ValueError(f"{value!r} is not between {FIRST_DAY} and {LAST_DAY}")
-    return day
+    try:
+        return bounds.check_day(day)
+    except ValueError as exc:
+        raise ValueError(f"{value!r}: {exc}") from None
 
 
 def parse(row: int, cells: dict[str, str], today: date) -> tuple[RosterRow | None, list[tuple[str, str]]]:
@@ -75,8 +73,11 @@ def parse(row: int, cells: dict[str, str], today: date) -> tuple[RosterRow | Non
         value = cells.get(column, "")
         if not value:
             problems.append((column, "is required"))
-        elif not _ID.match(value):
-            problems.append((column, f"{value!r} is not an external id (letters, digits, _ . -; at most 64)"))
+        else:
+            try:
+                bounds.check_external_id(value)
+            except ValueError as exc:
+                problems.append((column, str(exc)))
         values[column] = value
     for column in ("birth_date", "start", "end"):
         value = cells.get(column, "")
@@ -91,22 +92,22 @@ def parse(row: int, cells: dict[str, str], today: date) -> tuple[RosterRow | Non
             problems.append((column, str(exc)))
             values[column] = None
     order = cells.get("birth_order", "")
-    if not re.fullmatch(r"[0-9]{1,2}", order) or not 1 <= int(order) <= 20:
-        problems.append(("birth_order", f"{order!r} is not a birth order (a whole number from 1 to 20)"))
-    else:
-        values["birth_order"] = int(order)
+    try:
+        if not re.fullmatch(r"[0-9]{1,2}", order):
+            raise ValueError("must be a whole number")
+        values["birth_order"] = bounds.check_birth_order(int(order))
+    except ValueError as exc:
+        problems.append(("birth_order", f"{order!r} is not a birth order: {exc}"))
     national_id = cells.get("national_id", "") or None
-    if national_id is not None and not _NATIONAL_ID.match(national_id):
+    if national_id is not None and not bounds.NATIONAL_ID.match(national_id):
         problems.append(("national_id", "is not a national ID number: 18 characters, 17 digits then a digit or X "
                                         "(in a spreadsheet, keep it in a text cell)"))
     care = cells.get("care", "") or "full_day"
     if care not in CARE:
         problems.append(("care", f"{care!r} is not one of {', '.join(CARE)}"))
     try:
-        fee = parse_cny(cells.get("monthly_fee", ""))
-        if fee < 0:
-            problems.append(("monthly_fee", "must not be negative"))
-    except MoneyFormatError as exc:
+        fee = bounds.monthly_fee_fen(cells.get("monthly_fee", ""))
+    except ValueError as exc:
         problems.append(("monthly_fee", str(exc)))
         fee = None
 

@@ -1,4 +1,7 @@
-"""A facility's standing on a day: `facility_eligibility` and `annual_review` (POLICY).
+"""A facility's eligibility on a day (POLICY `facility_eligibility`), on the shared `annual_review` rule.
+
+The review sequence and revocation are `tuoyu.standing`'s, shared with the enrollment service; what is the
+subsidy's own is eligibility: the rule set's covered kinds, filing and certificates.
 
 Certificates and filing, once obtained, are not lost in our facts; only a revocation ends eligibility. So a
 facility is eligible over one interval [eligible_from, revoked_on − 1], which the engine uses; the reference
@@ -9,32 +12,23 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from tuoyu import standing
+
 from .facts import Facility
 from .ruleset import RuleSet
 
 
 def revocation_date(facility: Facility) -> date | None:
-    """The day the facility is revoked: the recorded date, or a second consecutive failed review, if earlier."""
-    derived = None
-    previous_failed = False
-    for day, outcome in sorted(facility.reviews, key=lambda review: review[0]):
-        if outcome == "fail" and previous_failed:
-            derived = day
-            break
-        previous_failed = outcome == "fail"
-    candidates = [d for d in (facility.revoked_on, derived) if d is not None]
-    return min(candidates) if candidates else None
+    """The day the facility is revoked, by the shared review rule (`tuoyu.standing`)."""
+    return standing.revocation_date(facility.reviews, facility.revoked_on)
 
 
 def in_rectification(facility: Facility, day: date) -> bool:
-    """True when the latest review on or before `day` failed (整改 runs from the failed review's date)."""
-    past = [review for review in sorted(facility.reviews, key=lambda review: review[0]) if review[0] <= day]
-    return bool(past) and past[-1][1] == "fail"
+    return standing.in_rectification(day, facility.reviews)
 
 
 def is_revoked(facility: Facility, day: date) -> bool:
-    revoked = revocation_date(facility)
-    return revoked is not None and revoked <= day
+    return standing.is_revoked(day, facility.reviews, facility.revoked_on)
 
 
 def eligible_on(facility: Facility, ruleset: RuleSet, day: date) -> bool:

@@ -18,6 +18,9 @@ from typing import Literal, Sequence
 
 import numpy as np
 
+from tuoyu.bounds import MONTHLY_FEE_FEN
+from tuoyu.money import format_cny
+
 OPEN_END = np.datetime64("9999-12-31", "D")
 """The end date of an enrollment that has none."""
 
@@ -208,9 +211,9 @@ class MonthFacts:
             same = fp.enrollment[1:] == fp.enrollment[:-1]
             if np.any(same & (fp.start[1:] <= fp.end[:-1])):
                 raise FactsInvalid("an enrollment's fee periods must be in date order and must not overlap")
-            # Bounds keep fee × 31 days × 10^6 ppm × 2 inside int64.
-            if fp.fee_fen.min() < 0 or fp.fee_fen.max() >= 10**10:
-                raise FactsInvalid("a monthly fee must be between 0.00 and 99,999,999.99 CNY")
+            low, high = MONTHLY_FEE_FEN  # the bound's reason is this engine's int64 arithmetic
+            if fp.fee_fen.min() < low or fp.fee_fen.max() > high:
+                raise FactsInvalid(f"a monthly fee must be between {format_cny(low)} and {format_cny(high)} CNY")
         for cls_ in self.classes:
             if not 0 <= cls_.facility < n_fac:
                 raise FactsInvalid(f"class {cls_.external_id} points at a facility index that does not exist")

@@ -15,7 +15,8 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer, PlainValidator, ValidationError
 
-from tuoyu.money import MoneyFormatError, format_cny, format_rate, parse_cny, parse_rate, round_half_up
+from tuoyu.bounds import check_rate, non_negative_fen
+from tuoyu.money import MoneyFormatError, format_cny, format_rate, parse_rate, round_half_up
 
 from .facts import FacilityKind
 
@@ -36,10 +37,7 @@ def _decimal_text(value: Any, example: str) -> str:
 
 
 def _cny(value: Any) -> int:
-    try:
-        return parse_cny(_decimal_text(value, "20000.00"))
-    except MoneyFormatError as exc:
-        raise ValueError(str(exc)) from None
+    return non_negative_fen(_decimal_text(value, "20000.00"))  # grants, standards and budgets
 
 
 def _number(value: Any) -> Fraction:
@@ -51,8 +49,7 @@ def _number(value: Any) -> Fraction:
 
 def _share(value: Any) -> Fraction:
     rate = _number(value)
-    if rate > 1:
-        raise ValueError(f"a rate is between \"0\" and \"1\" (\"0.30\" is 30%), got {value!r}")
+    check_rate(rate)
     return rate
 
 

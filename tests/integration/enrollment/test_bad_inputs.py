@@ -12,6 +12,7 @@ import pytest
 from tests.integration.enrollment.conftest import assert_problem, uid
 
 GOOD_ROW = "{fam},{kid},2021-03-10,1,,C1,{enr},full_day,2000.00,2022-09-01,"
+ABOVE = "100000000.00"
 HEADER = "family,child,birth_date,birth_order,national_id,class,enrollment,care,monthly_fee,start,end"
 
 
@@ -69,6 +70,13 @@ CASES = {
     "fee with three decimals": (lambda g: g.f.post("/enrollments", json=enrollment(g, monthly_fee="2000.001")), 422,
                                 "monthly_fee"),
     "negative fee": (lambda g: g.f.post("/enrollments", json=enrollment(g, monthly_fee="-1.00")), 422, "monthly_fee"),
+    # a fen above the largest fee the subsidy engine computes (`tuoyu.bounds.MONTHLY_FEE_FEN`)
+    "a fee a fen above the bound": (lambda g: g.f.post("/enrollments", json=enrollment(g, monthly_fee=ABOVE)), 422,
+                                    "monthly_fee"),
+    "a fee change a fen above the bound": (lambda g: g.f.post(f"/enrollments/{g.enrollment}/fees", json={
+        "monthly_fee": ABOVE, "from": "2022-10-01"}), 422, "monthly_fee"),
+    "a roster row a fen above the bound": (roster(csv(good_row().replace(",2000.00,", f",{ABOVE},"))), 422,
+                                           "monthly_fee"),
     "inclusive as maybe": (lambda g: g.f.patch("", json={"inclusive": "maybe"}), 422, "inclusive"),
     "rate as a percentage": (lambda g: g.f.client.post(f"/facilities/{g.f.external_id}/rates",
                                                        json={"rate": "12%", "effective_from": "2022-10-01"}),

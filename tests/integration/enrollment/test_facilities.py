@@ -153,3 +153,26 @@ def test_the_commission_lists_facilities_by_status_kind_and_inclusive_flag(desk)
     assert all(f["status"] == "registered" and not f["inclusive"] for f in seen)
     assert_problem(desk.as_key(plain.key).get("/facilities"), 404)
     assert_problem(desk.admin.get("/facilities", params={"cursor": "not-a-cursor"}), 422, "cursor")
+
+
+def _listed(desk, status: str) -> set[str]:
+    seen, cursor = set(), None
+    while True:
+        page = desk.admin.get("/facilities", params={"status": status, "limit": 50,
+                                                     **({"cursor": cursor} if cursor else {})}).json()
+        assert {f["status"] for f in page["items"]} <= {status}
+        seen |= {f["external_id"] for f in page["items"]}
+        cursor = page["next_cursor"]
+        if cursor is None:
+            return seen
+
+
+def test_the_status_filter_follows_the_review_rule_through_rectification_to_revocation(desk):
+    f = desk.facility()
+    review = lambda day, result: desk.admin.post(f"/facilities/{f.external_id}/reviews",  # noqa: E731
+                                                 json={"date": day, "result": result})
+    assert f.external_id in _listed(desk, "filed")
+    review("2022-06-30", "fail")
+    assert f.external_id in _listed(desk, "rectification") and f.external_id not in _listed(desk, "filed")
+    review("2022-12-15", "fail")
+    assert f.external_id in _listed(desk, "revoked") and f.external_id not in _listed(desk, "rectification")
