@@ -22,10 +22,15 @@ def line(facility: str, enrollment: str, fee: int, reduction: int = 0, subsidy: 
 
 
 def due(month: str, *lines: dict, held=(), revoked=(), rectifying=(), grants=()) -> MonthDue:
+    """`month` as billing reads the subsidy service's answer for it (see `answer`)."""
+    return MonthDue.of(answer(month, *lines, held=held, revoked=revoked, rectifying=rectifying, grants=grants))
+
+
+def answer(month: str, *lines: dict, held=(), revoked=(), rectifying=(), grants=()) -> Due:
     """`month` under rule set "rs" version 1: every line 30 days of 30, rank 1; `grants` as (facility, class, yuan)."""
     names = sorted({l["facility"] for l in lines} | set(held) | set(revoked) | {g[0] for g in grants})
     column = lambda key: [l[key] for l in lines]  # noqa: E731
-    return MonthDue.of(Due(
+    return Due(
         month=month, ruleset=RuleSetRef("rs", "1"), fund=Fund("fund", "the fund", 70_000_000),
         from_facility=None, to_facility=None, days_in_month=30, rank_basis="birth_order", reduction_rates={1: "0"},
         facilities=[FacilityStanding(facility=f, held=f in held, revoked=f in revoked,
@@ -37,4 +42,4 @@ def due(month: str, *lines: dict, held=(), revoked=(), rectifying=(), grants=())
                     days=[30] * len(lines), subsidised_days=[30] * len(lines), sibling_rank=[1] * len(lines),
                     age_eligible=[True] * len(lines), monthly_fee_fen=column("fee_fen")),
         grants=[Grant(facility=f, class_id=c, grant="construction", rule="construction_grant", amount_fen=amount * YUAN)
-                for f, c, amount in grants]))
+                for f, c, amount in grants])
