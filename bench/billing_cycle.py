@@ -254,9 +254,9 @@ def main() -> None:
         due_lines = due_fees = 0
         for batch in admin.get("/due/2022-09/batches").json()["batches"]:
             answer = admin.get("/due/2022-09", params={k: v for k, v in batch.items() if v})
-            fees = contract.decode(answer.content).lines.fee_fen
-            due_lines += len(fees)
-            due_fees += sum(fees)
+            fee_fen = contract.decode(answer.content).lines.fee_fen
+            due_lines += len(fee_fen)
+            due_fees += sum(fee_fen)
         assert docs == due_lines == args.child_months, (docs, due_lines, args.child_months)
         assert fees == due_fees, "every fen of the month's fees is on an invoice"
 
