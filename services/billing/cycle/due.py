@@ -54,13 +54,13 @@ class MonthDue:
         """The subsidy service's answer, its lines turned into numpy columns."""
         cols = answer.lines
         n = len(cols.fee_fen)
-        fen = lambda values: np.array(values, dtype=np.int64).reshape(n)  # noqa: E731
+        int64 = lambda values: np.array(values, dtype=np.int64).reshape(n)  # noqa: E731
         names = objects([f.facility for f in answer.facilities])
         constant, columns, money, lookups = line_explanations(answer)
         lines = DueLines(
-            facility=names[fen(cols.facility)], family=objects(cols.family), child=objects(cols.child),
-            enrollment=objects(cols.enrollment), fee=fen(cols.fee_fen), reduction=fen(cols.reduction_fen),
-            operating_subsidy=fen(cols.operating_subsidy_fen),
+            facility=names[int64(cols.facility)], family=objects(cols.family), child=objects(cols.child),
+            enrollment=objects(cols.enrollment), fee=int64(cols.fee_fen), reduction=int64(cols.reduction_fen),
+            operating_subsidy=int64(cols.operating_subsidy_fen),
             explanation=Explanations(constant, columns, n, money, lookups))
         return cls(answer.month, answer.ruleset, answer.fund, lines, tuple(answer.grants),
                    {f.facility: f for f in answer.facilities})

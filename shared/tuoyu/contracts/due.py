@@ -1,8 +1,8 @@
 """What is due for a month: the subsidy service's answer to billing (`GET /due/{month}`), one model, one encoding.
 
 The subsidy service builds a `Due` from its engine's result and sends `encode(due)`; billing reads `decode(body)`.
-Nothing else writes or parses the answer, so the two sides cannot drift apart: a field one side does not know
-fails `decode` at once instead of reading as missing.
+Nothing else writes or parses the answer, so the two sides cannot drift apart: a field missing or of another type
+fails `decode` at once instead of reading as absent (a field billing does not know yet is ignored).
 
 The lines are columns (one JSON array per field, facilities by position) rather than one object per line: a city
 bills a million child-months in one cycle, and building and parsing a million small objects was most of its time.
