@@ -120,3 +120,9 @@ def test_an_answer_missing_a_field_is_refused_naming_it(month):
     del body["lines"]["sibling_rank"]
     with pytest.raises(msgspec.ValidationError, match="sibling_rank"):
         contract.decode(json.dumps(body))
+
+
+def test_a_field_billing_does_not_know_yet_is_ignored(month):
+    body = json.loads(month[2])
+    body["lines"]["care"] = ["full_day"] * len(body["lines"]["fee_fen"])  # a newer subsidy service's addition
+    assert contract.decode(json.dumps(body)) == contract.decode(month[2])
