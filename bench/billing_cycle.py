@@ -37,6 +37,7 @@ sys.path.insert(0, str(ROOT))
 from tests.stack import Service, drop_databases, free_port, pg_admin_dsn  # noqa: E402
 
 from subsidy.rules.catalog import shipped_text  # noqa: E402
+from tuoyu.contracts import due as contract  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "billing_cycle.json"
 CHILDREN_PER_FACILITY = 500
@@ -252,9 +253,10 @@ def main() -> None:
             docs, fees = conn.execute("SELECT count(*), sum(fee_fen) FROM family_documents").fetchone()
         due_lines = due_fees = 0
         for batch in admin.get("/due/2022-09/batches").json()["batches"]:
-            lines = admin.get("/due/2022-09/columns", params={k: v for k, v in batch.items() if v}).json()["lines"]
-            due_lines += len(lines["fee_fen"])
-            due_fees += sum(lines["fee_fen"])
+            answer = admin.get("/due/2022-09", params={k: v for k, v in batch.items() if v})
+            fee_fen = contract.decode(answer.content).lines.fee_fen
+            due_lines += len(fee_fen)
+            due_fees += sum(fee_fen)
         assert docs == due_lines == args.child_months, (docs, due_lines, args.child_months)
         assert fees == due_fees, "every fen of the month's fees is on an invoice"
 

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import json
 import time
 from collections import Counter
 
 import httpx
+import msgspec
 from tenacity import retry, retry_if_exception_type, stop_after_delay, wait_exponential
 
 from billing.cycle.due import MonthDue
+from tuoyu.contracts import due as contract
 from tuoyu.errors import InvalidInput, TuoyuError
 
 
@@ -50,19 +51,22 @@ class SubsidyClient:
     @retry(**_RETRY)
     async def due(self, month: str, timings: Counter | None = None,
                   facilities: tuple[str | None, str | None] = (None, None)) -> MonthDue:
-        """The month's lines as columns (`GET /due/{month}/columns`), of every facility or of those in
-        [from, to). `timings` gathers where the seconds went (the subsidy service's Server-Timing, the request,
-        parsing)."""
+        """What is due for the month (`GET /due/{month}`), of every facility or of those in [from, to).
+        `timings` gathers where the seconds went (the subsidy service's Server-Timing, the request, parsing)."""
         timings = Counter() if timings is None else timings
         started = time.perf_counter()
         params = {"caught_up": "true", **{k: v for k, v in zip(("from", "to"), facilities) if v is not None}}
-        response = _checked(await self._client.get(f"/due/{month}/columns", params=params))
+        response = _checked(await self._client.get(f"/due/{month}", params=params))
         received = time.perf_counter()
         for part in response.headers.get("server-timing", "").split(","):
             name, _, duration = part.strip().partition(";dur=")
             if duration:
                 timings[f"subsidy_{name}"] += float(duration) / 1000
-        due = MonthDue.from_wire(json.loads(response.content))
+        try:
+            due = MonthDue.of(contract.decode(response.content))
+        except msgspec.DecodeError as error:  # a subsidy service of another version, say
+            raise SubsidyUnavailable(f"the subsidy service's answer for {month} does not fit the due contract "
+                                     f"({error}); nothing was issued") from error
         timings["request"] += received - started
         timings["parse"] += time.perf_counter() - received
         return due

@@ -6,7 +6,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from subsidy import events, projection
-from subsidy.api import due, due_columns, explanations, rulesets, whatif
+from subsidy.api import due, explanations, rulesets, whatif
 from subsidy.settings import SubsidySettings
 from tuoyu import db, kafka, logs, settings as tuoyu_settings
 from tuoyu.inbox import Inbox
@@ -42,7 +42,6 @@ def create_app(settings: SubsidySettings | None = None):
                     "Applies a city's rule set to the facts from enrollment events: what is due, and why.")
     app.state.settings = settings
     app.include_router(rulesets.router)
-    app.include_router(due_columns.router)
     app.include_router(due.router)
     app.include_router(explanations.router)
     app.include_router(whatif.router)

@@ -87,7 +87,6 @@ ACCESS: dict[str, dict[tuple[str, str], Rule]] = {
         ("GET", "/rulesets"): _oversight,
         ("GET", "/rulesets/in-force"): _oversight,
         ("GET", "/due/{month}"): _oversight,
-        ("GET", "/due/{month}/columns"): _oversight,
         ("GET", "/due/{month}/batches"): _oversight,
         ("GET", "/explanations/{month}/{facility}/{enrollment}"): _oversight,
         ("POST", "/whatif"): _oversight,

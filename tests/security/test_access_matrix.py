@@ -168,7 +168,6 @@ REQUESTS = {
         ("GET", "/rulesets"): lambda t, k: ({}, {}),
         ("GET", "/rulesets/in-force"): lambda t, k: ({}, {"params": {"on": "2022-09-01"}}),
         ("GET", "/due/{month}"): lambda t, k: ({"month": "2022-09"}, {}),
-        ("GET", "/due/{month}/columns"): lambda t, k: ({"month": "2022-09"}, {}),
         ("GET", "/due/{month}/batches"): lambda t, k: ({"month": "2022-09"}, {}),
         ("GET", "/explanations/{month}/{facility}/{enrollment}"): lambda t, k: (
             {"month": "2022-09", "enrollment": "E1"}, {}),

@@ -102,7 +102,7 @@ def family_difference(due: MonthDue, before: IssuedFamily, cycle_month: bool, ke
     gone &= (before.fee != 0) | (before.reduction != 0)
     rows = np.nonzero(gone)[0]
     if len(rows):
-        texts = [json.dumps({"ruleset": due.ruleset_id, "ruleset_version": due.ruleset_version,
+        texts = [json.dumps({"ruleset": due.ruleset.id, "ruleset_version": due.ruleset.version,
                              "rule": "late_change", "late_change": True, "days": 0,
                              "previously_billed_fee": format_cny(f), "previously_billed_reduction": format_cny(r)},
                             ensure_ascii=False, sort_keys=True)
@@ -142,7 +142,7 @@ def payout_difference(due: MonthDue, before: IssuedLines, keys: dict | None = No
         gone &= prior.amount != 0
         rows = np.nonzero(gone)[0]
         if len(rows):
-            texts = [json.dumps({"ruleset": due.ruleset_id, "ruleset_version": due.ruleset_version,
+            texts = [json.dumps({"ruleset": due.ruleset.id, "ruleset_version": due.ruleset.version,
                                  "rule": LINE_RULES[kind], "late_change": True, "subsidised_days": 0,
                                  "previously_paid": format_cny(a)}, ensure_ascii=False, sort_keys=True)
                      for a in prior.amount[rows].tolist()]
@@ -191,12 +191,11 @@ def plan_cycle(month: str, due_now: MonthDue, earlier: list[MonthDue], issued: I
         lines.append(payout_difference(past, issued.lines_of(past.month), keys))
 
     grants = []
-    for grant in sorted(due_now.grants, key=lambda g: (g.facility, g.klass, g.grant)):
-        if (grant.facility, grant.klass, grant.grant) not in issued.grants_paid:
-            grants.append((grant.facility, grant.klass, grant.grant))
-            lines.append(_one_line(grant.facility, grant.rule, month, grant.klass, grant.amount, grant.rule,
-                                   {"ruleset": due_now.ruleset_id, "ruleset_version": due_now.ruleset_version,
-                                    **grant.explanation, "rule": grant.rule, "grant": grant.grant}))
+    for grant in sorted(due_now.grants, key=lambda g: (g.facility, g.class_id, g.grant)):
+        if (grant.facility, grant.class_id, grant.grant) not in issued.grants_paid:
+            grants.append((grant.facility, grant.class_id, grant.grant))
+            lines.append(_one_line(grant.facility, grant.rule, month, grant.class_id, grant.amount_fen, grant.rule,
+                                   grant.explanation(due_now.ruleset)))
 
     released, cancelled = [], []
     for held in sorted(issued.held, key=lambda h: h.number):
@@ -218,9 +217,8 @@ def plan_cycle(month: str, due_now: MonthDue, earlier: list[MonthDue], issued: I
         state = ISSUED
         if status is not None and status.held:
             state = HELD
-        elif status is not None and status.revoked_in_rectification:
-            state = CANCELLED  # earned in rectification, then revoked: held money is cancelled
-        explanation = {"held": bool(status and status.held), "revoked": bool(status and status.revoked),
-                       **(status.explanation if status else {})}
+        elif status is not None and status.revoked and status.in_rectification:
+            state = CANCELLED  # revoked by a second failed review: what it earned in rectification is never paid
+        explanation = status.explanation() if status else {"held": False, "revoked": False}
         payouts.append(PayoutDraft(facility, state, rows, total, cost, explanation))
     return CycleResult(FamilyDocuments.concat(family), all_lines, payouts, released, cancelled, grants)

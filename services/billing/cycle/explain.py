@@ -87,7 +87,7 @@ class Explanations:
         values = {k: v[i].item() if hasattr(v[i], "item") else v[i] for k, v in self.columns.items()}
         out = {**self.constant, **{k: self._render(k, v) for k, v in values.items()}}
         for name, (source, table) in self.lookups.items():
-            out[name] = table.get(str(values.get(source)))
+            out[name] = table.get(values.get(source))
         return out
 
     def texts(self) -> np.ndarray:
@@ -102,7 +102,7 @@ class Explanations:
             values = {name: distinct[code] for name, (_, distinct), code in zip(names, encoded, combo)}
             doc = {**self.constant, **{k: self._render(k, v) for k, v in values.items()}}
             for name, (source, table) in self.lookups.items():
-                doc[name] = table.get(str(values.get(source)))
+                doc[name] = table.get(values.get(source))
             texts.append(_json(doc))
         out = np.empty(len(texts), dtype=object)
         out[:] = texts

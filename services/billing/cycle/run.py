@@ -87,8 +87,9 @@ async def _run_cycle(pool: asyncpg.Pool, subsidy: SubsidyClient, month: str, act
             phases["fetch_due"] += time.perf_counter() - clock
             if number == 0:
                 await store.begin_cycle(conn, month, {
-                    "ruleset_id": due_now.ruleset_id, "ruleset_version": due_now.ruleset_version,
-                    "fund": due_now.fund, "ruleset_info": {**ruleset_info, "default_budget_fen": due_now.default_budget}})
+                    "ruleset_id": due_now.ruleset.id, "ruleset_version": due_now.ruleset.version,
+                    "fund": due_now.fund.id,
+                    "ruleset_info": {**ruleset_info, "default_budget_fen": due_now.fund.default_budget_fen}})
             clock = time.perf_counter()
             issued = await store.load_issued(conn, [month, *earlier], facilities)
             phases["load_issued"] += time.perf_counter() - clock
@@ -97,10 +98,11 @@ async def _run_cycle(pool: asyncpg.Pool, subsidy: SubsidyClient, month: str, act
             phases["difference"] += time.perf_counter() - clock
             clock = time.perf_counter()
             new_years = {y for p in result.payouts for y in p.cost_by_year} - set(left)
-            left.update(await store.remaining_budget(conn, due_now.fund, due_now.default_budget, new_years))
+            left.update(await store.remaining_budget(conn, due_now.fund.id, due_now.fund.default_budget_fen,
+                                                     new_years))
             left = budget.fund(result.payouts, left)  # facility order carries on from the previous batch
             phases["fund"] += time.perf_counter() - clock
-            written = await store.write_cycle(conn, month, due_now.fund, result)
+            written = await store.write_cycle(conn, month, due_now.fund.id, result)
             documents.update(written.documents)
             amounts.update(written.amounts)
             writing.update(written.timings)

@@ -1,19 +1,27 @@
-"""What is due for a month now, computed from the facts the service holds, for billing and auditors."""
+"""What is due for a month now, computed from the facts the service holds: the answer billing reads.
+
+One answer, `tuoyu.contracts.due` (its model, encoding and explanations are shared with billing's decoder), for
+every facility or a range of them: `/batches` cuts the month into ranges so that a million lines never sit in
+memory at once. Auditors who want one line's reasons in full ask `/explanations`.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import gc
 import time
+from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request, Response
 
-from subsidy import ruleset_store
+from subsidy import facts_store, ruleset_store
 from subsidy.api.deps import MonthPath, Oversight
-from subsidy.facts_store import load_month
+from subsidy.due_answer import due_answer
+from subsidy.facts_store import FacilityRange, load_month
 from subsidy.rules.engine import compute_month
 from subsidy.rules.facts import Month
+from tuoyu.contracts import due as contract
 from tuoyu.errors import TuoyuError
-from tuoyu.money import format_rate
 
 router = APIRouter(tags=["due"])
 
@@ -37,43 +45,46 @@ async def wait_caught_up(inbox, timeout: float = 60) -> None:
         await asyncio.sleep(0.1)
 
 
-def _explanation(ruleset, month: Month, lines, i: int, rank_basis: str) -> dict:
-    row = lines.row(i)
-    return {"ruleset": ruleset.id, "ruleset_version": ruleset.version, "days": row["enrolled_days"],
-            "days_in_month": month.days, "subsidised_days": row["subsidised_days"],
-            "sibling_rank": row["sibling_rank"], "rank_basis": rank_basis,
-            "reduction_rate": format_rate(ruleset.sibling_reduction.rate_for(row["sibling_rank"])),
-            "age_eligible": row["age_eligible"]}
+@router.get("/due/{month}/batches", summary="Facility ranges of about `lines` enrollments each, covering all")
+async def due_batches(month: MonthPath, request: Request, _: Oversight,
+                      lines: Annotated[int, Query(ge=1, le=10_000_000)] = 100_000) -> dict:
+    async with request.app.state.pool.acquire() as conn:
+        ranges = await facts_store.batches(conn, Month.parse(month), lines)
+    return {"month": month, "batches": [{"from": lo, "to": hi} for lo, hi in ranges]}
 
 
-@router.get("/due/{month}", summary="Every amount due for the month under the rule set in force")
+@router.get("/due/{month}", summary="Every amount due for the month (or for the facilities in [from, to)) under the "
+                                    "rule set in force, with its explanations: what billing reads",
+            response_class=Response, responses={200: {"description": "`tuoyu.contracts.due.Due`", "content": {
+                "application/json": {"schema": contract.json_schema()}}}})
 async def due(month: MonthPath, request: Request, _: Oversight, caught_up: bool = False,
-              explain: bool = False) -> dict:
+              from_facility: Annotated[str | None, Query(alias="from")] = None,
+              to_facility: Annotated[str | None, Query(alias="to")] = None) -> Response:
+    # Millions of short-lived objects and no reference cycles: the cyclic collector would only walk them.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return await _due(month, request, caught_up, (from_facility, to_facility))
+    finally:
+        if enabled:
+            gc.enable()
+
+
+async def _due(month: str, request: Request, caught_up: bool, facilities: FacilityRange) -> Response:
     if caught_up and request.app.state.inbox is not None:
         await wait_caught_up(request.app.state.inbox)
     the_month = Month.parse(month)
+    started = time.perf_counter()
     async with request.app.state.pool.acquire() as conn:
         ruleset = await ruleset_store.in_force(conn, the_month.first_day)
-        facts, labels = await load_month(conn, the_month)
+        facts, labels = await load_month(conn, the_month, facilities)
+    loaded = time.perf_counter()
     result = compute_month(the_month, ruleset, facts)
-    lines = result.lines
-    basis = ruleset.sibling_reduction.basis
-    return {
-        "month": month,
-        "ruleset": {"id": ruleset.id, "version": ruleset.version},
-        "fund": {"id": ruleset.fund.id, "default_budget_fen": ruleset.fund.default_budget},
-        "lines": [
-            {"facility": labels.facility_of_enrollment[i], "family": labels.family[i], "child": labels.child[i],
-             "enrollment": labels.enrollment[i], "fee_fen": int(lines.fee_fen[i]),
-             "reduction_fen": int(lines.reduction_fen[i]), "operating_subsidy_fen": int(lines.operating_subsidy_fen[i]),
-             **({"explanation": _explanation(ruleset, the_month, lines, i, basis)} if explain else {})}
-            for i in range(len(lines))],
-        "grants": [{"facility": labels.facilities[g.facility], "class": g.class_external_id, "grant": g.grant_id,
-                    "rule": g.rule, "amount_fen": g.amount_fen,
-                    "explanation": {"ruleset": ruleset.id, "ruleset_version": ruleset.version, "rule": g.rule,
-                                    "class": g.class_external_id}} for g in result.grants],
-        "facilities": [{"facility": name, "held": bool(result.facilities.held[i]),
-                        "revoked": bool(result.facilities.revoked[i]),
-                        "eligible_days": int(result.facilities.eligible_days[i])}
-                       for i, name in enumerate(labels.facilities)],
-    }
+    computed = time.perf_counter()
+    text = contract.encode(due_answer(the_month, ruleset, facts, labels, result, facilities))
+    encoded = time.perf_counter()
+    # Server-Timing (W3C): where the answer's time went, for billing's cycle timings and the benchmark.
+    timing = ", ".join(f"{name};dur={ms:.0f}" for name, ms in (
+        ("facts", (loaded - started) * 1000), ("compute", (computed - loaded) * 1000),
+        ("encode", (encoded - computed) * 1000)))
+    return Response(text, media_type="application/json", headers={"Server-Timing": timing})

@@ -11,7 +11,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from billing.cycle.due import MonthDue
 from tests.scenarios import path
+from tuoyu.contracts import due as contract
 from tests.stack import World
 
 
@@ -61,13 +63,15 @@ def issued_sums(world: World) -> tuple[dict, dict]:
 def due_sums(world: World, months: list[str]) -> tuple[dict, dict]:
     """The same sums, from what the subsidy service says is due now for `months` (grants: once, by the last)."""
     api = world.api()
+
+    def answer(month: str) -> MonthDue:  # read as the cycle reads it
+        return MonthDue.of(contract.decode(api.call(api.subsidy, "GET", f"/due/{month}").content))
+
     family, lines = {}, {}
     for month in months:
-        due = api.call(api.subsidy, "GET", f"/due/{month}/columns").json()
-        cols = due["lines"]
-        for i in range(len(cols["fee_fen"])):
-            facility, enrollment = due["facilities"][cols["facility"][i]], cols["enrollment"][i]
-            fee, red, sub = cols["fee_fen"][i], cols["reduction_fen"][i], cols["operating_subsidy_fen"][i]
+        due = answer(month).lines
+        for facility, enrollment, fee, red, sub in zip(due.facility.tolist(), due.enrollment.tolist(), due.fee.tolist(),
+                                                       due.reduction.tolist(), due.operating_subsidy.tolist()):
             if fee or red:
                 family[(month, facility, enrollment)] = (fee, red)
             if sub:
@@ -75,8 +79,7 @@ def due_sums(world: World, months: list[str]) -> tuple[dict, dict]:
             if red:
                 lines[(month, facility, "reduction_compensation", enrollment)] = red
     grants_paid = {(f, c) for f, c in world.query("billing", "SELECT facility, class FROM grants_paid")}
-    grants_due = {(g["facility"], g["class"]) for g in api.call(api.subsidy, "GET", f"/due/{months[-1]}/columns"
-                                                                 ).json()["grants"]}
+    grants_due = {(g.facility, g.class_id) for g in answer(months[-1]).grants}
     assert grants_paid == grants_due, "every class's grant paid exactly once"
     grant_lines = defaultdict(int)
     for m, f, k, s, a in world.query("billing", "SELECT l.service_month, p.facility, l.kind, l.subject, "

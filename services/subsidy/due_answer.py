@@ -1,0 +1,61 @@
+"""The month's answer to billing (`tuoyu.contracts.due.Due`), built from the engine's result and the facts' labels.
+
+Pure: no database, no clock. The engine's columns go into the answer as numpy arrays, as `encode` takes them.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+
+from subsidy.facts_store import FacilityRange, Labels
+from subsidy.rules.due import MonthDue
+from subsidy.rules.facts import Facility, Month, MonthFacts
+from subsidy.rules.ruleset import RuleSet
+from tuoyu.contracts.due import Due, FacilityStanding, Fund, Grant, Lines, RuleSetRef
+from tuoyu.money import format_rate
+
+
+def _monthly_fee(facts: MonthFacts, n: int) -> np.ndarray:
+    """Per enrollment row, the monthly fee of its last fee run in the month (fee × days ÷ days in month)."""
+    fee = np.zeros(n, dtype=np.int64)
+    rows = facts.fee_periods.enrollment
+    if len(rows):
+        last = np.r_[np.nonzero(np.diff(rows))[0], len(rows) - 1]
+        fee[rows[last]] = facts.fee_periods.fee_fen[last]
+    return fee
+
+
+def _rate_at(facility: Facility, ruleset: RuleSet, day: date) -> str | None:
+    rates = [rate for since, rate in sorted(facility.rates) if since <= day]
+    return format_rate(ruleset.operating_subsidy.clamp(rates[-1])) if rates else None
+
+
+def due_answer(month: Month, ruleset: RuleSet, facts: MonthFacts, labels: Labels, due: MonthDue,
+               facilities: FacilityRange = (None, None)) -> Due:
+    """What `due` (the engine's result for `facts`) says, in the shared model billing reads."""
+    lines, standing = due.lines, due.facilities
+    return Due(
+        month=str(month), ruleset=RuleSetRef(ruleset.id, ruleset.version),
+        fund=Fund(ruleset.fund.id, ruleset.fund.name, ruleset.fund.default_budget),
+        from_facility=facilities[0], to_facility=facilities[1],
+        days_in_month=month.days, rank_basis=ruleset.sibling_reduction.basis,
+        reduction_rates={rank: format_rate(ruleset.sibling_reduction.rate_for(rank))
+                         for rank in np.unique(lines.sibling_rank).tolist()},
+        facilities=[
+            FacilityStanding(facility=name, held=bool(standing.held[i]), revoked=bool(standing.revoked[i]),
+                             in_rectification=bool(standing.in_rectification_at_month_end[i]),
+                             eligible_days=int(standing.eligible_days[i]),
+                             rate=_rate_at(facts.facilities[i], ruleset, month.last_day),
+                             revoked_on=standing.revoked_on[i])
+            for i, name in enumerate(labels.facilities)],
+        lines=Lines(
+            facility=facts.enrollments.facility, family=labels.family.tolist(), child=labels.child.tolist(),
+            enrollment=labels.enrollment.tolist(), fee_fen=lines.fee_fen, reduction_fen=lines.reduction_fen,
+            operating_subsidy_fen=lines.operating_subsidy_fen, days=lines.enrolled_days,
+            subsidised_days=lines.subsidised_days, sibling_rank=lines.sibling_rank, age_eligible=lines.age_eligible,
+            monthly_fee_fen=_monthly_fee(facts, len(lines))),
+        grants=[Grant(facility=labels.facilities[g.facility], class_id=g.class_external_id, grant=g.grant_id,
+                      rule=g.rule, amount_fen=g.amount_fen) for g in due.grants],
+    )

@@ -1,0 +1,128 @@
+"""The subsidy→billing `due` answer: what the subsidy service builds and encodes, billing decodes, to the fen.
+
+In-process: the engine computes a realistic month, `due_answer` and `encode` make the answer as `GET /due/{month}`
+sends it, and `decode` with `MonthDue.of` read it as billing's cycle does.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import msgspec
+import numpy as np
+import pytest
+
+from billing.cycle.difference import plan_cycle
+from billing.cycle.due import MonthDue
+from billing.cycle.issued import Issued
+from subsidy.due_answer import due_answer
+from subsidy.facts_store import Labels
+from subsidy.rules.catalog import load_shipped
+from subsidy.rules.engine import compute_month
+from subsidy.rules.facts import Month
+from tests.unit.rules.world import World
+from tuoyu.contracts import due as contract
+
+SEPTEMBER = Month(2022, 9)
+
+
+@pytest.fixture(scope="module")
+def month():
+    """Four facilities: one with a new class and two siblings (one enrolled from the 16th), one in rectification,
+    one revoked by its second failed review, one revoked outright."""
+    world = World()
+    open_, held, twice_failed, revoked = (
+        world.facility("F-OPEN"),
+        world.facility("F-HELD", reviews=[("2022-09-05", "fail")]),
+        world.facility("F-TWICE", reviews=[("2022-03-10", "fail"), ("2022-09-10", "fail")]),
+        world.facility("F-REVOKED", revoked="2022-09-20"))
+    world.klass(open_, "2022-09-01", external_id="C-NEW")
+    world.klass(held, "2021-09-01", external_id="C-OLD")
+    world.enroll(world.child(family=1, order=1), open_)
+    world.enroll(world.child(family=1, order=2), open_, start="2022-09-16")  # a reduction, prorated
+    world.enroll(world.child(family=2), held)
+    world.enroll(world.child(family=3), twice_failed)
+    world.enroll(world.child(family=4), revoked)
+    facts = world.facts(SEPTEMBER)
+    n = len(facts.enrollments)
+    labels = Labels(
+        facilities=[f.external_id for f in facts.facilities],
+        enrollment=np.array([f"E{i + 1}" for i in range(n)], dtype=object),
+        child=np.array([f"K{i + 1}" for i in range(n)], dtype=object),
+        family=np.array([f"FAM{facts.children.family[c]}" for c in facts.enrollments.child], dtype=object),
+        facility_of_enrollment=np.array([facts.facilities[f].external_id for f in facts.enrollments.facility],
+                                        dtype=object))
+    putuo = load_shipped("zhoushan-putuo-2022")
+    result = compute_month(SEPTEMBER, putuo, facts)
+    answer = due_answer(SEPTEMBER, putuo, facts, labels, result)
+    return result, answer, contract.encode(answer)
+
+
+def test_billing_reads_every_amount_the_engine_computed(month):
+    result, _, body = month
+    due = MonthDue.of(contract.decode(body))
+    assert (due.month, due.ruleset, due.fund.id) == ("2022-09", contract.RuleSetRef("zhoushan-putuo-2022", "1"),
+                                                     "putuo-childcare-fund")
+    assert due.lines.facility.tolist() == ["F-OPEN", "F-OPEN", "F-HELD", "F-TWICE", "F-REVOKED"]
+    assert due.lines.enrollment.tolist() == ["E1", "E2", "E3", "E4", "E5"]
+    assert due.lines.fee.tolist() == result.lines.fee_fen.tolist()
+    assert due.lines.reduction.tolist() == result.lines.reduction_fen.tolist()
+    assert due.lines.operating_subsidy.tolist() == result.lines.operating_subsidy_fen.tolist()
+    assert due.lines.fee[1] == 100000 and due.lines.reduction[1] == 30000  # 15 days of 30, second child: 30% off
+
+
+def test_a_line_explains_its_days_rank_rate_and_fee(month):
+    due = MonthDue.of(contract.decode(month[2]))
+    assert due.lines.explanation.row(1) == {
+        "ruleset": "zhoushan-putuo-2022", "ruleset_version": "1", "days_in_month": 30, "rank_basis": "birth_order",
+        "days": 15, "subsidised_days": 15, "sibling_rank": 2, "age_eligible": True, "monthly_fee": "2000.00",
+        "reduction_rate": "0.3"}
+    texts = due.lines.explanation.texts()
+    assert json.loads(texts[1]) == due.lines.explanation.row(1)
+
+
+def test_facilities_say_whether_they_are_held_or_revoked_and_why(month):
+    due = MonthDue.of(contract.decode(month[2]))
+    standing = {name: (f.held, f.revoked, f.in_rectification) for name, f in due.facilities.items()}
+    assert standing == {"F-OPEN": (False, False, False), "F-HELD": (True, False, True),
+                        "F-TWICE": (False, True, True), "F-REVOKED": (False, True, False)}
+    assert due.facilities["F-REVOKED"].explanation() == {
+        "held": False, "revoked": True, "in_rectification": False, "eligible_days": 19, "rate": "0.12",
+        "revoked_on": "2022-09-20"}
+
+
+def test_a_grant_explains_itself_the_same_way_in_the_answer_and_on_its_payout_line(month):
+    due = MonthDue.of(contract.decode(month[2]))
+    grants = {(g.facility, g.class_id): g for g in due.grants}
+    assert sorted(grants) == [("F-HELD", "C-OLD"), ("F-OPEN", "C-NEW")]
+    grant = grants[("F-OPEN", "C-NEW")]
+    assert grant.explanation(due.ruleset) == {
+        "ruleset": "zhoushan-putuo-2022", "ruleset_version": "1", "rule": "construction_grant",
+        "grant": "construction", "class": "C-NEW", "amount": "20000.00"}
+    lines = plan_cycle("2022-09", due, [], Issued()).lines.rows()
+    (paid,) = [l for l in lines if l["kind"] == "construction_grant" and l["subject"] == "C-NEW"]
+    assert (paid["amount"], json.loads(paid["explanation"])) == (2000000, grant.explanation(due.ruleset))
+
+
+def test_the_answer_decodes_to_what_was_built(month):
+    _, answer, body = month
+    decoded = contract.decode(body)
+    as_lists = msgspec.structs.replace(answer.lines, **{
+        name: getattr(answer.lines, name).tolist() for name in answer.lines.__struct_fields__
+        if isinstance(getattr(answer.lines, name), np.ndarray)})
+    assert decoded == msgspec.structs.replace(answer, lines=as_lists)
+    assert decoded.facilities[3].revoked_on == date(2022, 9, 20)
+
+
+def test_an_answer_missing_a_field_is_refused_naming_it(month):
+    body = json.loads(month[2])
+    del body["lines"]["sibling_rank"]
+    with pytest.raises(msgspec.ValidationError, match="sibling_rank"):
+        contract.decode(json.dumps(body))
+
+
+def test_a_field_billing_does_not_know_yet_is_ignored(month):
+    body = json.loads(month[2])
+    body["lines"]["care"] = ["full_day"] * len(body["lines"]["fee_fen"])  # a newer subsidy service's addition
+    assert contract.decode(json.dumps(body)) == contract.decode(month[2])
