@@ -5,7 +5,8 @@ from __future__ import annotations
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from subsidy import events, projection
+from subsidy import projection
+from tuoyu.events import decoding
 from subsidy.api import due, due_columns, explanations, rulesets, whatif
 from subsidy.settings import SubsidySettings
 from tuoyu import db, kafka, logs, settings as tuoyu_settings
@@ -31,7 +32,7 @@ def create_app(settings: SubsidySettings | None = None):
         if settings.run_consumer:
             app.state.inbox = Inbox(app.state.pool, settings.kafka_bootstrap, [topic],
                                     f"{settings.topic_prefix}.{settings.consumer_group}",
-                                    batch_handler=projection.apply_batch, decode=events.decode)
+                                    batch_handler=projection.apply_batch, decode=decoding.decode)
             start_background(app, "enrollment-consumer", app.state.inbox.run)
         app.state.ready = True
         yield
