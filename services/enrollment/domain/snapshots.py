@@ -71,7 +71,7 @@ async def klass(conn: asyncpg.Connection, class_id: int) -> dict:
                     row["capacity"], row["version"])
 
 
-def class_of(facility: str, external_id: str, name: str, opened_on: date, closed_on: date | None, capacity: int,
+def class_of(facility: str, external_id: str, name: str | None, opened_on: date, closed_on: date | None, capacity: int,
              version: int) -> dict:
     return to_builtins(records.Class(facility=facility, external_id=external_id, name=name, opened_on=opened_on,
                                      closed_on=closed_on, capacity=capacity, version=version))

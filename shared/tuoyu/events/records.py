@@ -49,7 +49,7 @@ class Facility(Record):
 class Class(Record):
     facility: str
     external_id: str
-    name: str
+    name: str | None
     opened_on: date
     closed_on: date | None
     capacity: int
