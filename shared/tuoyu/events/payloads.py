@@ -45,17 +45,3 @@ class ApiKey(Payload):
     facility: str  # the facility's external id
     key_id: int
     key_hash: str  # the keyed hash (`tuoyu.hashing.keyed_hash`), never the key
-
-
-class Snapshots(Payload):
-    """Every record any enrollment event may carry, for a bulk consumer that acts on records whatever the type.
-
-    One model for the whole topic lets msgspec decode a batch in one pass (the subsidy replay). `facility` is a
-    snapshot in facility events and a facility's external id in key events.
-    """
-
-    facility: Facility | str | None = None
-    class_: Class | None = msgspec.field(default=None, name="class")
-    family: Family | None = None
-    child: Child | None = None
-    enrollment: Enrollment | None = None
