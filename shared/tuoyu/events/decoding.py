@@ -8,11 +8,29 @@ producer deployed ahead of this consumer) decodes with `payload=None`, which con
 
 from __future__ import annotations
 
+from typing import Generic, TypeVar
+
 import msgspec
 
-from tuoyu.envelope import Received
 from tuoyu.events import registry
 from tuoyu.events.payloads import Payload
+
+P = TypeVar("P")
+
+
+class Received(msgspec.Struct, Generic[P], frozen=True, gc=False):
+    """An event as a consumer reads it back: its id, type, schema version and typed payload.
+
+    Lighter than `tuoyu.envelope.Envelope`: the id stays text (PostgreSQL's uuid type checks it), the dates and key
+    consumers do not read are skipped, and nothing here is tracked by the garbage collector: a replay holds tens of
+    thousands of events at once.
+    """
+
+    id: str
+    type: str
+    payload: P
+    schema_version: int = 1
+
 
 Event = Received[Payload | None]
 
