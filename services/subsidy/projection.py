@@ -74,7 +74,7 @@ async def apply_batch(conn: asyncpg.Connection, events: list[Event]) -> None:
         await _enrollments(conn, enrollments)
 
 
-def _json(records: list) -> str:
+def _json(records: tuple) -> str:
     """Rates or reviews as the jsonb text of their wire form ({"from": …, "rate": …}), which the rules read."""
     return msgspec.json.encode(records).decode()
 

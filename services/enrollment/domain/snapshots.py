@@ -42,8 +42,8 @@ def facility_of(external_id: str, name: str, kind: str, ownership: str, inclusiv
         external_id=external_id, name=name, kind=kind, ownership=ownership, inclusive=inclusive,
         serves_meals=serves_meals, bank_account=bank_account, filed_on=filed_on,
         fire_safety_certified_on=fire_safety_certified_on, food_licence_on=food_licence_on, revoked_on=revoked_on,
-        rates=[records.Rate(effective_from=day, rate=format_rate(parse_rate(rate))) for day, rate in rates],
-        reviews=[records.Review(date=day, result=result) for day, result in reviews],
+        rates=tuple(records.Rate(effective_from=day, rate=format_rate(parse_rate(rate))) for day, rate in rates),
+        reviews=tuple(records.Review(date=day, result=result) for day, result in reviews),
         status=status(filed_on, revoked_on, reviews[-1][1] if reviews else None), version=version))
 
 
@@ -119,7 +119,7 @@ def enrollment_of(facility: str, external_id: str, child: str, class_: str, care
     """An enrollment's snapshot from its values (a new enrollment's are all in hand: no need to read them back)."""
     return to_builtins(records.Enrollment(
         facility=facility, external_id=external_id, child=child, class_=class_, care=care, start=start, end=end,
-        fees=[records.Fee(effective_from=day, monthly_fee=format_cny(fen)) for day, fen in fees],
+        fees=tuple(records.Fee(effective_from=day, monthly_fee=format_cny(fen)) for day, fen in fees),
         version=version))
 
 

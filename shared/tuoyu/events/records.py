@@ -40,8 +40,8 @@ class Facility(Record):
     fire_safety_certified_on: date | None
     food_licence_on: date | None
     revoked_on: date | None
-    rates: list[Rate]
-    reviews: list[Review]
+    rates: tuple[Rate, ...]
+    reviews: tuple[Review, ...]
     status: str  # registered, filed, rectification or revoked
     version: int
 
@@ -84,5 +84,5 @@ class Enrollment(Record):
     care: str
     start: date
     end: date | None
-    fees: list[Fee]
+    fees: tuple[Fee, ...]
     version: int

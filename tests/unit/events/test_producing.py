@@ -21,14 +21,14 @@ def an_enrollment() -> dict:
 def test_a_snapshot_is_the_records_wire_form_with_iso_dates_and_decimal_money():
     assert an_enrollment() == {
         "facility": "F1", "external_id": "E1", "child": "K1", "class": "C1", "care": "full_day",
-        "start": "2022-09-01", "end": None, "fees": [{"from": "2022-09-01", "monthly_fee": "2000.00"}], "version": 1}
+        "start": "2022-09-01", "end": None, "fees": ({"from": "2022-09-01", "monthly_fee": "2000.00"},), "version": 1}
 
 
 def test_a_facility_snapshot_carries_its_rates_reviews_and_status():
     facility = snapshots.facility_of("F1", "沈家门街道托育园", "community", "public", False, True, "6222 0000", SEPTEMBER,
                                      None, None, None, [(SEPTEMBER, "0.500000")], [(date(2023, 6, 1), "fail")], 4)
-    assert facility["rates"] == [{"from": "2022-09-01", "rate": "0.5"}]
-    assert facility["reviews"] == [{"date": "2023-06-01", "result": "fail"}]
+    assert facility["rates"] == ({"from": "2022-09-01", "rate": "0.5"},)
+    assert facility["reviews"] == ({"date": "2023-06-01", "result": "fail"},)
     assert (facility["status"], facility["name"], facility["bank_account"]) == ("rectification", "沈家门街道托育园",
                                                                                 "6222 0000")
 
@@ -53,7 +53,7 @@ def test_a_consumer_decodes_the_producers_event_into_the_same_model():
     assert (received.id, received.type, received.schema_version) == (str(sent.id), "ChildEnrolled", 1)
     assert received.payload == sent.payload == payloads.EnrollmentSnapshot(records.Enrollment(
         facility="F1", external_id="E1", child="K1", class_="C1", care="full_day", start=SEPTEMBER, end=None,
-        fees=[records.Fee(effective_from=SEPTEMBER, monthly_fee="2000.00")], version=1))
+        fees=(records.Fee(effective_from=SEPTEMBER, monthly_fee="2000.00"),), version=1))
 
 
 def test_an_event_written_by_the_former_pydantic_envelope_still_decodes():
