@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timezone
 
+import msgspec
 import pytest
 
 from enrollment.domain import snapshots
@@ -70,3 +71,16 @@ def test_an_event_written_by_the_former_pydantic_envelope_still_decodes():
 def test_an_event_type_this_consumer_does_not_know_decodes_with_no_payload():
     unknown = Envelope(type="ChildAdopted", occurred_on=SEPTEMBER, key="F1", payload={"child": {}})
     assert decoding.decode(unknown.to_bytes()).payload is None
+
+
+def test_a_schema_version_this_consumer_does_not_know_decodes_with_no_payload():
+    later = Envelope(type="ChildEnrolled", schema_version=2, occurred_on=SEPTEMBER, key="F1",
+                     payload={"enrollment": an_enrollment()})
+    assert decoding.decode(later.to_bytes()).payload is None
+
+
+def test_a_payload_its_model_refuses_fails_to_decode_with_where():
+    broken = Envelope(type="ChildEnrolled", occurred_on=SEPTEMBER, key="F1",
+                      payload={"enrollment": {**an_enrollment(), "start": "1 September"}})
+    with pytest.raises(msgspec.ValidationError, match=r"\$\.enrollment\.start"):
+        decoding.decode(broken.to_bytes())
