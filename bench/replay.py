@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 from bench import machine  # noqa: E402
 from bench.world import generate  # noqa: E402
 from tests.stack import Service, World, drop_databases, free_port  # noqa: E402
-from subsidy.events import decode  # noqa: E402
+from tuoyu.events.decoding import decode  # noqa: E402
 
 VIEW = ("SELECT e.facility, e.external_id, e.start_on, e.end_on, e.version, c.external_id, c.birth_order, "
         "array_agg(f.fee_fen ORDER BY f.effective_from) FROM enrollments e JOIN children c ON c.id = e.child_id "

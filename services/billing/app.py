@@ -13,6 +13,7 @@ from billing.settings import BillingSettings
 from billing.subsidy_client import SubsidyClient
 from billing.web import family
 from tuoyu import db, kafka, logs, settings as tuoyu_settings
+from tuoyu.events import decoding
 from tuoyu.inbox import Inbox
 from tuoyu.service import build_app, start_background, stop_background
 from tuoyu.settings import ENROLLMENT_TOPIC
@@ -46,7 +47,8 @@ def create_app(settings: BillingSettings | None = None):
             topic = settings.topic(ENROLLMENT_TOPIC)
             await kafka.ensure_topics(settings.kafka_bootstrap, [topic])
             app.state.inbox = Inbox(app.state.pool, settings.kafka_bootstrap, [topic],
-                                    f"{settings.topic_prefix}.{settings.consumer_group}", consumer.apply)
+                                    f"{settings.topic_prefix}.{settings.consumer_group}", consumer.apply,
+                                    decode=decoding.decode)
             start_background(app, "enrollment-consumer", app.state.inbox.run)
             start_background(app, "consumer-lag", lambda: _watch_lag(app.state.inbox))
         app.state.ready = True

@@ -5,8 +5,9 @@ from __future__ import annotations
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from subsidy import events, projection
+from subsidy import projection
 from subsidy.api import due, explanations, rulesets, whatif
+from tuoyu.events import decoding
 from subsidy.settings import SubsidySettings
 from tuoyu import db, kafka, logs, settings as tuoyu_settings
 from tuoyu.inbox import Inbox
@@ -31,7 +32,7 @@ def create_app(settings: SubsidySettings | None = None):
         if settings.run_consumer:
             app.state.inbox = Inbox(app.state.pool, settings.kafka_bootstrap, [topic],
                                     f"{settings.topic_prefix}.{settings.consumer_group}",
-                                    batch_handler=projection.apply_batch, decode=events.decode)
+                                    batch_handler=projection.apply_batch, decode=decoding.decode)
             start_background(app, "enrollment-consumer", app.state.inbox.run)
         app.state.ready = True
         yield

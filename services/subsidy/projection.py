@@ -1,5 +1,8 @@
 """The subsidy service's view of the facts, kept current from enrollment events.
 
+Events arrive decoded into the shared payload models (`tuoyu.events.decoding`); what this view reads of each is
+declared in `tuoyu.events.registry` (consumer "subsidy") and held to the producer's models by the contract tests.
+
 Each event carries the whole record after the change; a record is replaced only by a higher `version`, so a
 redelivered or out-of-date event changes nothing. A batch is applied set-wise: the latest snapshot of each record
 in the batch is copied (COPY) into a staging table, and one `INSERT … SELECT … ON CONFLICT` per table applies it,
@@ -9,11 +12,13 @@ type in Python, which cost more than the inserts.
 
 from __future__ import annotations
 
-import json
-
 import asyncpg
+import msgspec
 
-from subsidy.events import Child, Class, Enrollment, Event, Facility
+from tuoyu.events.decoding import Event
+from tuoyu.events.payloads import (ChildSnapshot, ClassSnapshot, EnrollmentEnded, EnrollmentSnapshot,
+                                   FacilitySnapshot, FamilySnapshot)
+from tuoyu.events.records import Child, Class, Enrollment, Facility
 from tuoyu.money import parse_cny
 
 # Temporary: private to the connection, emptied when each batch's transaction commits.
@@ -40,18 +45,18 @@ def _keep_latest(snapshots: dict, key, snapshot) -> None:
 async def apply_batch(conn: asyncpg.Connection, events: list[Event]) -> None:
     facilities, classes, families, children, enrollments = {}, {}, set(), {}, {}
     for event in events:
-        payload = event.payload
-        if isinstance(facility := payload.facility, Facility):
-            _keep_latest(facilities, facility.external_id, facility)
-        if (class_ := payload.class_) is not None:
-            _keep_latest(classes, (class_.facility, class_.external_id), class_)
-        if (family := payload.family) is not None:
-            families.add((family.facility, family.external_id))
-        if (child := payload.child) is not None:
-            _keep_latest(children, (child.facility, child.external_id), child)
-            families.add((child.facility, child.family))
-        if (enrollment := payload.enrollment) is not None:
-            _keep_latest(enrollments, (enrollment.facility, enrollment.external_id), enrollment)
+        match event.payload:
+            case FacilitySnapshot(facility=facility):
+                _keep_latest(facilities, facility.external_id, facility)
+            case ClassSnapshot(class_=class_):
+                _keep_latest(classes, (class_.facility, class_.external_id), class_)
+            case FamilySnapshot(family=family):
+                families.add((family.facility, family.external_id))
+            case ChildSnapshot(child=child):
+                _keep_latest(children, (child.facility, child.external_id), child)
+                families.add((child.facility, child.family))
+            case EnrollmentSnapshot(enrollment=enrollment) | EnrollmentEnded(enrollment=enrollment):
+                _keep_latest(enrollments, (enrollment.facility, enrollment.external_id), enrollment)
     if not (facilities or classes or families or enrollments):
         return
     await conn.execute(_STAGING_TABLES)
@@ -69,10 +74,15 @@ async def apply_batch(conn: asyncpg.Connection, events: list[Event]) -> None:
         await _enrollments(conn, enrollments)
 
 
+def _json(records: tuple) -> str:
+    """Rates or reviews as the jsonb text of their wire form ({"from": …, "rate": …}), which the rules read."""
+    return msgspec.json.encode(records).decode()
+
+
 async def _facilities(conn, snapshots: list[Facility]) -> None:
     await conn.copy_records_to_table("incoming_facilities", records=[
         (f.external_id, f.kind, f.serves_meals, f.filed_on, f.fire_safety_certified_on, f.food_licence_on,
-         f.revoked_on, json.dumps(f.rates), json.dumps(f.reviews), f.version) for f in snapshots])
+         f.revoked_on, _json(f.rates), _json(f.reviews), f.version) for f in snapshots])
     await conn.execute(
         "INSERT INTO facilities (external_id, kind, serves_meals, filed_on, fire_safety_certified_on, food_licence_on,"
         " revoked_on, rates, reviews, version) SELECT * FROM incoming_facilities "

@@ -52,7 +52,7 @@ class Inbox:
         """Give `handler` (one event at a time) or `batch_handler` (all new events of a batch, in order).
 
         `decode` turns a message's bytes into the event handed on, which has an `id` (a UUID or its text): an
-        `Envelope` unless a bulk consumer brings a cheaper one (`tuoyu.envelope.received_decoder`).
+        `Envelope` unless the consumer brings a typed one (`tuoyu.events.decoding.decode`).
         """
         self._pool = pool
         self._bootstrap = bootstrap

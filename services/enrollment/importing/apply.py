@@ -348,8 +348,7 @@ class RosterImport:
         recorded_at = datetime.now(timezone.utc)  # the batch is recorded at once
 
         def event(type_: str, occurred_on: date, **payload) -> Envelope:
-            return Envelope(type=type_, occurred_on=occurred_on, recorded_at=recorded_at, key=facility,
-                            payload=payload)
+            return snapshots.event(type_, occurred_on, facility, recorded_at=recorded_at, **payload)
 
         events: list[Envelope] = []
         for f in families:

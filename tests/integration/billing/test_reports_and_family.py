@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import time
 from decimal import Decimal
 
@@ -12,6 +13,8 @@ import httpx
 from openpyxl import load_workbook
 
 from tests.integration.billing.conftest import billing_get
+from tuoyu.events import decoding
+from tuoyu.events.payloads import ChildSnapshot, FacilitySnapshot, FamilySnapshot
 
 SEP, OCT = "2022-09", "2022-10"
 
@@ -82,6 +85,19 @@ def test_a_family_token_opens_the_page_with_its_own_children_only(late_world):
                           headers={"Authorization": f"Bearer {issued['token']}"}).json()
     assert {d["child"] for m in documents["months"] for d in m["documents"]} == {"K1", "K2"}
     assert documents["total_due"] == "4700.00"  # September 2000 + 1400 − 700, October 2000
+
+
+def test_the_facility_family_and_children_a_family_page_shows_are_what_the_enrollment_service_sent(late_world):
+    sent = [decoding.decode(bytes(body)).payload
+            for (body,) in late_world.query("enrollment", "SELECT body FROM outbox ORDER BY seq")]
+    facility = max((p.facility for p in sent if isinstance(p, FacilitySnapshot) and p.facility.external_id == "F1"),
+                   key=lambda f: f.version)
+    families = {p.family.external_id for p in sent if isinstance(p, FamilySnapshot) and p.family.facility == "F1"}
+    children = {p.child.external_id for p in sent if isinstance(p, ChildSnapshot) and p.child.family == "FAM1"}
+    page = httpx.get(_issue(late_world, "FAM1")["url"], timeout=30).text
+    assert "FAM1" in families and f"<p>{facility.name} · 家庭 FAM1</p>" in page
+    assert f"<title>{facility.name} · 托育账单</title>" in page
+    assert set(re.findall(r'data-child="([^"]+)"', page)) == children == {"K1", "K2"}
 
 
 def test_a_revoked_token_opens_nothing_and_a_family_token_reaches_nothing_else(late_world):

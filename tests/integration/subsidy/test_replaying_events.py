@@ -15,11 +15,12 @@ import asyncpg
 import pytest
 from aiokafka import AIOKafkaProducer
 
-from subsidy import events, projection
+from subsidy import projection
 from subsidy.app import MIGRATIONS
 from tests.stack import drop_databases, pg_admin_dsn
 from tuoyu import db, kafka
 from tuoyu.envelope import Envelope
+from tuoyu.events import decoding
 from tuoyu.inbox import Inbox
 
 FACILITY = "F00001"
@@ -58,7 +59,7 @@ def enrollment(version: int, fees: dict[str, str]) -> Envelope:
 
 
 def received(*envelopes: Envelope) -> list:
-    return [events.decode(e.to_bytes()) for e in envelopes]
+    return [decoding.decode(e.to_bytes()) for e in envelopes]
 
 
 async def apply(pool: asyncpg.Pool, *envelopes: Envelope) -> None:
@@ -107,7 +108,7 @@ async def consume_until_applied(view: asyncpg.Pool, topic: str, group: str, expe
         handed.extend(str(event.id) for event in batch)
         await projection.apply_batch(conn, batch)
 
-    inbox = Inbox(view, BOOTSTRAP, [topic], group, batch_handler=apply_batch, decode=events.decode)
+    inbox = Inbox(view, BOOTSTRAP, [topic], group, batch_handler=apply_batch, decode=decoding.decode)
     task = asyncio.create_task(inbox.run())
     try:
         async with asyncio.timeout(60):
@@ -169,7 +170,7 @@ async def test_a_batch_that_failed_is_applied_again_without_waiting_for_another_
             while await view.fetchval("SELECT coalesce(sum(next_offset), 0) FROM consumer_offsets") < messages:
                 await asyncio.sleep(0.1)
 
-    inbox = Inbox(view, BOOTSTRAP, [topic], f"{topic}.subsidy", batch_handler=apply_batch, decode=events.decode)
+    inbox = Inbox(view, BOOTSTRAP, [topic], f"{topic}.subsidy", batch_handler=apply_batch, decode=decoding.decode)
     task = asyncio.create_task(inbox.run())
     try:
         await applied(3)
