@@ -4,7 +4,7 @@ On (re)assignment the consumer seeks to the offsets stored in PostgreSQL, so Kaf
 offsets are only a hint; a redelivered event finds its id in `processed_events` and does nothing.
 Batches are applied one at a time, in the order fetched; while one batch's transaction runs, the next one is
 fetched and decoded, which is what lets a replay of the whole topic keep up with the broker.
-Tables (in every consuming service's migrations):
+Tables (`MIGRATIONS`, applied by every consuming service before its own):
     processed_events(consumer text, event_id uuid, primary key (consumer, event_id))
     consumer_offsets(consumer text, topic text, partition int, next_offset bigint, primary key (...))
 """
@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from pathlib import Path
 from typing import Any, Awaitable, Callable
 
 import asyncpg
@@ -24,6 +25,8 @@ from tuoyu import faults, metrics
 from tuoyu.envelope import Envelope
 
 log = logging.getLogger(__name__)
+
+MIGRATIONS = Path(__file__).parent / "migrations" / "inbox"
 
 Handler = Callable[[asyncpg.Connection, Any], Awaitable[None]]
 BatchHandler = Callable[[asyncpg.Connection, list[Any]], Awaitable[None]]
@@ -189,3 +192,12 @@ class Inbox:
         lag = sum(max(0, end - stored.get(tp, 0)) for tp, end in ends.items())
         metrics.CONSUMER_LAG.labels(self.name).set(lag)
         return lag
+
+    async def watch_lag(self, every: float = 5) -> None:
+        """Keep the consumer-lag gauge current for Prometheus (`lag` sets it on each reading)."""
+        while True:
+            try:
+                await self.lag()
+            except Exception:  # the consumer is (re)starting; the next reading will do
+                pass
+            await asyncio.sleep(every)
