@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import uuid
 from pathlib import Path
 from typing import Any, Awaitable, Callable
@@ -23,6 +24,7 @@ from aiokafka.errors import KafkaError
 
 from tuoyu import faults, metrics
 from tuoyu.envelope import Envelope
+from tuoyu.errors import NotCaughtUp
 
 log = logging.getLogger(__name__)
 
@@ -192,6 +194,21 @@ class Inbox:
         lag = sum(max(0, end - stored.get(tp, 0)) for tp, end in ends.items())
         metrics.CONSUMER_LAG.labels(self.name).set(lag)
         return lag
+
+    async def wait_caught_up(self, timeout: float = 60) -> None:
+        """Return once every event published so far has been applied here (a reader's barrier: billing's before
+        a cycle or a bank file); `NotCaughtUp` (503) after `timeout` seconds, so a request never hangs."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                if await self.lag() == 0:
+                    return
+            except RuntimeError:
+                pass  # the consumer is (re)starting
+            if time.monotonic() > deadline:
+                raise NotCaughtUp(f"consumer {self.name} has not yet applied every event of {', '.join(self._topics)} "
+                                  f"published so far; retry shortly")
+            await asyncio.sleep(0.1)
 
     async def watch_lag(self, every: float = 5) -> None:
         """Keep the consumer-lag gauge current for Prometheus (`lag` sets it on each reading)."""

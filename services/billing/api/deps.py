@@ -6,8 +6,6 @@ the keyed hash from `ApiKeyIssued` events) and a family (its access token, issue
 
 from __future__ import annotations
 
-import asyncio
-import time
 from typing import Annotated
 
 from fastapi import Depends, Path, Request
@@ -74,15 +72,3 @@ def actor(caller: Principal, name: str | None = None) -> str:
     who = caller.role if caller.facility is None else f"{caller.role}:{caller.facility}"
     return f"{who} ({name})" if name else who
 
-
-async def caught_up(request: Request, timeout: float = 30) -> None:
-    """Wait until billing has applied every enrollment event published so far (facility accounts, families)."""
-    inbox = request.app.state.inbox
-    deadline = time.monotonic() + timeout
-    while inbox is not None and time.monotonic() < deadline:
-        try:
-            if await inbox.lag() == 0:
-                return
-        except RuntimeError:
-            pass  # the consumer is (re)starting
-        await asyncio.sleep(0.2)

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
-
 from fastapi import APIRouter, Request
 
 from subsidy import ruleset_store
@@ -12,29 +9,9 @@ from subsidy.api.deps import MonthPath, Oversight
 from subsidy.facts_store import load_month
 from subsidy.rules.engine import compute_month
 from subsidy.rules.facts import Month
-from tuoyu.errors import TuoyuError
 from tuoyu.money import format_rate
 
 router = APIRouter(tags=["due"])
-
-
-class NotCaughtUp(TuoyuError):
-    status = 503
-    title = "Events still arriving"
-
-
-async def wait_caught_up(inbox, timeout: float = 60) -> None:
-    """Block until every event published so far has been applied (billing's barrier before a cycle)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            if await inbox.lag() == 0:
-                return
-        except RuntimeError:
-            pass  # the consumer is (re)starting
-        if time.monotonic() > deadline:
-            raise NotCaughtUp("the subsidy service has not yet applied every enrollment event; retry shortly")
-        await asyncio.sleep(0.1)
 
 
 def _explanation(ruleset, month: Month, lines, i: int, rank_basis: str) -> dict:
@@ -50,7 +27,7 @@ def _explanation(ruleset, month: Month, lines, i: int, rank_basis: str) -> dict:
 async def due(month: MonthPath, request: Request, _: Oversight, caught_up: bool = False,
               explain: bool = False) -> dict:
     if caught_up and request.app.state.inbox is not None:
-        await wait_caught_up(request.app.state.inbox)
+        await request.app.state.inbox.wait_caught_up()
     the_month = Month.parse(month)
     async with request.app.state.pool.acquire() as conn:
         ruleset = await ruleset_store.in_force(conn, the_month.first_day)

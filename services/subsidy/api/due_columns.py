@@ -18,7 +18,6 @@ from fastapi import APIRouter, Query, Request, Response
 
 from subsidy import ruleset_store
 from subsidy.api.deps import MonthPath, Oversight
-from subsidy.api.due import wait_caught_up
 from subsidy import facts_store
 from subsidy.facts_store import FacilityRange, load_month
 from subsidy.rules.engine import compute_month
@@ -68,7 +67,7 @@ async def due_columns(month: MonthPath, request: Request, _: Oversight, caught_u
 
 async def _due_columns(month: str, request: Request, caught_up: bool, facilities: FacilityRange) -> Response:
     if caught_up and request.app.state.inbox is not None:
-        await wait_caught_up(request.app.state.inbox)
+        await request.app.state.inbox.wait_caught_up()
     the_month = Month.parse(month)
     started = time.perf_counter()
     async with request.app.state.pool.acquire() as conn:
