@@ -1,4 +1,4 @@
-"""Request dependencies of the billing service: the caller and the month in the path.
+"""Request dependencies of the billing service: the caller and the year in the path.
 
 Callers: the finance bureau and the health commission (keys from settings), a facility (its API key, known by
 the keyed hash from `ApiKeyIssued` events) and a family (its access token, issued here, kept as a keyed hash).
@@ -14,8 +14,6 @@ from tuoyu import auth
 from tuoyu.auth import Principal
 from tuoyu.hashing import keyed_hash
 
-MonthPath = Annotated[str, Path(pattern=r"^20\d{2}-(0[1-9]|1[0-2])$",
-                                description="a month such as 2022-09 (2000–2099)")]
 YearPath = Annotated[int, Path(ge=2000, le=2100, description="a calendar year such as 2022")]
 
 

@@ -8,17 +8,17 @@ budget with a reason; `cancelled` when the facility is revoked. A facility's key
 from __future__ import annotations
 
 import json
-from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from billing.api.deps import Finance, MonthPath, Oversight, PayoutReader, actor
+from billing.api.deps import Finance, Oversight, PayoutReader, actor
 from billing.cycle.documents import STATUSES
 from billing.payouts import actions
 from tuoyu import auth
 from tuoyu.errors import InvalidInput, NotFound
 from tuoyu.money import format_cny
+from tuoyu.months import MonthPath, MonthQuery
 
 router = APIRouter(tags=["payouts"])
 
@@ -46,7 +46,7 @@ def _payout(row) -> dict:
 
 @router.get("/payouts", summary="Payouts, by month, status and facility (a facility sees its own)")
 async def list_payouts(request: Request, caller: PayoutReader,
-                       month: Annotated[str | None, Query(pattern=r"^20\d{2}-(0[1-9]|1[0-2])$")] = None,
+                       month: MonthQuery = None,
                        status: str | None = None, facility: str | None = None) -> list[dict]:
     if status is not None and status not in STATUSES:
         raise InvalidInput("status", f"must be one of {', '.join(STATUSES)}")

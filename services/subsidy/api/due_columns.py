@@ -17,12 +17,12 @@ import orjson
 from fastapi import APIRouter, Query, Request, Response
 
 from subsidy import ruleset_store
-from subsidy.api.deps import MonthPath, Oversight
+from subsidy.api.deps import Oversight
 from subsidy import facts_store
 from subsidy.facts_store import FacilityRange, load_month
 from subsidy.rules.engine import compute_month
-from subsidy.rules.facts import Month
 from tuoyu.money import format_cny, format_rate
+from tuoyu.months import Month, MonthPath
 
 router = APIRouter(tags=["due"])
 

@@ -10,6 +10,7 @@ from typing import Callable
 
 from tuoyu.cli.bulk import roster_csvs
 from tuoyu.cli.client import Api, ApiError
+from tuoyu.months import Month
 
 
 def _iso(value) -> str | None:
@@ -70,8 +71,8 @@ def _timeline_step(api: Api, step: dict) -> None:
 
 
 def _month(value) -> str:
-    # YAML reads `2022-09` as a string, but be kind to `2022-09-01`.
-    return str(value)[:7]
+    # YAML reads `2022-09` as a string, but be kind to `2022-09-01` (a date).
+    return str(Month.of(value)) if isinstance(value, date) else str(value)
 
 
 def _import_roster(api: Api, facility: str, body: bytes) -> None:
