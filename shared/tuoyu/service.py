@@ -71,16 +71,16 @@ def create_service(settings: CommonSettings, *, title: str, description: str, da
             setattr(app.state, name, client)
         await kafka.ensure_topics(settings.kafka_bootstrap, topics)
         if publishes is not None and publishes.relay:
-            start_background(app, "outbox-relay", OutboxRelay(app.state.pool, settings.kafka_bootstrap).run)
+            _start_background(app, "outbox-relay", OutboxRelay(app.state.pool, settings.kafka_bootstrap).run)
         if consumes is not None and consumes.run:
             app.state.inbox = Inbox(app.state.pool, settings.kafka_bootstrap, [settings.topic(consumes.topic)],
                                     f"{settings.topic_prefix}.{consumes.group}", consumes.handler,
                                     batch_handler=consumes.batch_handler, decode=consumes.decode)
-            start_background(app, f"{consumes.topic}-consumer", app.state.inbox.run)
-            start_background(app, "consumer-lag", app.state.inbox.watch_lag)
+            _start_background(app, f"{consumes.topic}-consumer", app.state.inbox.run)
+            _start_background(app, "consumer-lag", app.state.inbox.watch_lag)
         app.state.ready = True
         yield
-        await stop_background(app)
+        await _stop_background(app)
         for client in made.values():
             await client.close()
         await app.state.pool.close()
@@ -112,14 +112,14 @@ def _operations(app: FastAPI) -> None:
         return {"status": "ready"}
 
 
-def start_background(app: FastAPI, name: str, work: Callable[[], Awaitable[None]]) -> None:
+def _start_background(app: FastAPI, name: str, work: Callable[[], Awaitable[None]]) -> None:
     task = asyncio.create_task(work(), name=name)
     task.add_done_callback(lambda t: t.cancelled() or t.exception() and log.error("%s stopped: %r", name,
                                                                                    t.exception()))
     app.state.tasks.append(task)
 
 
-async def stop_background(app: FastAPI) -> None:
+async def _stop_background(app: FastAPI) -> None:
     for task in app.state.tasks:
         task.cancel()
     await asyncio.gather(*app.state.tasks, return_exceptions=True)
