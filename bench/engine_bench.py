@@ -27,10 +27,11 @@ import numpy as np
 from subsidy.rules.catalog import load_shipped
 from subsidy.rules.engine import compute_month
 from subsidy.rules.facts import (
-    OPEN_END, ChildFacts, ClassFacts, EnrollmentFacts, Facility, FeePeriods, Month, MonthFacts,
+    OPEN_END, ChildFacts, ClassFacts, EnrollmentFacts, Facility, FeePeriods, MonthFacts,
 )
 from subsidy.rules.reference import reference_lines
 from subsidy.rules.ruleset import dump_ruleset, load_ruleset
+from tuoyu.months import Month
 
 MONTH = Month(2022, 9)
 RESULTS = Path(__file__).resolve().parent / "results" / "engine.json"

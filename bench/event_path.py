@@ -30,10 +30,10 @@ sys.path.insert(0, str(ROOT))
 
 from bench import machine  # noqa: E402
 from bench.http_load import HttpError, LoadClient  # noqa: E402
-from enrollment.importing.rows import COLUMNS  # noqa: E402
 from subsidy.rules.catalog import shipped_text  # noqa: E402
 from tests.stack import World, pg_admin_dsn  # noqa: E402
 from tuoyu.cli.scenario import _facility_steps  # noqa: E402
+from tuoyu.roster_file import COLUMNS  # noqa: E402
 
 PER_CLASS = 450
 

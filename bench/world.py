@@ -10,6 +10,8 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 
+from tuoyu.months import Month
+
 KINDS = (("childcare_institution", 90), ("inclusive_private_integrated", 6), ("community", 4))
 FAMILY_SIZES = ((1, 50), (2, 30), (3, 15), (4, 5))
 CHILDREN_PER_FACILITY = 150
@@ -71,8 +73,8 @@ def generate(children: int, seed: int = 7, month: tuple[int, int] = (2022, 9)) -
                 placed += 1
             families.append(family)
         made += size
-    next_month = f"{first.year + first.month // 12}-{first.month % 12 + 1:02d}"
-    timeline = [{"bill": f"{first:%Y-%m}"}, *late, {"bill": next_month}]
+    month = Month.of(first)
+    timeline = [{"bill": str(month)}, *late, {"bill": str(month.next())}]
     return {"ruleset": "zhoushan-putuo-2022", "facilities": facilities, "families": families,
             "enrollments": enrollments, "timeline": timeline}
 

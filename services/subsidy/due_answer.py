@@ -11,7 +11,8 @@ import numpy as np
 
 from subsidy.facts_store import FacilityRange, Labels
 from subsidy.rules.due import MonthDue
-from subsidy.rules.facts import Facility, Month, MonthFacts
+from subsidy.rules.facts import Facility, MonthFacts
+from tuoyu.months import Month
 from subsidy.rules.ruleset import RuleSet
 from tuoyu.contracts.due import Due, FacilityStanding, Fund, Grant, Lines, RuleSetRef
 from tuoyu.money import format_rate

@@ -9,7 +9,7 @@ from datetime import date
 import asyncpg
 import numpy as np
 
-from subsidy.rules.facts import OPEN_END, ChildFacts, ClassFacts, EnrollmentFacts, Facility, FeePeriods, Month, MonthFacts
+from subsidy.rules.facts import OPEN_END, ChildFacts, ClassFacts, EnrollmentFacts, Facility, FeePeriods, MonthFacts
 from tuoyu.money import parse_rate
 
 

@@ -50,14 +50,18 @@ async def _connect(dsn: str) -> asyncpg.Connection:
     return await asyncpg.connect(dsn)
 
 
-def _apply(dsn: str, folder: Path) -> None:
+def _apply(dsn: str, folders: tuple[Path, ...]) -> None:
     backend = get_backend(dsn.replace("postgresql://", "postgresql+psycopg://", 1))
-    migrations = read_migrations(str(folder))
+    migrations = read_migrations(*map(str, folders))  # in the folders' order, each folder's by file name
     with backend.lock():
         backend.apply_migrations(backend.to_apply(migrations))
 
 
-async def migrate(dsn: str, folder: Path) -> None:
-    """Create the database if needed and apply the service's SQL migrations, under yoyo's lock."""
+async def migrate(dsn: str, *folders: Path) -> None:
+    """Create the database if needed and apply the SQL migrations of `folders`, in that order, under yoyo's lock.
+
+    A service passes the shared package's folders it uses first (`tuoyu.inbox.MIGRATIONS`, `tuoyu.outbox.MIGRATIONS`),
+    then its own. yoyo knows a migration by its file name, so every name is unique across the folders.
+    """
     await ensure_database(dsn)
-    await asyncio.to_thread(_apply, dsn, folder)
+    await asyncio.to_thread(_apply, dsn, folders)

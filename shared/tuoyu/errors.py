@@ -4,7 +4,8 @@
     ├── InvalidInput     422: a field and the reason, e.g. ("subsidy_rate", "must be between 0.08 and 0.15")
     ├── Conflict         409: the external_id exists with other content
     ├── NotFound         404: no such record, or another party's record
-    └── Unauthorized     401: a missing or wrong key
+    ├── Unauthorized     401: a missing or wrong key
+    └── NotCaughtUp      503: events published so far are not all applied yet (`Inbox.wait_caught_up`); retry
 
 Text PostgreSQL cannot store (the NUL character) is refused as 422 too, naming the parameter when it is one.
 
@@ -56,6 +57,11 @@ class NotFound(TuoyuError):
 class Unauthorized(TuoyuError):
     status = 401
     title = "Unauthorized"
+
+
+class NotCaughtUp(TuoyuError):
+    status = 503
+    title = "Events still arriving"
 
 
 def problem(status: int, title: str, detail: str, errors: list[dict] | None = None, **headers) -> JSONResponse:

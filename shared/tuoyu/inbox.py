@@ -4,7 +4,7 @@ On (re)assignment the consumer seeks to the offsets stored in PostgreSQL, so Kaf
 offsets are only a hint; a redelivered event finds its id in `processed_events` and does nothing.
 Batches are applied one at a time, in the order fetched; while one batch's transaction runs, the next one is
 fetched and decoded, which is what lets a replay of the whole topic keep up with the broker.
-Tables (in every consuming service's migrations):
+Tables (`MIGRATIONS`, applied by every consuming service before its own):
     processed_events(consumer text, event_id uuid, primary key (consumer, event_id))
     consumer_offsets(consumer text, topic text, partition int, next_offset bigint, primary key (...))
 """
@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import uuid
+from pathlib import Path
 from typing import Any, Awaitable, Callable
 
 import asyncpg
@@ -22,8 +24,11 @@ from aiokafka.errors import KafkaError
 
 from tuoyu import faults, metrics
 from tuoyu.envelope import Envelope
+from tuoyu.errors import NotCaughtUp
 
 log = logging.getLogger(__name__)
+
+MIGRATIONS = Path(__file__).parent / "migrations" / "inbox"
 
 Handler = Callable[[asyncpg.Connection, Any], Awaitable[None]]
 BatchHandler = Callable[[asyncpg.Connection, list[Any]], Awaitable[None]]
@@ -189,3 +194,27 @@ class Inbox:
         lag = sum(max(0, end - stored.get(tp, 0)) for tp, end in ends.items())
         metrics.CONSUMER_LAG.labels(self.name).set(lag)
         return lag
+
+    async def wait_caught_up(self, timeout: float = 60) -> None:
+        """Return once every event published so far has been applied here (a reader's barrier: billing's before
+        a cycle or a bank file); `NotCaughtUp` (503) after `timeout` seconds, so a request never hangs."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                if await self.lag() == 0:
+                    return
+            except RuntimeError:
+                pass  # the consumer is (re)starting
+            if time.monotonic() > deadline:
+                raise NotCaughtUp(f"consumer {self.name} has not yet applied every event of {', '.join(self._topics)} "
+                                  f"published so far; retry shortly")
+            await asyncio.sleep(0.1)
+
+    async def watch_lag(self, every: float = 5) -> None:
+        """Keep the consumer-lag gauge current for Prometheus (`lag` sets it on each reading)."""
+        while True:
+            try:
+                await self.lag()
+            except Exception:  # the consumer is (re)starting; the next reading will do
+                pass
+            await asyncio.sleep(every)

@@ -2,7 +2,7 @@
 
 A relay publishes unsent rows in order with an idempotent producer (acks=all) and then marks them sent.
 A crash between publishing and marking resends the rows: consumers drop the duplicates by event id.
-Table (in every producing service's migrations):
+Table (`MIGRATIONS`, applied by every producing service before its own):
     outbox(seq bigserial primary key, event_id uuid unique, topic text, key text, body bytea,
            created_at timestamptz, sent_at timestamptz)
 """
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from pathlib import Path
 from typing import Sequence
 
 import asyncpg
@@ -20,6 +21,8 @@ from tuoyu import faults, metrics
 from tuoyu.envelope import Envelope
 
 log = logging.getLogger(__name__)
+
+MIGRATIONS = Path(__file__).parent / "migrations" / "outbox"
 
 # One relay publishes at a time (several workers or replicas may run one each): order is kept per key.
 RELAY_LOCK = 7_531_002

@@ -1,26 +1,104 @@
-"""What every service app has: problem+json errors, metrics, `/health`, `/ready`, background tasks."""
+"""What every service app has: its database migrated and pooled, its topics, its outbox relay or inbox consumer,
+problem+json errors, metrics, `/health`, `/ready`, background tasks. A service's `app.py` says only what is its own.
+
+Nothing connects when an app is built; the lifespan does, in this order: migrations (the shared package's inbox or
+outbox tables first), the pool, the service's clients, the topics, the background tasks; then `/ready` answers 200.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Awaitable, Callable, Sequence
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse
 
-from tuoyu import errors, metrics
+from tuoyu import db, errors, inbox, kafka, logs, metrics, outbox
+from tuoyu.envelope import Envelope
+from tuoyu.inbox import BatchHandler, Handler, Inbox
+from tuoyu.outbox import OutboxRelay
+from tuoyu.settings import CommonSettings
 
 log = logging.getLogger(__name__)
 
 
-def build_app(title: str, lifespan, description: str) -> FastAPI:
+@dataclass(frozen=True)
+class Publishes:
+    """A topic the service writes through its outbox; `relay`: publish the outbox from this process (tests may run
+    the relay apart, to crash it)."""
+
+    topic: str
+    relay: bool = True
+
+
+@dataclass(frozen=True)
+class Consumes:
+    """A topic the service applies to its own database through an `Inbox` named `<topic prefix>.<group>`; `run`:
+    consume in this process. Give `handler` or `batch_handler`, as `Inbox` takes them."""
+
+    topic: str
+    group: str
+    handler: Handler | None = None
+    batch_handler: BatchHandler | None = None
+    decode: Callable[[bytes], Any] = Envelope.from_bytes
+    run: bool = True
+
+
+def create_service(settings: CommonSettings, *, title: str, description: str, database: str, migrations: Path,
+                   routers: Sequence[APIRouter], pool_size: int = 10, publishes: Publishes | None = None,
+                   consumes: Consumes | None = None, clients: Callable[[], dict[str, Any]] = dict) -> FastAPI:
+    """The service's app: `database` is its name on the server, `migrations` the service's own folder.
+
+    `clients` makes what the service calls (each with an async `close`), set on `app.state` by name at start-up and
+    closed at shutdown. `app.state` holds `settings`, `pool` and `inbox` (None unless this process consumes).
+    """
+    shared_migrations = [folder for folder, used in ((inbox.MIGRATIONS, consumes), (outbox.MIGRATIONS, publishes))
+                         if used is not None]
+    topics = [settings.topic(t.topic) for t in (publishes, consumes) if t is not None]
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        logs.configure(settings.log_level)
+        dsn = settings.dsn(database)
+        await db.migrate(dsn, *shared_migrations, migrations)
+        app.state.pool = await db.create_pool(dsn, max_size=pool_size)
+        made = clients()
+        for name, client in made.items():
+            setattr(app.state, name, client)
+        await kafka.ensure_topics(settings.kafka_bootstrap, topics)
+        if publishes is not None and publishes.relay:
+            _start_background(app, "outbox-relay", OutboxRelay(app.state.pool, settings.kafka_bootstrap).run)
+        if consumes is not None and consumes.run:
+            app.state.inbox = Inbox(app.state.pool, settings.kafka_bootstrap, [settings.topic(consumes.topic)],
+                                    f"{settings.topic_prefix}.{consumes.group}", consumes.handler,
+                                    batch_handler=consumes.batch_handler, decode=consumes.decode)
+            _start_background(app, f"{consumes.topic}-consumer", app.state.inbox.run)
+            _start_background(app, "consumer-lag", app.state.inbox.watch_lag)
+        app.state.ready = True
+        yield
+        await _stop_background(app)
+        for client in made.values():
+            await client.close()
+        await app.state.pool.close()
+
     app = FastAPI(title=title, description=description, version="0.1.0", lifespan=lifespan)
+    app.state.settings = settings
     app.state.ready = False
     app.state.tasks = []
+    app.state.inbox = None
     errors.install(app)
     metrics.install(app)
+    _operations(app)
+    for router in routers:
+        app.include_router(router)
+    return app
 
+
+def _operations(app: FastAPI) -> None:
     @app.get("/health", tags=["operations"], summary="The process is alive")
     async def health() -> dict:
         return {"status": "ok"}
@@ -33,17 +111,15 @@ def build_app(title: str, lifespan, description: str) -> FastAPI:
                                 status_code=503)
         return {"status": "ready"}
 
-    return app
 
-
-def start_background(app: FastAPI, name: str, work: Callable[[], Awaitable[None]]) -> None:
+def _start_background(app: FastAPI, name: str, work: Callable[[], Awaitable[None]]) -> None:
     task = asyncio.create_task(work(), name=name)
     task.add_done_callback(lambda t: t.cancelled() or t.exception() and log.error("%s stopped: %r", name,
                                                                                    t.exception()))
     app.state.tasks.append(task)
 
 
-async def stop_background(app: FastAPI) -> None:
+async def _stop_background(app: FastAPI) -> None:
     for task in app.state.tasks:
         task.cancel()
     await asyncio.gather(*app.state.tasks, return_exceptions=True)

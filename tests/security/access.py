@@ -84,6 +84,7 @@ ACCESS: dict[str, dict[tuple[str, str], Rule]] = {
     },
     "subsidy": {
         ("POST", "/rulesets"): _commission,
+        ("POST", "/rulesets/shipped/{ruleset_id}"): _commission,
         ("GET", "/rulesets"): _oversight,
         ("GET", "/rulesets/in-force"): _oversight,
         ("GET", "/due/{month}"): _oversight,

@@ -165,6 +165,7 @@ REQUESTS = {
     "subsidy": {
         ("POST", "/rulesets"): lambda t, k: ({}, {"content": shipped_text("zhoushan-putuo-2022").encode(),
                                                   "headers": {"Content-Type": "application/yaml"}}),
+        ("POST", "/rulesets/shipped/{ruleset_id}"): lambda t, k: ({"ruleset_id": "zhoushan-putuo-2022"}, {}),
         ("GET", "/rulesets"): lambda t, k: ({}, {}),
         ("GET", "/rulesets/in-force"): lambda t, k: ({}, {"params": {"on": "2022-09-01"}}),
         ("GET", "/due/{month}"): lambda t, k: ({"month": "2022-09"}, {}),

@@ -6,13 +6,14 @@ from typing import Literal
 
 from fastapi import APIRouter, Request, Response
 
-from billing.api.deps import Finance, MonthPath, Oversight, YearPath, actor
+from billing.api.deps import Finance, Oversight, YearPath, actor
 from billing.cycle.run import run_cycle
 from billing.reports import formats
 from billing.reports.month import month_report
 from billing.reports.table import Table, month_table
 from billing.reports.year import as_json, year_table
 from tuoyu.errors import InvalidInput
+from tuoyu.months import MonthPath
 
 router = APIRouter(tags=["cycle"])
 Format = Literal["json", "csv", "xlsx"]

@@ -1,4 +1,4 @@
-"""Request dependencies of the billing service: the caller and the month in the path.
+"""Request dependencies of the billing service: the caller and the year in the path.
 
 Callers: the finance bureau and the health commission (keys from settings), a facility (its API key, known by
 the keyed hash from `ApiKeyIssued` events) and a family (its access token, issued here, kept as a keyed hash).
@@ -6,8 +6,6 @@ the keyed hash from `ApiKeyIssued` events) and a family (its access token, issue
 
 from __future__ import annotations
 
-import asyncio
-import time
 from typing import Annotated
 
 from fastapi import Depends, Path, Request
@@ -16,8 +14,6 @@ from tuoyu import auth
 from tuoyu.auth import Principal
 from tuoyu.hashing import keyed_hash
 
-MonthPath = Annotated[str, Path(pattern=r"^20\d{2}-(0[1-9]|1[0-2])$",
-                                description="a month such as 2022-09 (2000–2099)")]
 YearPath = Annotated[int, Path(ge=2000, le=2100, description="a calendar year such as 2022")]
 
 
@@ -74,15 +70,3 @@ def actor(caller: Principal, name: str | None = None) -> str:
     who = caller.role if caller.facility is None else f"{caller.role}:{caller.facility}"
     return f"{who} ({name})" if name else who
 
-
-async def caught_up(request: Request, timeout: float = 30) -> None:
-    """Wait until billing has applied every enrollment event published so far (facility accounts, families)."""
-    inbox = request.app.state.inbox
-    deadline = time.monotonic() + timeout
-    while inbox is not None and time.monotonic() < deadline:
-        try:
-            if await inbox.lag() == 0:
-                return
-        except RuntimeError:
-            pass  # the consumer is (re)starting
-        await asyncio.sleep(0.2)

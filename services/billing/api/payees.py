@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from billing.api.deps import Finance, PayoutReader, actor, caught_up
+from billing.api.deps import Finance, PayoutReader, actor
 from billing.cycle.run import CYCLE_LOCK
 from billing.payouts import payees
 from tuoyu.errors import NotFound
@@ -24,14 +24,16 @@ class Confirmation(BaseModel):
 async def bank_account(facility: str, request: Request, caller: PayoutReader) -> dict:
     if not caller.may_see_facility(facility):
         raise NotFound(f"no facility {facility!r}")
-    await caught_up(request)  # the latest change the facility made
+    if request.app.state.inbox is not None:
+        await request.app.state.inbox.wait_caught_up()  # the latest change the facility made
     async with request.app.state.pool.acquire() as conn:
         return await payees.standing(conn, facility)
 
 
 @router.post("/confirm", summary="Confirm a facility's new bank account: payouts approved from now on pay it")
 async def confirm(facility: str, body: Confirmation, request: Request, caller: Finance) -> dict:
-    await caught_up(request)
+    if request.app.state.inbox is not None:
+        await request.app.state.inbox.wait_caught_up()
     async with request.app.state.pool.acquire() as conn, conn.transaction():
         await conn.execute("SELECT pg_advisory_xact_lock($1)", CYCLE_LOCK)  # not while a batch is being approved
         return await payees.confirm(conn, facility, body.account, actor(caller, body.approver))

@@ -8,18 +8,18 @@ budget with a reason; `cancelled` when the facility is revoked. A facility's key
 from __future__ import annotations
 
 import json
-from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from billing.api.deps import Finance, MonthPath, Oversight, PayoutReader, actor, caught_up
+from billing.api.deps import Finance, Oversight, PayoutReader, actor
 from billing.cycle.documents import STATUSES
 from billing.payouts import actions
 from tuoyu import auth
 from tuoyu.bounds import Label
 from tuoyu.errors import InvalidInput, NotFound
 from tuoyu.money import format_cny
+from tuoyu.months import MonthPath, MonthQuery
 
 router = APIRouter(tags=["payouts"])
 
@@ -47,7 +47,7 @@ def _payout(row) -> dict:
 
 @router.get("/payouts", summary="Payouts, by month, status and facility (a facility sees its own)")
 async def list_payouts(request: Request, caller: PayoutReader,
-                       month: Annotated[str | None, Query(pattern=r"^20\d{2}-(0[1-9]|1[0-2])$")] = None,
+                       month: MonthQuery = None,
                        status: str | None = None, facility: str | None = None) -> list[dict]:
     if status is not None and status not in STATUSES:
         raise InvalidInput("status", f"must be one of {', '.join(STATUSES)}")
@@ -87,7 +87,7 @@ async def approve_over_budget(number: str, body: OverBudget, request: Request, c
 @router.get("/bank-files/{month}", summary="The bank file (CSV) of the month's approved payouts",
             response_class=Response, responses={200: {"content": {"text/csv": {}}}})
 async def bank_file(month: MonthPath, request: Request, caller: Finance) -> Response:
-    await caught_up(request)  # the latest bank accounts
+    # No wait for the enrollment topic: each payout pays the payee recorded when it was approved.
     text = await actions.export(request.app.state.pool, month, actor(caller))
     return Response(text, media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="payouts-{month}.csv"'})

@@ -52,16 +52,4 @@ CREATE TABLE family_tokens (
 );
 CREATE INDEX family_tokens_family ON family_tokens (facility, family);
 
-CREATE TABLE processed_events (
-    consumer text NOT NULL,
-    event_id uuid NOT NULL,
-    PRIMARY KEY (consumer, event_id)
-);
-CREATE TABLE consumer_offsets (
-    consumer text NOT NULL,
-    topic text NOT NULL,
-    partition integer NOT NULL,
-    next_offset bigint NOT NULL,
-    PRIMARY KEY (consumer, topic, partition)
-);
 CREATE INDEX audit_trail_action ON audit_trail (action, at);

@@ -21,6 +21,7 @@ from tuoyu import auth
 from tuoyu.auth import Principal, presented_key
 from tuoyu.errors import Unauthorized
 from tuoyu.money import format_cny
+from tuoyu.months import Month
 
 router = APIRouter(tags=["family"])
 templates = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
@@ -75,12 +76,7 @@ async def family_view(request: Request, family: Principal) -> dict:
             "total_due": sum(m["due"] for m in months.values())}
 
 
-def _month_words(month: str) -> str:
-    year, mm = month.split("-")
-    return f"{year}年{int(mm)}月"
-
-
-templates.filters["month"] = _month_words
+templates.filters["month"] = lambda month: Month.parse(month).in_chinese()
 
 
 @router.get("/family", response_class=HTMLResponse, summary="The family's page (token in the link)")

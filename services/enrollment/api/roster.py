@@ -20,11 +20,11 @@ from enrollment.domain import roster, views
 from enrollment.domain.facilities import facility_id
 from enrollment.domain.models import (ChildCorrection, ClassChange, FeeChange, NewChild, NewClass, NewEnrollment,
                                       NewFamily, Withdrawal)
+from tuoyu.months import month_query
 
 router = APIRouter(prefix="/facilities/{facility}", tags=["roster"])
 
-Month = Annotated[str | None, Query(pattern=r"^20\d{2}-(0[1-9]|1[0-2])$", description="e.g. 2022-09: enrolled (open) "
-                                                                                     "on any day of that month")]
+Month = month_query("e.g. 2022-09: enrolled (open) on any day of that month")
 AsOf = Annotated[date | None, Query(description="the day `status` is judged on (default: the month's last day, "
                                                 "else today)")]
 CREATED = {200: {"description": "the same record existed already (same content)"},

@@ -10,13 +10,14 @@ from __future__ import annotations
 import base64
 import binascii
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 import asyncpg
 
 from tuoyu import standing
 from tuoyu.errors import InvalidInput
 from tuoyu.money import format_cny, format_rate, parse_rate
+from tuoyu.months import Month
 
 MAX_LIMIT = 1000
 
@@ -43,13 +44,10 @@ def month_days(month: str | None) -> tuple[date, date] | None:
     if month is None:
         return None
     try:
-        first = date.fromisoformat(f"{month}-01")
-    except ValueError:
-        raise InvalidInput("month", f"{month!r} is not a month such as 2022-09") from None
-    if len(month) != 7:
-        raise InvalidInput("month", f"{month!r} is not a month such as 2022-09")
-    last = (first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
-    return first, last
+        the_month = Month.parse(month)
+    except ValueError as exc:
+        raise InvalidInput("month", str(exc)) from None
+    return the_month.first_day, the_month.last_day
 
 
 @dataclass

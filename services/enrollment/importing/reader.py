@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import IO, Iterator
 
-from enrollment.importing.rows import COLUMNS, REQUIRED, column_of
 from tuoyu.errors import InvalidInput
+from tuoyu.roster_file import COLUMNS, REQUIRED, column_of
 
 XLSX_MAGIC = b"PK\x03\x04"
 # What `encoding=` accepts. GBK and GB2312 files are read as GB18030, their superset.

@@ -1,7 +1,8 @@
-"""One roster row, checked on its own: the columns, their formats, and what a row alone can tell.
+"""One roster row, checked on its own: its cells' formats and what a row alone can tell.
 
-Pure: no database, no file. What needs the facility's records (classes, siblings, capacity, existing ids) is
-checked in `apply`. Problems are reported as (column, reason), every one of them, not just the first.
+Its columns are the roster file's (`tuoyu.roster_file`). Pure: no database, no file. What needs the facility's
+records (classes, siblings, capacity, existing ids) is checked in `apply`. Problems are reported as (column, reason),
+every one of them, not just the first.
 """
 
 from __future__ import annotations
@@ -12,18 +13,6 @@ from datetime import date
 
 from tuoyu import bounds
 
-# The columns of a roster file, in the order the template has them (docs/roster-import.md).
-COLUMNS = ("family", "child", "birth_date", "birth_order", "national_id", "class", "enrollment", "care",
-           "monthly_fee", "start", "end")
-OPTIONAL = frozenset({"national_id", "care", "end"})
-REQUIRED = tuple(c for c in COLUMNS if c not in OPTIONAL)
-# Headers Chinese spreadsheets use, accepted as the same columns.
-ALIASES = {
-    "家庭": "family", "家庭编号": "family", "幼儿": "child", "幼儿编号": "child", "儿童编号": "child",
-    "出生日期": "birth_date", "孩次": "birth_order", "身份证号": "national_id", "身份证号码": "national_id",
-    "班级": "class", "班级编号": "class", "入托编号": "enrollment", "托育类型": "care", "月收费": "monthly_fee",
-    "月收费标准": "monthly_fee", "入托日期": "start", "离托日期": "end",
-}
 CARE = ("full_day", "half_day", "hourly", "temporary")
 _DATE = re.compile(r"^([0-9]{4})[-/.]([0-9]{1,2})[-/.]([0-9]{1,2})$")
 
@@ -42,12 +31,6 @@ class RosterRow:
     fee_fen: int
     start: date
     end: date | None
-
-
-def column_of(header: str) -> str | None:
-    name = header.strip().lstrip("\ufeff")
-    name = ALIASES.get(name, name.lower())
-    return name if name in COLUMNS else None
 
 
 def _date(value: str) -> date:

@@ -1,4 +1,5 @@
--- Enrollment service: facilities, their classes, families, children and enrollments, keys, and the outbox.
+-- Enrollment service: facilities, their classes, families, children and enrollments, and keys (the outbox is tuoyu's:
+-- shared/tuoyu/migrations/outbox).
 CREATE TABLE facilities (
     id bigserial PRIMARY KEY,
     external_id text NOT NULL UNIQUE,
@@ -83,13 +84,3 @@ CREATE TABLE api_keys (
     created_at timestamptz NOT NULL DEFAULT now(),
     revoked_at timestamptz
 );
-CREATE TABLE outbox (
-    seq bigserial PRIMARY KEY,
-    event_id uuid NOT NULL UNIQUE,
-    topic text NOT NULL,
-    key text NOT NULL,
-    body bytea NOT NULL,
-    created_at timestamptz NOT NULL DEFAULT now(),
-    sent_at timestamptz
-);
-CREATE INDEX outbox_unsent ON outbox (seq) WHERE sent_at IS NULL;

@@ -4,14 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Path, Request
+from fastapi import Depends, Request
 
 from tuoyu import auth
 from tuoyu.auth import Principal
-
-MonthPath = Annotated[str, Path(pattern=r"^20\d{2}-(0[1-9]|1[0-2])$",
-                                description="a month such as 2022-09 (2000–2099)")]
-
 
 async def principal(request: Request) -> Principal:
     s = request.app.state.settings

@@ -15,34 +15,14 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from subsidy import facts_store, ruleset_store
-from subsidy.api.deps import MonthPath, Oversight
+from subsidy.api.deps import Oversight
 from subsidy.due_answer import due_answer
 from subsidy.facts_store import FacilityRange, load_month
 from subsidy.rules.engine import compute_month
-from subsidy.rules.facts import Month
 from tuoyu.contracts import due as contract
-from tuoyu.errors import TuoyuError
+from tuoyu.months import Month, MonthPath
 
 router = APIRouter(tags=["due"])
-
-
-class NotCaughtUp(TuoyuError):
-    status = 503
-    title = "Events still arriving"
-
-
-async def wait_caught_up(inbox, timeout: float = 60) -> None:
-    """Block until every event published so far has been applied (billing's barrier before a cycle)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            if await inbox.lag() == 0:
-                return
-        except RuntimeError:
-            pass  # the consumer is (re)starting
-        if time.monotonic() > deadline:
-            raise NotCaughtUp("the subsidy service has not yet applied every enrollment event; retry shortly")
-        await asyncio.sleep(0.1)
 
 
 @router.get("/due/{month}/batches", summary="Facility ranges of about `lines` enrollments each, covering all")
@@ -72,7 +52,7 @@ async def due(month: MonthPath, request: Request, _: Oversight, caught_up: bool 
 
 async def _due(month: str, request: Request, caught_up: bool, facilities: FacilityRange) -> Response:
     if caught_up and request.app.state.inbox is not None:
-        await wait_caught_up(request.app.state.inbox)
+        await request.app.state.inbox.wait_caught_up()
     the_month = Month.parse(month)
     started = time.perf_counter()
     async with request.app.state.pool.acquire() as conn:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 
 from subsidy import ruleset_store
-from subsidy.api.deps import MonthPath, Oversight
+from subsidy.api.deps import Oversight
 from subsidy.facts_store import load_month
 from subsidy.rules.explain import explain_line
-from subsidy.rules.facts import Month
 from tuoyu.errors import NotFound
+from tuoyu.months import Month, MonthPath
 
 router = APIRouter(prefix="/explanations", tags=["explanations"])
 

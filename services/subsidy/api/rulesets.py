@@ -8,6 +8,8 @@ from fastapi import APIRouter, Body, Request, Response
 
 from subsidy import ruleset_store
 from subsidy.api.deps import Admin, Caller
+from subsidy.rules.catalog import shipped_names, shipped_text
+from tuoyu.errors import NotFound
 
 router = APIRouter(prefix="/rulesets", tags=["rulesets"])
 
@@ -21,6 +23,15 @@ async def load(request: Request, response: Response, _: Admin,
     if not created:
         response.status_code = 200
     return ruleset.model_dump(mode="json")
+
+
+@router.post("/shipped/{ruleset_id}", status_code=201,
+             summary="Load a rule set shipped with the service (services/subsidy/rulesets/), by its id")
+async def load_shipped(ruleset_id: str, request: Request, response: Response, admin: Admin) -> dict:
+    """What a scenario's `ruleset: ID` loads: the client needs no copy of the document."""
+    if ruleset_id not in shipped_names():
+        raise NotFound(f"no rule set {ruleset_id!r} is shipped; shipped: {', '.join(shipped_names())}")
+    return await load(request, response, admin, shipped_text(ruleset_id))
 
 
 @router.get("", summary="Every loaded rule set")

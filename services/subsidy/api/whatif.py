@@ -8,21 +8,20 @@ from pydantic import BaseModel, ConfigDict, Field
 from subsidy import ruleset_store
 from subsidy.api.deps import Oversight
 from subsidy.facts_store import load_month
-from subsidy.rules.facts import Month
 from subsidy.rules.ruleset import RuleSetInvalid, load_ruleset
 from subsidy.rules.whatif import compare
 from tuoyu.errors import InvalidInput
 from tuoyu.money import format_cny
+from tuoyu.months import Month, MonthField
 
 router = APIRouter(prefix="/whatif", tags=["what-if"])
-MONTH = r"^20\d{2}-(0[1-9]|1[0-2])$"
 
 
 class WhatIf(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     draft: str = Field(description="the draft rule-set YAML")
-    from_month: str = Field(alias="from", pattern=MONTH)
-    to_month: str = Field(alias="to", pattern=MONTH)
+    from_month: MonthField = Field(alias="from")
+    to_month: MonthField = Field(alias="to")
 
 
 def _cny(totals: dict) -> dict:

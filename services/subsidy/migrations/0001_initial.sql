@@ -1,4 +1,5 @@
--- Subsidy service: its own view of the facts (from enrollment events), rule sets, and consumer bookkeeping.
+-- Subsidy service: its own view of the facts (from enrollment events) and rule sets (the inbox tables are tuoyu's:
+-- shared/tuoyu/migrations/inbox).
 CREATE TABLE facilities (
     external_id text PRIMARY KEY,
     kind text NOT NULL,
@@ -60,16 +61,4 @@ CREATE TABLE rulesets (
     document text NOT NULL,
     loaded_at timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (id, version)
-);
-CREATE TABLE processed_events (
-    consumer text NOT NULL,
-    event_id uuid NOT NULL,
-    PRIMARY KEY (consumer, event_id)
-);
-CREATE TABLE consumer_offsets (
-    consumer text NOT NULL,
-    topic text NOT NULL,
-    partition integer NOT NULL,
-    next_offset bigint NOT NULL,
-    PRIMARY KEY (consumer, topic, partition)
 );

@@ -11,7 +11,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .facts import Month
+from tuoyu.months import Month
 
 
 @dataclass(frozen=True)

@@ -12,10 +12,12 @@ from datetime import date
 
 import numpy as np
 
+from tuoyu.months import Month
+
 from . import facility_status as status
 from .due import FacilityDue, GrantDue, LinesDue, MonthDue
 from .exact import PPM, half_up_div, to_ppm
-from .facts import Facility, Month, MonthFacts
+from .facts import Facility, MonthFacts
 from .family import age_eligible, enrolled_sibling_rank, reduction_ppm
 from .ruleset import RuleSet
 

@@ -11,9 +11,10 @@ from fractions import Fraction
 from itertools import groupby
 
 from tuoyu.money import format_cny, format_rate
+from tuoyu.months import Month
 
 from . import facility_status as status
-from .facts import Month, MonthFacts
+from .facts import MonthFacts
 from .reference import Reference, third_birthday
 from .ruleset import RuleSet
 

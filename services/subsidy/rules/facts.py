@@ -8,10 +8,7 @@ of `EnrollmentFacts`. `MonthFacts.from_records` builds all of it from small reco
 
 from __future__ import annotations
 
-import calendar
-import re
 from dataclasses import dataclass
-from functools import cached_property
 from datetime import date
 from fractions import Fraction
 from typing import Literal, Sequence
@@ -27,49 +24,10 @@ OPEN_END = np.datetime64("9999-12-31", "D")
 FacilityKind = Literal[
     "childcare_institution", "inclusive_private_integrated", "kindergarten_toddler_class", "employer", "community"
 ]
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
 
 class FactsInvalid(ValueError):
     """Facts that break the engine's assumptions (negative fee, rate with more than six decimals, bad index)."""
-
-
-@dataclass(frozen=True, order=True)
-class Month:
-    """A calendar month such as 2022-09."""
-
-    year: int
-    month: int
-
-    def __post_init__(self) -> None:
-        if not 1 <= self.month <= 12:
-            raise ValueError(f"month must be 1..12, got {self.month}")
-
-    @classmethod
-    def parse(cls, text: str) -> Month:
-        """'2022-09' → Month(2022, 9)."""
-        match = _MONTH.match(text.strip())
-        if not match:
-            raise ValueError(f"{text!r} is not a month such as \"2022-09\"")
-        return cls(int(match[1]), int(match[2]))
-
-    @cached_property
-    def days(self) -> int:
-        return calendar.monthrange(self.year, self.month)[1]
-
-    @cached_property
-    def first_day(self) -> date:
-        return date(self.year, self.month, 1)
-
-    @cached_property
-    def last_day(self) -> date:
-        return date(self.year, self.month, self.days)
-
-    def next(self) -> Month:
-        return Month(self.year + self.month // 12, self.month % 12 + 1)
-
-    def __str__(self) -> str:
-        return f"{self.year:04d}-{self.month:02d}"
 
 
 @dataclass(frozen=True)

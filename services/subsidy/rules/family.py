@@ -7,8 +7,10 @@ from fractions import Fraction
 
 import numpy as np
 
+from tuoyu.months import Month
+
 from .exact import to_ppm
-from .facts import ChildFacts, Month
+from .facts import ChildFacts
 
 
 def age_eligible(birth_date: np.ndarray, month: Month, years: int) -> np.ndarray:

@@ -13,9 +13,10 @@ from fractions import Fraction
 import numpy as np
 
 from tuoyu.money import round_half_up
+from tuoyu.months import Month
 
 from . import facility_status as status
-from .facts import Facility, Month, MonthFacts
+from .facts import Facility, MonthFacts
 from .ruleset import RuleSet
 
 

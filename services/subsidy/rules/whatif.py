@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from typing import Iterable
 
+from tuoyu.months import Month
+
 from .engine import compute_month
-from .facts import Month, MonthFacts
+from .facts import MonthFacts
 from .ruleset import RuleSet
 
 _KEYS = ("fee_fen", "reduction_fen", "family_due_fen", "operating_subsidy_fen", "grants_fen", "treasury_fen")

@@ -10,7 +10,7 @@ import csv
 import io
 from datetime import date
 
-from enrollment.importing.rows import COLUMNS
+from tuoyu.roster_file import COLUMNS
 
 
 def _text(value) -> str:

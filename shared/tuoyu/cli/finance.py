@@ -8,7 +8,6 @@ when the month has differences.
 from __future__ import annotations
 
 import json
-import re
 import sys
 from pathlib import Path
 
@@ -17,23 +16,25 @@ import typer
 
 from tuoyu import settings as tuoyu_settings
 from tuoyu.cli.client import Api, ApiError, CliSettings
+from tuoyu.months import DESCRIPTION, api_month
 
 payouts_app = typer.Typer(help="Payouts: approve the month's batch, the bank file, the bank's confirmation",
                           no_args_is_help=True)
 budget_app = typer.Typer(help="Fund budgets per year (POLICY budget)", no_args_is_help=True)
 token_app = typer.Typer(help="Family access tokens (the family page)", no_args_is_help=True)
 
-MONTH_PATTERN = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 DIFFERENCES_EXIT = 2
 
 
 def check_month(value: str | None) -> str | None:
-    if value is not None and not MONTH_PATTERN.fullmatch(value):
-        raise typer.BadParameter(f"{value!r} is not a month such as 2022-09")
-    return value
+    """`--month`: a month the APIs take, or a usage error saying what one looks like."""
+    try:
+        return value if value is None else api_month(value)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
 
 
-MONTH = typer.Option(..., "--month", help="a month such as 2022-09", callback=check_month)
+MONTH = typer.Option(..., "--month", help=DESCRIPTION, callback=check_month)
 
 
 def fail(message: str) -> None:

@@ -14,22 +14,13 @@ from tuoyu import settings as tuoyu_settings
 from tuoyu.cli.client import Api, ApiError, CliSettings
 from tuoyu.cli import finance
 from tuoyu.cli.scenario import steps
+from tuoyu.months import DESCRIPTION
 
 app = typer.Typer(help="tuoyu: childcare subsidies and billing", no_args_is_help=True, add_completion=False)
 scenario_app = typer.Typer(help="Scenario files (CONTRACT 'Scenario files')", no_args_is_help=True)
 app.add_typer(scenario_app, name="scenario")
 from tuoyu.cli.roster import import_app  # noqa: E402  (after `app`: it uses _api and _fail from here)
 app.add_typer(import_app, name="import")
-
-MONTH = typer.Option(..., "--month", help="a month such as 2022-09", callback=lambda v: _check_month(v))
-
-
-def _check_month(value: str) -> str:
-    import re
-    if value is not None and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", value):
-        raise typer.BadParameter(f"{value!r} is not a month such as 2022-09")
-    return value
-
 
 def _api() -> Api:
     try:
@@ -67,7 +58,7 @@ def scenario_load(file: Path = typer.Argument(..., exists=True, dir_okay=False, 
 
 
 @app.command()
-def bill(month: str = MONTH) -> None:
+def bill(month: str = finance.MONTH) -> None:
     """Run the month's cycle (idempotent: running it again issues nothing)."""
     try:
         result = _api().bill(month)
@@ -77,8 +68,7 @@ def bill(month: str = MONTH) -> None:
 
 
 @app.command()
-def report(month: str = typer.Option(None, "--month", help="a month such as 2022-09",
-                                     callback=lambda v: _check_month(v)),
+def report(month: str = typer.Option(None, "--month", help=DESCRIPTION, callback=finance.check_month),
            year: int = typer.Option(None, "--year", help="a year's report instead (with --by)"),
            by: str = typer.Option("facility", "--by", help="a year per facility or per fund"),
            format: str = typer.Option("json", "--format", help="json, csv or xlsx"),

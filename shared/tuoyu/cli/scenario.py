@@ -8,11 +8,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Callable
 
-import yaml
-
-from subsidy.rules.catalog import shipped_text
 from tuoyu.cli.bulk import roster_csvs
 from tuoyu.cli.client import Api, ApiError
+from tuoyu.months import Month
 
 
 def _iso(value) -> str | None:
@@ -51,7 +49,7 @@ def _family_steps(api: Api, facility: str, family: dict) -> None:
             "birth_order": k["birth_order"], **({"national_id": str(k["national_id"])} if k.get("national_id") else {})})
 
 
-def _timeline_step(api: Api, step: dict, fund: str) -> None:
+def _timeline_step(api: Api, step: dict) -> None:
     (kind, arg), = step.items()
     E = api.enrollment
     if kind == "bill":
@@ -73,8 +71,8 @@ def _timeline_step(api: Api, step: dict, fund: str) -> None:
 
 
 def _month(value) -> str:
-    # YAML reads `2022-09` as a string, but be kind to `2022-09-01`.
-    return str(value)[:7]
+    # YAML reads `2022-09` as a string, but be kind to `2022-09-01` (a date).
+    return str(Month.of(value)) if isinstance(value, date) else str(value)
 
 
 def _import_roster(api: Api, facility: str, body: bytes) -> None:
@@ -93,12 +91,13 @@ def steps(api: Api, scenario: dict, bulk: bool = False) -> list[tuple[str, Calla
     """
     plan: list[tuple[str, Callable[[], None]]] = []
     ruleset = scenario.get("ruleset")
-    fund = None
+    fund: dict[str, str] = {}  # the rule set's fund, known once the subsidy service has loaded it
+
+    def load_ruleset() -> None:
+        fund["id"] = api.call(api.subsidy, "POST", f"/rulesets/shipped/{ruleset}").json()["fund"]["id"]
+
     if ruleset:
-        plan.append((f"rule set {ruleset}", lambda: api.call(
-            api.subsidy, "POST", "/rulesets", content=shipped_text(ruleset).encode(),
-            headers={"Content-Type": "application/yaml"})))
-        fund = yaml.safe_load(shipped_text(ruleset))["fund"]["id"]
+        plan.append((f"rule set {ruleset}", load_ruleset))
     for f in scenario.get("facilities", []):
         plan.append((f"facility {f['external_id']}", lambda f=f: _facility_steps(api, f)))
     families = {fam["external_id"]: fam for fam in scenario.get("families", [])}
@@ -121,10 +120,10 @@ def steps(api: Api, scenario: dict, bulk: bool = False) -> list[tuple[str, Calla
         plan.append((f"enrollment {e['external_id']}", lambda e=e, body=body: api.call(
             api.enrollment, "POST", f"/facilities/{e['facility']}/enrollments", json=body)))
     for b in scenario.get("budgets", []):
-        if fund is None:
+        if not ruleset:
             raise ApiError("budgets need the scenario's `ruleset` (its fund)")
         plan.append((f"budget {b['year']}", lambda b=b: api.call(
-            api.billing, "PUT", f"/budgets/{fund}/{b['year']}", json={"amount": str(b["amount"])})))
+            api.billing, "PUT", f"/budgets/{fund['id']}/{b['year']}", json={"amount": str(b["amount"])})))
     for step in scenario.get("timeline", []):
-        plan.append((f"timeline {step}", lambda step=step: _timeline_step(api, step, fund)))
+        plan.append((f"timeline {step}", lambda step=step: _timeline_step(api, step)))
     return plan

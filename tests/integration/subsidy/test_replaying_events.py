@@ -21,7 +21,7 @@ from tests.stack import drop_databases, pg_admin_dsn
 from tuoyu import db, kafka
 from tuoyu.envelope import Envelope
 from tuoyu.events import decoding
-from tuoyu.inbox import Inbox
+from tuoyu.inbox import MIGRATIONS as INBOX_MIGRATIONS, Inbox
 
 FACILITY = "F00001"
 BOOTSTRAP = os.environ.get("TUOYU_KAFKA_BOOTSTRAP", "127.0.0.1:59092")
@@ -32,7 +32,7 @@ async def view(infra):
     """A fresh subsidy database; dropped after the test."""
     admin_dsn = pg_admin_dsn()
     dsn = f"{admin_dsn.rsplit('/', 1)[0]}/t{uuid.uuid4().hex[:10]}_subsidy"
-    await db.migrate(dsn, MIGRATIONS)
+    await db.migrate(dsn, INBOX_MIGRATIONS, MIGRATIONS)
     pool = await db.create_pool(dsn, max_size=4)
     yield pool
     await pool.close()

@@ -111,3 +111,11 @@ def test_what_if_prices_a_draft_beside_the_rule_set_in_force_and_touches_nothing
     assert result["total"]["current"]["fee"] == "24000.00"
     assert api.call(api.billing, "GET", "/reports/2024-03").json() == before
     assert len(api.call(api.subsidy, "GET", "/rulesets").json()) == 1
+
+
+def test_an_unknown_shipped_rule_set_is_a_404_naming_the_shipped_ones(lakeside):
+    api = lakeside.api()
+    response = api.subsidy.post("/rulesets/shipped/atlantis-2030")
+    assert response.status_code == 404
+    assert "zhoushan-putuo-2022" in response.json()["detail"]
+    assert len(api.call(api.subsidy, "GET", "/rulesets").json()) == 1

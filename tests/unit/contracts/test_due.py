@@ -20,7 +20,7 @@ from subsidy.due_answer import due_answer
 from subsidy.facts_store import Labels
 from subsidy.rules.catalog import load_shipped
 from subsidy.rules.engine import compute_month
-from subsidy.rules.facts import Month
+from tuoyu.months import Month
 from tests.unit.rules.world import World
 from tuoyu.contracts import due as contract
 

@@ -8,10 +8,11 @@ from functools import lru_cache
 from hypothesis import strategies as st
 
 from subsidy.rules.facts import (
-    ChildRecord, ClassFacts, EnrollmentRecord, Facility, Month, MonthFacts,
+    ChildRecord, ClassFacts, EnrollmentRecord, Facility, MonthFacts,
 )
 from subsidy.rules.ruleset import RuleSet
 from tuoyu.money import parse_rate
+from tuoyu.months import Month
 
 MONTHS = [Month(2022, 9), Month(2022, 10), Month(2023, 2), Month(2024, 2), Month(2024, 3), Month(2022, 12)]
 KINDS = ["childcare_institution", "inclusive_private_integrated", "kindergarten_toddler_class", "employer", "community"]

@@ -4,9 +4,9 @@ from datetime import date, timedelta
 
 import numpy as np
 
-from subsidy.rules.facts import Month
 from subsidy.rules.family import age_eligible
 from subsidy.rules.reference import third_birthday
+from tuoyu.months import Month
 
 
 def test_a_child_born_on_29_february_turns_3_on_1_march_in_a_year_without_one():

@@ -3,7 +3,7 @@
 from datetime import date
 
 from subsidy.rules.engine import compute_month
-from subsidy.rules.facts import Month
+from tuoyu.months import Month
 
 from .world import World
 

@@ -13,7 +13,8 @@ from pydantic import ValidationError
 from enrollment.domain.models import Filing, NewChild, NewEnrollment
 from enrollment.importing.rows import parse as parse_row
 from subsidy.rules.engine import compute_month
-from subsidy.rules.facts import FactsInvalid, Month
+from subsidy.rules.facts import FactsInvalid
+from tuoyu.months import Month
 from subsidy.rules.reference import reference_lines
 from subsidy.rules.ruleset import OperatingSubsidy
 from tuoyu import bounds

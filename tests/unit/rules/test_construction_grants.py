@@ -1,7 +1,7 @@
 """`construction_grant` and `class_equipment_grant`: one-time grants per class, due once open and eligible."""
 
 from subsidy.rules.engine import compute_month
-from subsidy.rules.facts import Month
+from tuoyu.months import Month
 
 from .world import World
 

@@ -3,7 +3,7 @@
 import json
 
 from subsidy.rules.explain import explain_line
-from subsidy.rules.facts import Month
+from tuoyu.months import Month
 
 from .world import World
 

@@ -1,24 +1,12 @@
-"""Facts the engine refuses rather than compute wrong, and the month calendar."""
-
-from datetime import date
+"""Facts the engine refuses rather than compute wrong (the month calendar: tests/unit/shared/test_months.py)."""
 
 import pytest
 
 from subsidy.rules.engine import compute_month
-from subsidy.rules.facts import FactsInvalid, Month
+from subsidy.rules.facts import FactsInvalid
+from tuoyu.months import Month
 
 from .world import World
-
-
-def test_a_month_knows_its_days():
-    assert (Month.parse("2024-02").days, Month.parse("2023-02").days, Month(2022, 9).last_day) == (
-        29, 28, date(2022, 9, 30))
-    assert str(Month(2022, 12).next()) == "2023-01"
-
-
-def test_a_month_written_otherwise_is_refused():
-    with pytest.raises(ValueError, match="2022-09"):
-        Month.parse("Sept 2022")
 
 
 def test_overlapping_fee_runs_are_refused(putuo):

@@ -1,7 +1,7 @@
 """`operating_subsidy`: the facility's rate of the full fee, day by day, inside the rule set's bounds."""
 
 from subsidy.rules.engine import compute_month
-from subsidy.rules.facts import Month
+from tuoyu.months import Month
 
 from .world import World
 

@@ -1,7 +1,7 @@
 """`proration` by calendar days and `money`: each line rounded half-up once, shares adding up to the fee."""
 
 from subsidy.rules.engine import compute_month
-from subsidy.rules.facts import Month
+from tuoyu.months import Month
 
 from .world import World
 

@@ -9,9 +9,9 @@ import yaml
 
 from subsidy.rules.catalog import load_shipped
 from subsidy.rules.engine import compute_month
-from subsidy.rules.facts import Month
 from subsidy.rules.reference import reference_lines
 from tuoyu.money import format_cny
+from tuoyu.months import Month
 
 from .world import World
 

@@ -6,8 +6,8 @@ import pytest
 
 from subsidy.rules.catalog import in_force, load_shipped, shipped_names, shipped_text
 from subsidy.rules.engine import compute_month
-from subsidy.rules.facts import Month
 from subsidy.rules.ruleset import RuleSetInvalid, dump_ruleset, load_ruleset
+from tuoyu.months import Month
 
 from .world import World
 

@@ -1,8 +1,8 @@
 """`sibling_reduction` on both bases: registered birth order, or rank among enrolled siblings."""
 
 from subsidy.rules.engine import compute_month
-from subsidy.rules.facts import Month
 from subsidy.rules.ruleset import dump_ruleset, load_ruleset
+from tuoyu.months import Month
 
 from .test_ruleset_loading import UNSEEN
 from .world import World

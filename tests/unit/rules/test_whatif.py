@@ -1,8 +1,8 @@
 """What-if pricing: a draft rule set against the one in force, month by month and over the range."""
 
-from subsidy.rules.facts import Month
 from subsidy.rules.ruleset import dump_ruleset, load_ruleset
 from subsidy.rules.whatif import compare
+from tuoyu.months import Month
 
 from .world import World
 

@@ -1,7 +1,7 @@
 """POLICY's worked examples (zhoushan-putuo-2022, fee 2,000.00, rate 12%), all in one September."""
 
 from subsidy.rules.engine import compute_month
-from subsidy.rules.facts import Month
+from tuoyu.months import Month
 
 from .world import World
 

@@ -6,9 +6,10 @@ from datetime import date
 from fractions import Fraction
 
 from subsidy.rules.facts import (
-    ChildRecord, ClassFacts, EnrollmentRecord, Facility, MonthFacts, Month,
+    ChildRecord, ClassFacts, EnrollmentRecord, Facility, MonthFacts,
 )
 from tuoyu.money import parse_cny, parse_rate
+from tuoyu.months import Month
 
 
 def day(text: str | date | None) -> date | None:

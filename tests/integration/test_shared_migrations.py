@@ -1,0 +1,48 @@
+"""The shared inbox migrations on the real PostgreSQL: applied before the service's own on a fresh database, and
+harmless on a database made before they moved to the shared package (its tables and rows stay)."""
+
+from __future__ import annotations
+
+import uuid
+
+import asyncpg
+import pytest
+
+from subsidy.app import MIGRATIONS
+from tests.stack import drop_databases, pg_admin_dsn
+from tuoyu import db, inbox
+
+
+@pytest.fixture
+def dsn(infra):
+    name = f"t{uuid.uuid4().hex[:10]}_migrations"
+    yield f"{pg_admin_dsn().rsplit('/', 1)[0]}/{name}"
+    drop_databases([name])
+
+
+async def test_a_fresh_database_gets_the_inbox_tables_first_then_the_services_migrations(dsn):
+    await db.migrate(dsn, inbox.MIGRATIONS, MIGRATIONS)
+    conn = await asyncpg.connect(dsn)
+    try:
+        applied = [r[0] for r in await conn.fetch("SELECT migration_id FROM _yoyo_migration ORDER BY applied_at_utc")]
+        assert applied == ["inbox_0001_tables"] + sorted(p.stem for p in MIGRATIONS.glob("*.sql"))
+        assert await conn.fetchval("SELECT count(*) FROM consumer_offsets") == 0
+    finally:
+        await conn.close()
+
+
+async def test_a_database_that_holds_the_inbox_tables_keeps_them_and_their_rows(dsn):
+    await db.ensure_database(dsn)
+    conn = await asyncpg.connect(dsn)
+    try:  # as a consumer's own first migration made them before they moved
+        await conn.execute("CREATE TABLE processed_events (consumer text NOT NULL, event_id uuid NOT NULL, "
+                           "PRIMARY KEY (consumer, event_id))")
+        await conn.execute("CREATE TABLE consumer_offsets (consumer text NOT NULL, topic text NOT NULL, "
+                           "partition integer NOT NULL, next_offset bigint NOT NULL, "
+                           "PRIMARY KEY (consumer, topic, partition))")
+        await conn.execute("INSERT INTO consumer_offsets VALUES ('c', 't', 0, 42)")
+        await db.migrate(dsn, inbox.MIGRATIONS)
+        assert await conn.fetchval("SELECT next_offset FROM consumer_offsets") == 42
+        assert await conn.fetchval("SELECT migration_id FROM _yoyo_migration") == "inbox_0001_tables"
+    finally:
+        await conn.close()
