@@ -6,6 +6,7 @@ from pathlib import Path
 
 from billing import consumer
 from billing.api import audit, budgets, cycles, family_tokens, payees, payouts
+from billing.payouts import bank
 from billing.settings import BillingSettings
 from billing.subsidy_client import SubsidyClient
 from billing.web import family
@@ -28,4 +29,5 @@ def create_app(settings: BillingSettings | None = None):
                  family.router],
         consumes=Consumes(ENROLLMENT_TOPIC, settings.consumer_group, consumer.apply, decode=decoding.decode,
                           run=settings.run_consumer),
+        large_bodies=[("/bank-confirmations", bank.CONFIRMATION_MAX_BYTES)],
         clients=lambda: {"subsidy": SubsidyClient(settings.subsidy_url, settings.admin_key.get_secret_value())})

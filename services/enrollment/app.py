@@ -23,4 +23,5 @@ def create_app(settings: EnrollmentSettings | None = None):
         routers=[facilities.registrations, facilities.router, keys.router, roster.router, imports.router,
                  public.router, operations.router],
         publishes=Publishes(ENROLLMENT_TOPIC, relay=settings.run_relay),
+        large_bodies=[(r"/facilities/[^/]+/roster", settings.roster_max_bytes)],
         clients=lambda: {"rate_bounds": RateBounds(settings.subsidy_url, settings.admin_key.get_secret_value())})

@@ -18,6 +18,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse
 
 from tuoyu import db, errors, inbox, kafka, logs, metrics, outbox
+from tuoyu.body_limit import BodyLimit
 from tuoyu.envelope import Envelope
 from tuoyu.inbox import BatchHandler, Handler, Inbox
 from tuoyu.outbox import OutboxRelay
@@ -50,9 +51,12 @@ class Consumes:
 
 def create_service(settings: CommonSettings, *, title: str, description: str, database: str, migrations: Path,
                    routers: Sequence[APIRouter], pool_size: int = 10, publishes: Publishes | None = None,
-                   consumes: Consumes | None = None, clients: Callable[[], dict[str, Any]] = dict) -> FastAPI:
+                   consumes: Consumes | None = None, clients: Callable[[], dict[str, Any]] = dict,
+                   large_bodies: Sequence[tuple[str, int]] = ()) -> FastAPI:
     """The service's app: `database` is its name on the server, `migrations` the service's own folder.
 
+    Request bodies are limited to `tuoyu.body_limit.DEFAULT_LIMIT` but on the routes `large_bodies` names
+    ((path regex, bytes) pairs: file uploads).
     `clients` makes what the service calls (each with an async `close`), set on `app.state` by name at start-up and
     closed at shutdown. `app.state` holds `settings`, `pool` and `inbox` (None unless this process consumes).
     """
@@ -92,6 +96,7 @@ def create_service(settings: CommonSettings, *, title: str, description: str, da
     app.state.inbox = None
     errors.install(app)
     metrics.install(app)
+    app.add_middleware(BodyLimit, routes=large_bodies)
     _operations(app)
     for router in routers:
         app.include_router(router)

@@ -141,7 +141,7 @@ async def confirm(pool: asyncpg.Pool, text: str, file_name: str | None, actor: s
                 "SELECT number, status, total_fen, paid_on FROM payouts WHERE number = ANY($1) FOR UPDATE",
                 [line.reference for line in lines])
             on_file = {r["number"]: bank.OnFile(r["status"], r["total_fen"], r["paid_on"]) for r in rows}
-            findings = sorted(findings + bank.check_confirmation(lines, on_file), key=lambda f: f.line)
+            findings = bank.shown(sorted(findings + bank.check_confirmation(lines, on_file), key=lambda f: f.line))
             if not findings:
                 paid = [line for line in lines if line.paid]
                 confirmation = await conn.fetchval(

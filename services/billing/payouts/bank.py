@@ -23,6 +23,8 @@ EXPORT_COLUMNS = ("facility", "name", "account", "amount", "reference")
 CONFIRMATION_COLUMNS = ("reference", "amount", "paid_on", "status")
 REASON_COLUMN = "reason"  # optional fifth column: why the bank failed a line
 REASON_LENGTH = 200  # what is kept of it
+CONFIRMATION_MAX_BYTES = 16 << 20  # about 400,000 lines: more payouts than a province has facilities
+FINDINGS_SHOWN = 100  # a refusal names this many problems and counts the rest: the answer and the audit stay small
 PAID_WORDS = {"paid", "success", "ok", "成功", "已支付"}
 FAILED_WORDS = {"failed", "rejected", "returned", "失败", "退回"}
 
@@ -108,6 +110,15 @@ def parse_confirmation(text: str) -> tuple[list[Confirmed], list[Finding]]:
     if not lines and not findings:
         findings.append(Finding(1, None, "the file confirms no payout: it holds no line after the header"))
     return lines, findings
+
+
+def shown(findings: list[Finding]) -> list[Finding]:
+    """The first `FINDINGS_SHOWN` findings, and one that counts the rest."""
+    if len(findings) <= FINDINGS_SHOWN:
+        return findings
+    rest = len(findings) - FINDINGS_SHOWN
+    return findings[:FINDINGS_SHOWN] + [Finding(findings[FINDINGS_SHOWN].line, None,
+                                                f"and {rest:,} more problem(s) from this line on")]
 
 
 def check_confirmation(lines: list[Confirmed], on_file: dict[str, OnFile]) -> list[Finding]:

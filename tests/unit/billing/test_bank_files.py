@@ -94,3 +94,12 @@ def test_a_bank_account_other_than_the_one_in_effect_waits_for_confirmation():
     assert account_decision("6222 0001", "9999 8888") == "9999 8888"
     assert account_decision(None, "9999 8888") == "9999 8888", "an account added after registration is proposed too"
     assert account_decision("6222 0001", None) is None
+
+
+def test_a_file_of_many_bad_lines_names_the_first_hundred_and_counts_the_rest():
+    from billing.payouts.bank import shown
+    text = HEADER + "".join(f"PAY-2022-{n:06d},1.00,2022-10-08,paid\n" for n in range(100, 350))
+    lines, found = parse_confirmation(text)
+    named = shown(found + check_confirmation(lines, APPROVED))
+    assert len(named) == 101
+    assert named[-1].reason == "and 150 more problem(s) from this line on"
