@@ -131,9 +131,11 @@ def _keep(check):
     return AfterValidator(validate)
 
 
-MonthlyFee = Annotated[str, _keep(monthly_fee_fen)]
-Amount = Annotated[str, _keep(non_negative_fen)]
-Rate = Annotated[str, _keep(rate)]
+# Money and rates are checked as sent: a request model's whitespace stripping would turn "2000\u00a0" into "2000".
+_AS_SENT = StringConstraints(strip_whitespace=False)
+MonthlyFee = Annotated[str, _AS_SENT, _keep(monthly_fee_fen)]
+Amount = Annotated[str, _AS_SENT, _keep(non_negative_fen)]
+Rate = Annotated[str, _AS_SENT, _keep(rate)]
 Day = Annotated[date, AfterValidator(check_day)]
 BirthOrder = Annotated[int, Field(ge=BIRTH_ORDER[0], le=BIRTH_ORDER[1])]  # Field: the OpenAPI schema shows them
 Capacity = Annotated[int, Field(ge=CLASS_CAPACITY[0], le=CLASS_CAPACITY[1])]

@@ -9,8 +9,10 @@ from __future__ import annotations
 import re
 from fractions import Fraction
 
-_CNY = re.compile(r"^(-)?(\d{1,13})(?:\.(\d{1,2}))?$")
-_RATE = re.compile(r"^(\d+)(?:\.(\d{1,6}))?$")
+# ASCII digits only: `\d` would also take full-width "２０００" and Arabic-Indic "٢٠٠٠" (CONTRACT "Errors").
+_CNY = re.compile(r"(-)?([0-9]{1,13})(?:\.([0-9]{1,2}))?")
+_RATE = re.compile(r"([0-9]+)(?:\.([0-9]{1,6}))?")
+_SPACES = " \t"  # around a value: what a spreadsheet or a hand leaves; a no-break space is not one of them
 
 
 class MoneyFormatError(ValueError):
@@ -18,10 +20,11 @@ class MoneyFormatError(ValueError):
 
 
 def parse_cny(text: str | int) -> int:
-    """'2000.00' → 200000 fen. Accepts at most two decimals; refuses floats, exponents and blanks."""
+    """'2000.00' → 200000 fen. ASCII digits, at most two decimals; refuses floats, exponents, blanks and other
+    scripts' digits."""
     if isinstance(text, bool) or not isinstance(text, (str, int)):
         raise MoneyFormatError(f"expected a decimal string such as \"2000.00\", got {type(text).__name__}")
-    match = _CNY.match(str(text).strip())
+    match = _CNY.fullmatch(str(text).strip(_SPACES))
     if not match:
         raise MoneyFormatError(f"{text!r} is not an amount in CNY such as \"2000.00\" (at most two decimals)")
     sign, whole, cents = match.groups()
@@ -45,7 +48,7 @@ def round_half_up(amount: Fraction | int) -> int:
 
 def parse_rate(text: str) -> Fraction:
     """'0.12' → Fraction(3, 25). Rates are decimal strings with at most six decimals."""
-    match = _RATE.match(str(text).strip())
+    match = _RATE.fullmatch(str(text).strip(_SPACES))
     if not match:
         raise MoneyFormatError(f"{text!r} is not a rate such as \"0.12\" (at most six decimals)")
     whole, decimals = match.groups()

@@ -90,7 +90,7 @@ def parse_confirmation(text: str) -> tuple[list[Confirmed], list[Finding]]:
             findings.append(Finding(number, row[0].strip() if row else None,
                                     "needs four fields: reference, amount, paid_on, status"))
             continue
-        reference, amount, paid_on, status = (cell.strip() for cell in row[:4])
+        reference, amount, paid_on, status = (cell.strip(" \t") for cell in row[:4])
         try:
             fen = parse_cny(amount)
         except MoneyFormatError as exc:
