@@ -180,9 +180,11 @@ class MonthFacts:
                 raise FactsInvalid(f"class {cls_.external_id} points at a facility index that does not exist")
         low, high = MONTHLY_FEE_FEN  # the bound's reason is this engine's int64 arithmetic
         same = fp.enrollment[1:] == fp.enrollment[:-1]
+        unborn = np.isnat(self.children.birth_date)
         # Each check gives the enrollment rows at fault; the first check a facility fails names its reason.
         checks = (
-            (np.nonzero(np.isnat(self.children.birth_date)[enr.child])[0], "the child's birth date is missing"),
+            (np.nonzero(unborn[enr.child])[0] if unborn.any() else fp.enrollment[:0],
+             "the child's birth date is missing"),
             (np.nonzero(np.isnat(enr.start) | np.isnat(enr.end))[0],
              "the enrollment's start or end date is missing (an open end is OPEN_END, not NaT)"),
             (fp.enrollment[np.isnat(fp.start) | np.isnat(fp.end)], "a fee period's date is missing"),
@@ -197,7 +199,7 @@ class MonthFacts:
             for facility, row in zip(facilities.tolist(), rows[first].tolist()):
                 refused.setdefault(facility, Refusal(row, reason))
         for index, facility in enumerate(self.facilities):
-            if any(10**6 % Fraction(rate).denominator for _, rate in facility.rates):  # not exact in ppm
+            if any(10**6 % rate.denominator for _, rate in facility.rates):  # not exact in ppm
                 refused.setdefault(index, Refusal(None, "a subsidy rate has more than six decimals"))
         return refused
 
