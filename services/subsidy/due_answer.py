@@ -50,7 +50,8 @@ def due_answer(month: Month, ruleset: RuleSet, facts: MonthFacts, labels: Labels
             FacilityStanding(facility=name, held=bool(standing.held[i]), revoked=bool(standing.revoked[i]),
                              in_rectification=bool(standing.in_rectification_at_month_end[i]),
                              eligible_days=int(standing.eligible_days[i]),
-                             rate=_rate_at(facts.facilities[i], ruleset, month.last_day),
+                             rate=None if i in due.refused else _rate_at(facts.facilities[i], ruleset,
+                                                                          month.last_day),
                              revoked_on=standing.revoked_on[i])
             for i, name in enumerate(labels.facilities)],
         lines=Lines(
