@@ -11,10 +11,10 @@ import numpy as np
 
 from subsidy.facts_store import FacilityRange, Labels
 from subsidy.rules.due import MonthDue
-from subsidy.rules.facts import Facility, MonthFacts
+from subsidy.rules.facts import Facility, MonthFacts, Refusal
 from tuoyu.months import Month
 from subsidy.rules.ruleset import RuleSet
-from tuoyu.contracts.due import Due, FacilityStanding, Fund, Grant, Lines, RuleSetRef
+from tuoyu.contracts.due import Blocked, Due, FacilityStanding, Fund, Grant, Lines, RuleSetRef
 from tuoyu.money import format_rate
 
 
@@ -37,6 +37,8 @@ def due_answer(month: Month, ruleset: RuleSet, facts: MonthFacts, labels: Labels
                facilities: FacilityRange = (None, None)) -> Due:
     """What `due` (the engine's result for `facts`) says, in the shared model billing reads."""
     lines, standing = due.lines, due.facilities
+    # The lines' rows of the facts; only a refused facility makes them other than all rows, in order.
+    of_lines = (lambda column: column[lines.enrollment]) if due.refused else (lambda column: column)  # noqa: E731
     return Due(
         month=str(month), ruleset=RuleSetRef(ruleset.id, ruleset.version),
         fund=Fund(ruleset.fund.id, ruleset.fund.name, ruleset.fund.default_budget),
@@ -48,15 +50,25 @@ def due_answer(month: Month, ruleset: RuleSet, facts: MonthFacts, labels: Labels
             FacilityStanding(facility=name, held=bool(standing.held[i]), revoked=bool(standing.revoked[i]),
                              in_rectification=bool(standing.in_rectification_at_month_end[i]),
                              eligible_days=int(standing.eligible_days[i]),
-                             rate=_rate_at(facts.facilities[i], ruleset, month.last_day),
+                             rate=None if i in due.refused else _rate_at(facts.facilities[i], ruleset,
+                                                                          month.last_day),
                              revoked_on=standing.revoked_on[i])
             for i, name in enumerate(labels.facilities)],
         lines=Lines(
-            facility=facts.enrollments.facility, family=labels.family.tolist(), child=labels.child.tolist(),
-            enrollment=labels.enrollment.tolist(), fee_fen=lines.fee_fen, reduction_fen=lines.reduction_fen,
-            operating_subsidy_fen=lines.operating_subsidy_fen, days=lines.enrolled_days,
-            subsidised_days=lines.subsidised_days, sibling_rank=lines.sibling_rank, age_eligible=lines.age_eligible,
-            monthly_fee_fen=_monthly_fee(facts, len(lines))),
+            facility=of_lines(facts.enrollments.facility), family=of_lines(labels.family).tolist(),
+            child=of_lines(labels.child).tolist(), enrollment=of_lines(labels.enrollment).tolist(),
+            fee_fen=lines.fee_fen, reduction_fen=lines.reduction_fen, operating_subsidy_fen=lines.operating_subsidy_fen,
+            days=lines.enrolled_days, subsidised_days=lines.subsidised_days, sibling_rank=lines.sibling_rank,
+            age_eligible=lines.age_eligible,
+            monthly_fee_fen=of_lines(_monthly_fee(facts, len(facts.enrollments)))),
         grants=[Grant(facility=labels.facilities[g.facility], class_id=g.class_external_id, grant=g.grant_id,
                       rule=g.rule, amount_fen=g.amount_fen) for g in due.grants],
+        blocked=[Blocked(facility=labels.facilities[i], reason=_reason(refusal, labels))
+                 for i, refusal in sorted(due.refused.items())],
     )
+
+
+def _reason(refusal: Refusal, labels: Labels) -> str:
+    if refusal.enrollment is None:
+        return refusal.reason
+    return f"enrollment {labels.enrollment[refusal.enrollment]}: {refusal.reason}"

@@ -9,7 +9,10 @@ for every earlier month already billed, and what was issued so far, and returns 
   reduction compensation, naming the payout whose line it corrects;
 - construction grants not paid before, release lines for held payouts whose facility passed its review,
   and cancellation of held payouts whose facility was revoked (POLICY `annual_review`).
-So what was issued plus what this returns always equals what is due now, to the fen.
+So what was issued plus what this returns always equals what is due now, to the fen, except for a facility
+blocked in a month (the subsidy engine refused its facts: POLICY "Guard rails"): it is issued nothing for that
+month, neither bill nor reversal, and `CycleResult.blocked` says so; once its facts are fixed, the month's answer
+has its lines again and the next cycle issues what waited, as a correction of that month.
 """
 
 from __future__ import annotations
@@ -183,12 +186,14 @@ def _group(lines: PayoutLines) -> dict[str, tuple[np.ndarray, int, dict[int, int
 
 def plan_cycle(month: str, due_now: MonthDue, earlier: list[MonthDue], issued: Issued) -> CycleResult:
     """New documents for `month`'s cycle: its own bills, corrections of earlier billed months, grants, releases."""
-    family = [family_difference(due_now, issued.family_of(month), True)]
-    lines = [payout_difference(due_now, issued.lines_of(month))]
+    family = [family_difference(due_now, issued.family_of(month, due_now.blocked), True)]
+    lines = [payout_difference(due_now, issued.lines_of(month, due_now.blocked))]
+    blocked = [(month, facility, reason) for facility, reason in sorted(due_now.blocked.items())]
     for past in sorted(earlier, key=lambda d: d.month):
         keys = due_rows(past)
-        family.append(family_difference(past, issued.family_of(past.month), False, keys))
-        lines.append(payout_difference(past, issued.lines_of(past.month), keys))
+        family.append(family_difference(past, issued.family_of(past.month, past.blocked), False, keys))
+        lines.append(payout_difference(past, issued.lines_of(past.month, past.blocked), keys))
+        blocked += [(past.month, facility, reason) for facility, reason in sorted(past.blocked.items())]
 
     grants = []
     for grant in sorted(due_now.grants, key=lambda g: (g.facility, g.class_id, g.grant)):
@@ -200,7 +205,7 @@ def plan_cycle(month: str, due_now: MonthDue, earlier: list[MonthDue], issued: I
     released, cancelled = [], []
     for held in sorted(issued.held, key=lambda h: h.number):
         status = due_now.facilities.get(held.facility)
-        if status is None:
+        if status is None or held.facility in due_now.blocked:
             continue
         if status.revoked:
             cancelled.append(held.number)
@@ -221,4 +226,4 @@ def plan_cycle(month: str, due_now: MonthDue, earlier: list[MonthDue], issued: I
             state = CANCELLED  # revoked by a second failed review: what it earned in rectification is never paid
         explanation = status.explanation() if status else {"held": False, "revoked": False}
         payouts.append(PayoutDraft(facility, state, rows, total, cost, explanation))
-    return CycleResult(FamilyDocuments.concat(family), all_lines, payouts, released, cancelled, grants)
+    return CycleResult(FamilyDocuments.concat(family), all_lines, payouts, released, cancelled, grants, blocked)

@@ -109,6 +109,7 @@ class CycleResult:
     released: list[tuple[str, str]]  # (held payout number, facility whose new payout releases it)
     cancelled: list[str]             # held payout numbers cancelled by revocation
     grants: list[tuple[str, str, str]] = field(default_factory=list)  # (facility, class, grant id) paid now
+    blocked: list[tuple[str, str, str]] = field(default_factory=list)  # (service month, facility, reason): waits
 
     def payout(self, facility: str) -> PayoutDraft | None:
         return next((p for p in self.payouts if p.facility == facility), None)

@@ -48,6 +48,7 @@ class MonthDue:
     lines: DueLines
     grants: tuple[Grant, ...] = ()
     facilities: dict[str, FacilityStanding] = field(default_factory=dict)  # by external_id
+    blocked: dict[str, str] = field(default_factory=dict)  # facility -> why its facts were refused: it waits
 
     @classmethod
     def of(cls, answer: Due) -> "MonthDue":
@@ -63,4 +64,4 @@ class MonthDue:
             operating_subsidy=int64(cols.operating_subsidy_fen),
             explanation=Explanations(constant, columns, n, money, lookups))
         return cls(answer.month, answer.ruleset, answer.fund, lines, tuple(answer.grants),
-                   {f.facility: f for f in answer.facilities})
+                   {f.facility: f for f in answer.facilities}, {b.facility: b.reason for b in answer.blocked})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Collection
 
 import numpy as np
 
@@ -44,8 +45,18 @@ class Issued:
     grants_paid: set[tuple[str, str, str]] = field(default_factory=set)  # (facility, class, grant id)
     held: list[HeldPayout] = field(default_factory=list)           # held and not yet released or cancelled
 
-    def family_of(self, month: str) -> IssuedFamily:
-        return self.family.get(month) or IssuedFamily.empty()
+    def family_of(self, month: str, blocked: Collection[str] = ()) -> IssuedFamily:
+        """What was issued for `month`, less what the `blocked` facilities were issued (see `_without`)."""
+        return _without(self.family.get(month) or IssuedFamily.empty(), blocked)
 
-    def lines_of(self, month: str) -> IssuedLines:
-        return self.lines.get(month) or IssuedLines.empty()
+    def lines_of(self, month: str, blocked: Collection[str] = ()) -> IssuedLines:
+        return _without(self.lines.get(month) or IssuedLines.empty(), blocked)
+
+
+def _without(issued, blocked: Collection[str]):
+    """`issued` less the rows of `blocked` facilities. A blocked facility has no line in the month's answer
+    because its facts wait to be fixed, not because nothing is due: compared with nothing, what it was issued
+    would be reversed. Left out, it is issued nothing new and its documents wait (POLICY "Guard rails")."""
+    if not blocked or not len(issued):
+        return issued
+    return issued.take(np.nonzero(~np.isin(issued.facility, list(blocked)))[0])

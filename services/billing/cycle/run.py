@@ -70,6 +70,7 @@ async def _run_cycle(pool: asyncpg.Pool, subsidy: SubsidyClient, month: str, act
     documents: Counter = Counter()
     amounts: Counter = Counter()
     payouts: list[tuple] = []
+    blocked: list[dict] = []
     async with pool.acquire() as conn, conn.transaction():
         await conn.execute("SELECT pg_advisory_xact_lock($1)", CYCLE_LOCK)
         billed = await store.billed_months(conn)
@@ -107,12 +108,14 @@ async def _run_cycle(pool: asyncpg.Pool, subsidy: SubsidyClient, month: str, act
             amounts.update(written.amounts)
             writing.update(written.timings)
             payouts += written.payouts
+            blocked += [{"service_month": m, "facility": f, "reason": r} for m, f, r in result.blocked]
             del due_now, due_earlier, issued, result, written
         clock = time.perf_counter()
         await store.verify_cycle(conn, month, {n: (total, lines) for n, _, _, total, lines in payouts})
         writing["verify"] += time.perf_counter() - clock
         await audit(conn, actor, "cycle_run", {"month": month, "documents": dict(documents),
-                                               "corrected_months": earlier, "batches": len(batches)})
+                                               "corrected_months": earlier, "batches": len(batches),
+                                               "blocked": blocked})
         faults.point("KILL_BEFORE_CYCLE_COMMIT")
         before_commit = time.perf_counter()
     finished = time.perf_counter()
@@ -133,4 +136,4 @@ async def _run_cycle(pool: asyncpg.Pool, subsidy: SubsidyClient, month: str, act
     return {"month": month, "issued": True,
             "family_documents": documents.get("invoice", 0) + documents.get("credit_note", 0),
             "payouts": len(payouts), "documents": dict(documents), "payout_statuses": dict(statuses),
-            "corrected_months": earlier, "seconds": timings}
+            "corrected_months": earlier, "blocked": blocked, "seconds": timings}

@@ -215,6 +215,9 @@ async def write_cycle(conn: asyncpg.Connection, month: str, fund: str, result: C
                            [(held, by_facility[facility]) for held, facility in result.released])
     await conn.execute("UPDATE payouts SET status = $2, cancelled_at = now() WHERE number = ANY($1)",
                        result.cancelled, CANCELLED)
+    await conn.copy_records_to_table("blocked_facilities", columns=["cycle_month", "service_month", "facility",
+                                                                    "reason"],
+                                     records=[(month, *blocked) for blocked in result.blocked])
     lap("grants_releases_cancellations")
     documents["payout"] = len(payouts)
     amounts["payout"] = sum(abs(p.total) for p in payouts)

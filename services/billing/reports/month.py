@@ -58,6 +58,8 @@ async def month_report(conn: asyncpg.Connection, month: str) -> dict:
     lines = await conn.fetch(
         "SELECT l.* FROM payout_lines l JOIN payouts p ON p.number = l.payout WHERE p.cycle_month = $1 "
         "ORDER BY l.payout, l.line_no", month)
+    blocked = await conn.fetch("SELECT service_month, facility, reason FROM blocked_facilities "
+                               "WHERE cycle_month = $1 ORDER BY service_month, facility", month)
     by_payout: dict[str, list] = {}
     for line in lines:
         by_payout.setdefault(line["payout"], []).append(line)
@@ -79,4 +81,7 @@ async def month_report(conn: asyncpg.Connection, month: str) -> dict:
     return {"month": month, "ruleset": cycle["ruleset_id"], "ruleset_version": cycle["ruleset_version"],
             "invoices": [_family_document(d) for d in invoices],
             "credit_notes": [_family_document(d) for d in credits],
-            "payouts": payout_json, "totals": {k: format_cny(v) for k, v in totals.items()}}
+            "payouts": payout_json, "totals": {k: format_cny(v) for k, v in totals.items()},
+            # Facilities whose facts the subsidy engine refused (POLICY "Guard rails"): issued nothing for that
+            # service month by this cycle; the cycle after the facts are fixed issues what waited.
+            "blocked": [dict(b) for b in blocked]}

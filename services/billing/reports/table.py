@@ -34,7 +34,7 @@ class Table:
 
 
 DOCUMENT_KIND = {"invoice": "发票", "supplementary_invoice": "补充发票", "credit_note": "红字发票（退费）",
-                 "payout": "拨付单"}
+                 "payout": "拨付单", "blocked": "暂缓开具"}
 STATUS = {"issued": "已开具", "held": "暂缓（整改）", "awaiting_budget": "待预算", "approved": "已批准",
           "paid": "已支付", "cancelled": "已取消"}
 
@@ -45,7 +45,7 @@ MONTH_COLUMNS = [
     Column("fee", "保育费", True), Column("reduction", "减免", True), Column("due", "家庭应付", True),
     Column("operating_subsidy", "运营补助", True), Column("reduction_compensation", "减免补偿", True),
     Column("construction_grants", "建设补助", True), Column("adjustments", "调整", True),
-    Column("released", "释放", True), Column("total", "拨付合计", True),
+    Column("released", "释放", True), Column("total", "拨付合计", True), Column("reason", "暂缓原因"),
 ]
 TOTAL_LABELS = {"fees": "保育费", "family_due": "家庭应付", "credit_notes": "红字发票（退费）", "reductions": "减免",
                 "operating_subsidy": "运营补助", "construction_grants": "建设补助", "adjustments": "调整",
@@ -57,7 +57,8 @@ def _fen(value) -> int | None:
 
 
 def month_table(report: dict) -> Table:
-    """The CONTRACT month report as one row per document: family documents first, then payouts."""
+    """The CONTRACT month report as one row per document: family documents first, then payouts, then a row per
+    facility and service month blocked (issued nothing: its facts wait to be fixed), with the reason."""
     rows = []
     for doc in report["invoices"] + report["credit_notes"]:
         kind = doc.get("kind") or ("credit_note" if doc in report["credit_notes"] else "invoice")
@@ -73,6 +74,10 @@ def month_table(report: dict) -> Table:
                      "status": STATUS.get(p["status"], p["status"]),
                      **{k: _fen(p[k]) for k in ("operating_subsidy", "reduction_compensation", "construction_grants",
                                                 "adjustments", "released", "total")}})
+    for b in report.get("blocked", []):
+        rows.append({"kind": DOCUMENT_KIND["blocked"], "number": "", "service_month": b["service_month"],
+                     "facility": b["facility"], "family": "", "child": "", "enrollment": "", "corrects": "",
+                     "status": "", "reason": b["reason"]})
     notes = [(TOTAL_LABELS.get(k, k), v) for k, v in report["totals"].items()]
     return Table(f"{report['month']} 月度账单（{report['ruleset']} v{report['ruleset_version']}）", MONTH_COLUMNS,
                  rows, notes)

@@ -5,7 +5,7 @@ Every total is a sum of rounded lines (POLICY `money`); nothing here rounds.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from datetime import date
 from typing import NamedTuple
 
@@ -13,10 +13,15 @@ import numpy as np
 
 from tuoyu.months import Month
 
+from .facts import Refusal
+
 
 @dataclass(frozen=True)
 class LinesDue:
-    """One row per enrollment row of the facts, in the same order; amounts in int64 fen.
+    """One row per enrollment row of the facts computed, in the same order; amounts in int64 fen.
+
+    `enrollment` is the row in `MonthFacts.enrollments`: every row, unless a facility's facts were refused
+    (`MonthDue.refused`), whose rows have no line.
 
     `family_due_fen` is `fee_fen − reduction_fen`, always; the treasury pays `reduction_fen` to the facility as
     reduction compensation and `operating_subsidy_fen` on top.
@@ -79,6 +84,8 @@ class MonthDue:
     lines: LinesDue
     grants: tuple[GrantDue, ...]
     facilities: FacilityDue
+    refused: dict[int, Refusal] = field(default_factory=dict)
+    """Facilities (by index) whose facts the engine refused, left out of every line and grant: they wait."""
 
     def totals(self) -> dict[str, int]:
         """Month totals in fen; `grants_fen` counts grants first due this month, `treasury_fen` all public money."""
@@ -94,7 +101,8 @@ class MonthDue:
         return out
 
     def facility_totals(self, line_facility: np.ndarray) -> dict[str, np.ndarray]:
-        """Per-facility sums of the lines (int64 fen); `line_facility` is `facts.enrollments.facility`."""
+        """Per-facility sums of the lines (int64 fen); `line_facility` is each line's facility
+        (`facts.enrollments.facility[lines.enrollment]`)."""
         n = len(self.facilities.eligible_days)
         out = {}
         for name in ("fee_fen", "reduction_fen", "family_due_fen", "operating_subsidy_fen"):

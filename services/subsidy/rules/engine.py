@@ -9,6 +9,7 @@ cum[first]), so rate changes inside a month cost nothing extra. Dates are handle
 from __future__ import annotations
 
 from datetime import date
+from typing import Collection
 
 import numpy as np
 
@@ -29,24 +30,29 @@ def _day(d: date) -> int:
 
 
 def compute_month(month: Month, ruleset: RuleSet, facts: MonthFacts) -> MonthDue:
-    """Apply `ruleset` to `facts` for `month`. Pure: same inputs, same `MonthDue`."""
-    facts.check()
-    grid = _FacilityGrid(month, ruleset, facts.facilities)
-    lines = _lines(month, ruleset, facts, grid)
+    """Apply `ruleset` to `facts` for `month`. Pure: same inputs, same `MonthDue`.
+
+    A facility whose facts the engine refuses (`MonthFacts.check`) is left out: no line, no grant, no eligible
+    day; `MonthDue.refused` says why, and every other facility is computed as if it were not there.
+    """
+    refused = facts.check()
+    kept, rows = facts.without(refused)
+    grid = _FacilityGrid(month, ruleset, facts.facilities, refused)
     return MonthDue(
         month=month,
         ruleset_id=ruleset.id,
         ruleset_version=ruleset.version,
-        lines=lines,
-        grants=_grants(month, ruleset, facts, grid),
+        lines=_lines(month, ruleset, kept, grid, rows),
+        grants=_grants(month, ruleset, kept, grid),
         facilities=_facility_due(month, facts.facilities, grid),
+        refused=refused,
     )
 
 
 class _FacilityGrid:
     """Per facility and day of the month: eligibility and the applied rate, with cumulative sums."""
 
-    def __init__(self, month: Month, ruleset: RuleSet, facilities):
+    def __init__(self, month: Month, ruleset: RuleSet, facilities, refused: Collection[int] = ()):
         days, first = month.days, month.first_day
         n = len(facilities)
         eligible = np.zeros((n, days), dtype=bool)
@@ -58,6 +64,8 @@ class _FacilityGrid:
         for i, facility in enumerate(facilities):
             revoked = status.revocation_date(facility)
             interval = status.eligibility_interval(facility, ruleset, revoked)
+            if i in refused:  # left out: no eligible day, and its rates may be what the engine cannot hold
+                interval = None
             self.revoked_on.append(revoked)
             self.intervals.append(interval)
             if revoked is not None:
@@ -67,7 +75,7 @@ class _FacilityGrid:
                 hi = min((interval[1] - first).days + 1, days)
                 if lo < hi:  # a negative hi would slice from the end
                     eligible[i, lo:hi] = True
-            for since, value in sorted(facility.rates, key=lambda r: r[0]):
+            for since, value in sorted(facility.rates, key=lambda r: r[0]) if interval is not None else ():
                 start = max((since - first).days, 0)
                 if start < days:
                     key = (value.numerator, value.denominator)  # cheaper to hash than a Fraction
@@ -98,7 +106,8 @@ class _FacilityGrid:
         return flat[window[1]] - flat[window[0]]
 
 
-def _lines(month: Month, ruleset: RuleSet, facts: MonthFacts, grid: _FacilityGrid) -> LinesDue:
+def _lines(month: Month, ruleset: RuleSet, facts: MonthFacts, grid: _FacilityGrid, rows: np.ndarray) -> LinesDue:
+    """One line per enrollment of `facts`; `rows` are their rows in the facts the month was asked for."""
     enr, fp = facts.enrollments, facts.fee_periods
     days, first = month.days, _day(month.first_day)
     # Enrollment range in day offsets within the month, cut the day before a revocation.
@@ -129,7 +138,7 @@ def _lines(month: Month, ruleset: RuleSet, facts: MonthFacts, grid: _FacilityGri
     fee_fen = half_up_div(fee_num, days)
     reduction = np.where(age_ok, half_up_div(reduction_rate * reduction_base, days * PPM), 0)
     return LinesDue(
-        enrollment=np.arange(len(enr), dtype=np.int64),
+        enrollment=rows,
         fee_fen=fee_fen,
         reduction_fen=reduction,
         family_due_fen=fee_fen - reduction,

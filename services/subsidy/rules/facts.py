@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
-from typing import Literal, Sequence
+from typing import Collection, Literal, NamedTuple, Sequence
 
 import numpy as np
 
@@ -27,7 +27,15 @@ FacilityKind = Literal[
 
 
 class FactsInvalid(ValueError):
-    """Facts that break the engine's assumptions (negative fee, rate with more than six decimals, bad index)."""
+    """Facts no facility can be blamed for: a bad index, fee runs not sorted by enrollment (the loader's bugs)."""
+
+
+class Refusal(NamedTuple):
+    """Why the engine refuses a facility's facts: the reason, and the enrollment row it concerns (None: the
+    facility's own facts)."""
+
+    enrollment: int | None
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -150,28 +158,65 @@ class MonthFacts:
         )
         return cls(list(facilities), list(classes), kids, enr, periods)
 
-    def check(self) -> None:
-        """Raise `FactsInvalid` on what would make the integer arithmetic wrong; cheap, vectorised."""
+    def check(self) -> dict[int, Refusal]:
+        """The facilities whose facts the engine refuses, each with the first reason found; cheap, vectorised.
+
+        What can be pinned on a facility (a fee out of bounds, fee runs out of order or overlapping, a missing
+        date, a rate the engine cannot hold exactly) blocks that facility alone (POLICY "Guard rails"); a bad
+        index or unsorted fee runs is the loader's bug, not a fact, and raises `FactsInvalid` for the month.
+        """
         n_fac, n_child, n_enr = len(self.facilities), len(self.children), len(self.enrollments)
-        if n_enr and (self.enrollments.facility.min() < 0 or self.enrollments.facility.max() >= n_fac):
+        enr, fp = self.enrollments, self.fee_periods
+        if n_enr and (enr.facility.min() < 0 or enr.facility.max() >= n_fac):
             raise FactsInvalid("an enrollment points at a facility index that does not exist")
-        if n_enr and (self.enrollments.child.min() < 0 or self.enrollments.child.max() >= n_child):
+        if n_enr and (enr.child.min() < 0 or enr.child.max() >= n_child):
             raise FactsInvalid("an enrollment points at a child index that does not exist")
-        fp = self.fee_periods
-        dates = (self.children.birth_date, self.enrollments.start, self.enrollments.end, fp.start, fp.end)
-        if any(np.isnat(column).any() for column in dates):
-            raise FactsInvalid("a date is missing (NaT); an open end is OPEN_END, not NaT")
-        if len(fp):
-            if fp.enrollment.min() < 0 or fp.enrollment.max() >= n_enr:
-                raise FactsInvalid("a fee period points at an enrollment row that does not exist")
-            if np.any(np.diff(fp.enrollment) < 0):
-                raise FactsInvalid("fee periods must be sorted by enrollment row")
-            same = fp.enrollment[1:] == fp.enrollment[:-1]
-            if np.any(same & (fp.start[1:] <= fp.end[:-1])):
-                raise FactsInvalid("an enrollment's fee periods must be in date order and must not overlap")
-            low, high = MONTHLY_FEE_FEN  # the bound's reason is this engine's int64 arithmetic
-            if fp.fee_fen.min() < low or fp.fee_fen.max() > high:
-                raise FactsInvalid(f"a monthly fee must be between {format_cny(low)} and {format_cny(high)} CNY")
+        if len(fp) and (fp.enrollment.min() < 0 or fp.enrollment.max() >= n_enr):
+            raise FactsInvalid("a fee period points at an enrollment row that does not exist")
+        if np.any(np.diff(fp.enrollment) < 0):
+            raise FactsInvalid("fee periods must be sorted by enrollment row")
         for cls_ in self.classes:
             if not 0 <= cls_.facility < n_fac:
                 raise FactsInvalid(f"class {cls_.external_id} points at a facility index that does not exist")
+        low, high = MONTHLY_FEE_FEN  # the bound's reason is this engine's int64 arithmetic
+        same = fp.enrollment[1:] == fp.enrollment[:-1]
+        unborn = np.isnat(self.children.birth_date)
+        # Each check gives the enrollment rows at fault; the first check a facility fails names its reason.
+        checks = (
+            (np.nonzero(unborn[enr.child])[0] if unborn.any() else fp.enrollment[:0],
+             "the child's birth date is missing"),
+            (np.nonzero(np.isnat(enr.start) | np.isnat(enr.end))[0],
+             "the enrollment's start or end date is missing (an open end is OPEN_END, not NaT)"),
+            (fp.enrollment[np.isnat(fp.start) | np.isnat(fp.end)], "a fee period's date is missing"),
+            (fp.enrollment[1:][same & (fp.start[1:] <= fp.end[:-1])],
+             "the enrollment's fee periods overlap or are out of date order"),
+            (fp.enrollment[(fp.fee_fen < low) | (fp.fee_fen > high)],
+             f"a monthly fee must be between {format_cny(low)} and {format_cny(high)} CNY"),
+        )
+        refused: dict[int, Refusal] = {}
+        for rows, reason in checks:
+            facilities, first = np.unique(enr.facility[rows], return_index=True)
+            for facility, row in zip(facilities.tolist(), rows[first].tolist()):
+                refused.setdefault(facility, Refusal(row, reason))
+        for index, facility in enumerate(self.facilities):
+            if any(10**6 % rate.denominator for _, rate in facility.rates):  # not exact in ppm
+                refused.setdefault(index, Refusal(None, "a subsidy rate has more than six decimals"))
+        return refused
+
+    def without(self, facilities: Collection[int]) -> tuple[MonthFacts, np.ndarray]:
+        """These facts less the enrollments and fee runs of `facilities`, and the enrollment rows kept.
+
+        Facilities, children and classes keep their indices, so what is computed from the rest still names them.
+        """
+        if not facilities:
+            return self, np.arange(len(self.enrollments), dtype=np.int64)
+        enr, fp = self.enrollments, self.fee_periods
+        keep = ~np.isin(enr.facility, np.fromiter(facilities, np.int64, len(facilities)))
+        rows = np.nonzero(keep)[0]
+        new_row = np.cumsum(keep) - 1
+        runs = keep[fp.enrollment]
+        return MonthFacts(
+            self.facilities, self.classes, self.children,
+            EnrollmentFacts(enr.child[rows], enr.facility[rows], enr.start[rows], enr.end[rows]),
+            FeePeriods(new_row[fp.enrollment[runs]], fp.start[runs], fp.end[runs], fp.fee_fen[runs]),
+        ), rows

@@ -72,6 +72,14 @@ class Grant(msgspec.Struct, frozen=True, kw_only=True):
                 "class": self.class_id, "amount": format_cny(self.amount_fen)}
 
 
+class Blocked(msgspec.Struct, frozen=True, kw_only=True):
+    """A facility whose facts the engine refused for the month (POLICY "Guard rails"): the answer has none of its
+    lines or grants, and billing issues it nothing for the month until the facts are fixed."""
+
+    facility: str  # external_id
+    reason: str    # what is wrong, naming the enrollment when one is at fault
+
+
 class Lines(msgspec.Struct, frozen=True, kw_only=True):
     """One entry per enrollment with days in the month, every list as long; amounts in fen."""
 
@@ -104,6 +112,7 @@ class Due(msgspec.Struct, frozen=True, kw_only=True):
     facilities: list[FacilityStanding]  # in external_id order
     lines: Lines
     grants: list[Grant]
+    blocked: list[Blocked] = []  # added later: an answer without it (an older subsidy service) blocks nothing
 
 
 def line_explanations(due: Due) -> tuple[dict, dict[str, list], frozenset[str], dict[str, tuple[str, dict]]]:

@@ -7,7 +7,7 @@ answer (`MonthDue.of`), so the tests go through the same decoding as the cycle.
 from __future__ import annotations
 
 from billing.cycle.due import MonthDue
-from tuoyu.contracts.due import Due, FacilityStanding, Fund, Grant, Lines, RuleSetRef
+from tuoyu.contracts.due import Blocked, Due, FacilityStanding, Fund, Grant, Lines, RuleSetRef
 
 YUAN = 100
 
@@ -21,14 +21,17 @@ def line(facility: str, enrollment: str, fee: int, reduction: int = 0, subsidy: 
             "operating_subsidy_fen": subsidy * YUAN}
 
 
-def due(month: str, *lines: dict, held=(), revoked=(), rectifying=(), grants=()) -> MonthDue:
+def due(month: str, *lines: dict, held=(), revoked=(), rectifying=(), grants=(), blocked=None) -> MonthDue:
     """`month` as billing reads the subsidy service's answer for it (see `answer`)."""
-    return MonthDue.of(answer(month, *lines, held=held, revoked=revoked, rectifying=rectifying, grants=grants))
+    return MonthDue.of(answer(month, *lines, held=held, revoked=revoked, rectifying=rectifying, grants=grants,
+                              blocked=blocked))
 
 
-def answer(month: str, *lines: dict, held=(), revoked=(), rectifying=(), grants=()) -> Due:
-    """`month` under rule set "rs" version 1: every line 30 days of 30, rank 1; `grants` as (facility, class, yuan)."""
-    names = sorted({l["facility"] for l in lines} | set(held) | set(revoked) | {g[0] for g in grants})
+def answer(month: str, *lines: dict, held=(), revoked=(), rectifying=(), grants=(), blocked=None) -> Due:
+    """`month` under rule set "rs" version 1: every line 30 days of 30, rank 1; `grants` as (facility, class, yuan);
+    `blocked` as {facility: reason} (the engine refused their facts: they have no line)."""
+    blocked = blocked or {}
+    names = sorted({l["facility"] for l in lines} | set(held) | set(revoked) | {g[0] for g in grants} | set(blocked))
     column = lambda key: [l[key] for l in lines]  # noqa: E731
     return Due(
         month=month, ruleset=RuleSetRef("rs", "1"), fund=Fund("fund", "the fund", 70_000_000),
@@ -42,4 +45,5 @@ def answer(month: str, *lines: dict, held=(), revoked=(), rectifying=(), grants=
                     days=[30] * len(lines), subsidised_days=[30] * len(lines), sibling_rank=[1] * len(lines),
                     age_eligible=[True] * len(lines), monthly_fee_fen=column("fee_fen")),
         grants=[Grant(facility=f, class_id=c, grant="construction", rule="construction_grant", amount_fen=amount * YUAN)
-                for f, c, amount in grants])
+                for f, c, amount in grants],
+        blocked=[Blocked(facility=f, reason=reason) for f, reason in sorted(blocked.items())])

@@ -79,3 +79,14 @@ def test_an_xlsx_cell_that_would_start_a_formula_is_stored_as_a_string_not_a_for
     assert "<f>" not in sheet, "the name must be stored as a string, not a formula"
     cell = load_workbook(io.BytesIO(data)).active["D3"]
     assert cell.value == HOSTILE_NAME and cell.data_type == "s"
+
+
+def test_a_blocked_facility_is_a_row_with_its_reason_and_counts_in_no_total():
+    reason = "enrollment E3: a monthly fee must be between 0.00 and 99999999.99 CNY"
+    report = {**REPORT, "blocked": [{"service_month": "2022-09", "facility": "F2", "reason": reason}]}
+    table = month_table(report)
+    assert [(r["kind"], r["service_month"], r["facility"], r["reason"]) for r in table.rows[-1:]] == [
+        ("暂缓开具", "2022-09", "F2", reason)]
+    assert table.totals() == month_table(REPORT).totals()
+    rows = list(csv.reader(io.StringIO(to_csv(table).decode("utf-8-sig"))))
+    assert rows[0][-1] == "暂缓原因" and rows[-2][0] == "暂缓开具" and rows[-2][-1] == reason

@@ -6,8 +6,10 @@ sends it, and `decode` with `MonthDue.of` read it as billing's cycle does.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import date
+from fractions import Fraction
 
 import msgspec
 import numpy as np
@@ -126,3 +128,49 @@ def test_a_field_billing_does_not_know_yet_is_ignored(month):
     body = json.loads(month[2])
     body["lines"]["care"] = ["full_day"] * len(body["lines"]["fee_fen"])  # a newer subsidy service's addition
     assert contract.decode(json.dumps(body)) == contract.decode(month[2])
+
+
+def test_an_answer_without_blocked_facilities_from_an_older_service_still_decodes(month):
+    body = json.loads(month[2])
+    del body["blocked"]
+    older = contract.decode(json.dumps(body))
+    assert older.blocked == [] and MonthDue.of(older).blocked == {}
+
+
+def test_a_facility_whose_facts_are_refused_is_answered_as_blocked_with_the_enrollment_at_fault():
+    world = World()
+    good, bad = world.facility("F-GOOD"), world.facility("F-BAD")
+    world.enroll(world.child(family=1), good)
+    world.enroll(world.child(family=2), bad, fee="100000000.00")
+    world.enroll(world.child(family=3), good, start="2022-09-16")
+    facts = world.facts(SEPTEMBER)
+    labels = Labels(facilities=["F-GOOD", "F-BAD"], enrollment=np.array(["E1", "E2", "E3"], dtype=object),
+                    child=np.array(["K1", "K2", "K3"], dtype=object),
+                    family=np.array(["FAM1", "FAM2", "FAM3"], dtype=object),
+                    facility_of_enrollment=np.array(["F-GOOD", "F-BAD", "F-GOOD"], dtype=object))
+    putuo = load_shipped("zhoushan-putuo-2022")
+    answer = due_answer(SEPTEMBER, putuo, facts, labels, compute_month(SEPTEMBER, putuo, facts))
+    due = MonthDue.of(contract.decode(contract.encode(answer)))
+    assert due.blocked == {"F-BAD": "enrollment E2: a monthly fee must be between 0.00 and 99999999.99 CNY"}
+    assert (due.lines.enrollment.tolist(), due.lines.child.tolist(), due.lines.facility.tolist()) == (
+        ["E1", "E3"], ["K1", "K3"], ["F-GOOD", "F-GOOD"])
+    assert due.lines.fee.tolist() == [200000, 100000]
+    assert due.lines.explanation.row(1)["monthly_fee"] == "2000.00"
+
+
+def test_a_facility_whose_rate_the_engine_cannot_hold_is_blocked_and_the_answer_still_builds():
+    world = World()
+    world.enroll(world.child(family=1), world.facility("F-GOOD"))
+    world.enroll(world.child(family=2), world.facility("F-THIRD"))
+    facts = world.facts(SEPTEMBER)
+    third = dataclasses.replace(facts.facilities[1], rates=((date(2020, 1, 1), Fraction(1, 3)),))
+    facts = dataclasses.replace(facts, facilities=[facts.facilities[0], third])
+    labels = Labels(facilities=["F-GOOD", "F-THIRD"], enrollment=np.array(["E1", "E2"], dtype=object),
+                    child=np.array(["K1", "K2"], dtype=object), family=np.array(["FAM1", "FAM2"], dtype=object),
+                    facility_of_enrollment=np.array(["F-GOOD", "F-THIRD"], dtype=object))
+    putuo = load_shipped("zhoushan-putuo-2022")
+    answer = due_answer(SEPTEMBER, putuo, facts, labels, compute_month(SEPTEMBER, putuo, facts))
+    assert [(b.facility, b.reason) for b in answer.blocked] == [
+        ("F-THIRD", "a subsidy rate has more than six decimals")]
+    assert [(f.facility, f.rate) for f in answer.facilities] == [("F-GOOD", "0.12"), ("F-THIRD", None)]
+    assert answer.lines.enrollment == ["E1"]

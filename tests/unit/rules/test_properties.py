@@ -146,3 +146,25 @@ def test_an_explanation_states_the_same_fen_as_the_engine(world, ruleset):
 def test_integer_half_up_division_is_the_money_rounding_rule(numerator, denominator):
     assert half_up_div(np.array([numerator], dtype=np.int64), denominator)[0] == round_half_up(
         Fraction(numerator, denominator))
+
+
+@FEW
+@given(worlds(), rulesets(), st.integers(0, 10**6))
+def test_a_fee_refused_in_one_facility_leaves_every_other_line_as_the_reference_computes_it(world, ruleset, pick):
+    month, facts = world
+    fp = facts.fee_periods
+    if not len(fp):
+        return
+    run = pick % len(fp)
+    fee = fp.fee_fen.copy()
+    fee[run] = -1
+    bad = dataclasses.replace(facts, fee_periods=dataclasses.replace(fp, fee_fen=fee))
+    facility = int(facts.enrollments.facility[fp.enrollment[run]])
+    due = compute_month(month, ruleset, bad)
+    assert list(due.refused) == [facility]
+    kept, rows = facts.without([facility])
+    assert (facts.enrollments.facility[due.lines.enrollment] != facility).all()
+    for ref in reference_lines(month, ruleset, kept):
+        got = due.lines.row(ref.enrollment)
+        assert got == {name: getattr(ref, name) for name in LINE_COLUMNS} | {"enrollment": int(rows[ref.enrollment])}
+    assert all(facts.classes[g.class_index].facility != facility for g in due.grants)
