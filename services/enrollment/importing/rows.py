@@ -1,7 +1,8 @@
 """One roster row, checked on its own: the columns, their formats, and what a row alone can tell.
 
 Pure: no database, no file. What needs the facility's records (classes, siblings, capacity, existing ids) is
-checked in `apply`; the checks a row alone can make are the domain's (`rules`), with the API's messages. Problems are reported as (column, reason), every one of them, not just the first.
+checked in `apply`; the checks a row alone can make are the domain's (`rules`), with the API's messages. Problems
+are reported as (column, reason), every one of them, not just the first.
 """
 
 from __future__ import annotations
