@@ -101,7 +101,8 @@ async def correct_child(conn: Conn, fid: int, facility_key: str, external_id: st
 # --- enrollments ---------------------------------------------------------------------------------------------------
 
 async def enroll(conn: Conn, facility_key: str, request: NewEnrollment) -> tuple[dict, bool, Events]:
-    """Enroll a child in four statements (five with a national ID): lock and read, check, write."""
+    """Enroll a child in four statements, the outbox's included (five with a national ID): lock and read, check,
+    write."""
     new = enrollments.Enrollment(request.external_id, request.child, request.class_, request.care.value,
                                  request.start, request.end, parse_cny(request.monthly_fee))
     read = await enrollments_store.read_for_new(conn, facility_key, new)

@@ -53,7 +53,7 @@ async def _existing(conn: asyncpg.Connection, enrollment_id: int, created_as: st
 
 
 async def read_for_new(conn: asyncpg.Connection, facility_key: str, new: Enrollment) -> ForNew:
-    """Lock and read what a new enrollment is checked against: three statements (four with a national ID)."""
+    """Lock and read what a new enrollment is checked against: two statements (three with a national ID)."""
     # The class's lock serialises capacity checks; the child's, the same-day check. The facility's KEY SHARE (the
     # lock the insert's foreign keys take anyway) lets enrollments in different classes proceed side by side, while
     # every facility-wide change (FOR UPDATE: a revocation, a class opened, an import) waits for them.
