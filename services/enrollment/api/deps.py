@@ -75,8 +75,9 @@ def unit_of_work(request: Request):
     return store_unit_of_work(request.app.state.pool, s.topic(ENROLLMENT_TOPIC))
 
 
-def today() -> date:
-    """The service's clock, read here and only here: the domain is given the day."""
+async def today() -> date:
+    """The service's clock, read here and only here: the domain is given the day. (Async: FastAPI would run a plain
+    function in its thread pool, a thread hop on every request.)"""
     return date.today()
 
 
