@@ -1,17 +1,17 @@
-"""Request dependencies: the caller, a transaction whose events go to the outbox, the rate bounds."""
+"""Request dependencies: the caller, a unit of work whose events go to the outbox, the day (the clock)."""
 
 from __future__ import annotations
 
-from contextlib import asynccontextmanager
+from datetime import date
 from typing import Annotated
 
 import asyncpg
 from fastapi import Depends, Request
 
 from enrollment.settings import EnrollmentSettings
-from tuoyu import auth, outbox
+from enrollment.store.unit_of_work import unit_of_work as store_unit_of_work
+from tuoyu import auth
 from tuoyu.auth import Principal
-from tuoyu.envelope import Envelope
 from tuoyu.errors import NotFound
 from tuoyu.hashing import keyed_hash
 from tuoyu.settings import ENROLLMENT_TOPIC
@@ -69,20 +69,16 @@ def pepper(request: Request) -> str:
     return request.app.state.settings.hash_pepper.get_secret_value()
 
 
-class UnitOfWork:
-    def __init__(self, conn: asyncpg.Connection):
-        self.conn = conn
-        self.events: list[Envelope] = []
-
-    def publish(self, events: list[Envelope]) -> None:
-        self.events.extend(events)
-
-
-@asynccontextmanager
-async def unit_of_work(request: Request):
-    """One transaction: the change and its events commit together or not at all."""
+def unit_of_work(request: Request):
+    """One transaction: the change and its events commit together or not at all (`store.unit_of_work`)."""
     s: EnrollmentSettings = request.app.state.settings
-    async with request.app.state.pool.acquire() as conn, conn.transaction():
-        uow = UnitOfWork(conn)
-        yield uow
-        await outbox.add_events(conn, s.topic(ENROLLMENT_TOPIC), uow.events)
+    return store_unit_of_work(request.app.state.pool, s.topic(ENROLLMENT_TOPIC))
+
+
+async def today() -> date:
+    """The service's clock, read here and only here: the domain is given the day. (Async: FastAPI would run a plain
+    function in its thread pool, a thread hop on every request.)"""
+    return date.today()
+
+
+Today = Annotated[date, Depends(today)]

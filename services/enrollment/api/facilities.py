@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 
 from enrollment.api import schemas
-from enrollment.api.deps import Admin, Caller, OwnFacility, pepper, unit_of_work
-from enrollment.domain import facilities, keys, snapshots, views
+from enrollment.api.deps import Admin, Caller, OwnFacility, Today, pepper, unit_of_work
+from enrollment.domain import views
+from enrollment.handlers import facilities, keys
+from enrollment.store import facilities as store, views as lists
 from enrollment.domain.models import Certifications, FacilityChange, Filing, NewFacility, RateChange, Review
 from tuoyu import auth
 
@@ -23,9 +24,9 @@ Cursor = Annotated[str | None, Query(description="next_cursor of the previous pa
 @router.post("", status_code=201, summary="Register a facility (health commission)",
              response_model=schemas.Facility,
              responses={200: {"description": "already registered with the same content"}})
-async def register(body: NewFacility, request: Request, response: Response, _: Admin) -> dict:
+async def register(body: NewFacility, request: Request, response: Response, _: Admin, today: Today) -> dict:
     async with unit_of_work(request) as uow:
-        snapshot, created, events = await facilities.register(uow.conn, body, date.today())
+        snapshot, created, events = await facilities.register(uow.conn, body, today)
         uow.publish(events)
     if not created:
         response.status_code = 200
@@ -36,11 +37,11 @@ async def register(body: NewFacility, request: Request, response: Response, _: A
                     summary="A facility registers itself (no key) and receives its own API key, once",
                     description="The health commission then files it (备案). Registering an external_id that "
                                 "exists is refused (409): keys for an existing facility come from the commission.")
-async def self_register(body: NewFacility, request: Request) -> dict:
+async def self_register(body: NewFacility, request: Request, today: Today) -> dict:
     async with unit_of_work(request) as uow:
-        snapshot, _, events = await facilities.register(uow.conn, body, date.today(), self_registered=True)
-        fid = await facilities.facility_id(uow.conn, body.external_id)
-        issued, key_events = await keys.issue(uow.conn, fid, body.external_id, pepper(request), date.today(),
+        snapshot, _, events = await facilities.register(uow.conn, body, today, self_registered=True)
+        fid = await store.facility_id(uow.conn, body.external_id)
+        issued, key_events = await keys.issue(uow.conn, fid, body.external_id, pepper(request), today,
                                               "self-registration")
         uow.publish(events + key_events)
     return {"facility": snapshot, "key": issued}
@@ -52,21 +53,21 @@ async def listed(request: Request, _: Admin, limit: Limit = 100, cursor: Cursor 
                  status: Literal["registered", "filed", "rectification", "revoked"] | None = None,
                  kind: str | None = None, inclusive: bool | None = None) -> dict:
     async with request.app.state.pool.acquire() as conn:
-        return await views.facilities(conn, status_=status, kind=kind, inclusive=inclusive, limit=limit,
+        return await lists.facilities(conn, status_=status, kind=kind, inclusive=inclusive, limit=limit,
                                       cursor=cursor)
 
 
 @router.get("/{facility}", summary="A facility as the subsidy rules see it", response_model=schemas.Facility)
 async def get(facility: OwnFacility, request: Request) -> dict:
     async with request.app.state.pool.acquire() as conn:
-        return await snapshots.facility(conn, await facilities.facility_id(conn, facility))
+        return await store.snapshot(conn, await store.facility_id(conn, facility))
 
 
 @router.patch("/{facility}", summary="Change a facility's name or bank account (its key), or its kind, ownership, "
                                      "inclusive flag and meals (health commission)", response_model=schemas.Facility)
-async def change(facility: OwnFacility, body: FacilityChange, request: Request, caller: Caller) -> dict:
+async def change(facility: OwnFacility, body: FacilityChange, request: Request, caller: Caller, today: Today) -> dict:
     async with unit_of_work(request) as uow:
-        snapshot, events = await facilities.change(uow.conn, facility, body, caller.role == auth.ADMIN, date.today())
+        snapshot, events = await facilities.change(uow.conn, facility, body, caller.role == auth.ADMIN, today)
         uow.publish(events)
     return snapshot
 
@@ -83,9 +84,9 @@ async def file(facility: str, body: Filing, request: Request, _: Admin) -> dict:
 
 @router.put("/{facility}/certifications", summary="Record fire-safety certification and food licence dates",
             response_model=schemas.Facility)
-async def certify(facility: str, body: Certifications, request: Request, _: Admin) -> dict:
+async def certify(facility: str, body: Certifications, request: Request, _: Admin, today: Today) -> dict:
     async with unit_of_work(request) as uow:
-        snapshot, events = await facilities.certify(uow.conn, facility, body)
+        snapshot, events = await facilities.certify(uow.conn, facility, body, today)
         uow.publish(events)
     return snapshot
 

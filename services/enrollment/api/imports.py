@@ -19,15 +19,14 @@ from fastapi.responses import JSONResponse
 from starlette.datastructures import UploadFile
 
 from enrollment.api import schemas
-from enrollment.api.deps import OwnFacility, pepper
-from enrollment.domain.facilities import facility_id
-from enrollment.domain.roster import refuse_if_revoked
+from enrollment.api.deps import OwnFacility, Today, pepper, unit_of_work
+from enrollment.domain.rules import refuse, revoked_problem
 from enrollment.importing import reader
 from enrollment.importing.apply import RosterImport
+from enrollment.store.facilities import facility_id, revoked_on
 from prometheus_client import Counter
 
 from tuoyu.errors import PROBLEM, InvalidInput
-from tuoyu.settings import ENROLLMENT_TOPIC
 
 router = APIRouter(prefix="/facilities/{facility}", tags=["roster import"])
 ROSTER_ROWS = Counter("tuoyu_roster_rows", "Roster rows read by imports and dry runs", ["mode"])
@@ -70,7 +69,7 @@ async def _spool(request: Request, limit: int) -> IO[bytes]:
              description="Columns: family, child, birth_date, birth_order, national_id (optional), class, "
                          "enrollment, care (optional, full_day), monthly_fee, start, end (optional); see "
                          "docs/roster-import.md. Importing the same file again changes nothing.")
-async def import_roster(facility: OwnFacility, request: Request,
+async def import_roster(facility: OwnFacility, request: Request, today: Today,
                         dry_run: Annotated[bool, Query(description="check everything, write nothing")] = False,
                         encoding: Annotated[str | None, Query(description="utf-8 | gbk | gb18030; detected when "
                                                                           "absent (CSV only)")] = None):
@@ -83,7 +82,7 @@ async def import_roster(facility: OwnFacility, request: Request,
     try:
         if normalised.rows == 0:
             raise InvalidInput("file", "no rows under the header")
-        report, written = await _apply(request, facility, normalised, dry_run)
+        report, written = await _apply(request, facility, normalised, dry_run, today)
     finally:
         normalised.close()
     body = {"dry_run": dry_run, "format": normalised.format, "encoding": normalised.encoding,
@@ -98,28 +97,17 @@ async def import_roster(facility: OwnFacility, request: Request,
     return body
 
 
-async def _apply(request: Request, facility: str, normalised: reader.Normalised, dry_run: bool):
-    """Check and apply every row in one transaction; roll back for a dry run or when nothing could be applied."""
-    settings = request.app.state.settings
-    today = date.today()
-    async with request.app.state.pool.acquire() as conn:
-        transaction = conn.transaction()
-        await transaction.start()
-        try:
-            fid = await facility_id(conn, facility, lock=True)
-            await refuse_if_revoked(conn, fid)
-            importer = RosterImport(conn, fid, facility, settings.topic(ENROLLMENT_TOPIC), pepper(request), today,
-                                    normalised.repeated)
-            await importer.start()
-            await importer.run(normalised.cells())
-            report = importer.report
-            report.errors.sort(key=lambda e: e["row"])
-            applied = sum(report.created.values()) > 0 or report.unchanged > 0
-            if dry_run or (report.errors and not applied):
-                await transaction.rollback()
-                return report, False
-            await transaction.commit()
-            return report, True
-        except BaseException:
-            await transaction.rollback()
-            raise
+async def _apply(request: Request, facility: str, normalised: reader.Normalised, dry_run: bool, today: date):
+    """Check and apply every row in one unit of work; roll back for a dry run or when nothing could be applied."""
+    async with unit_of_work(request) as uow:
+        fid = await facility_id(uow.conn, facility, lock=True)
+        refuse(revoked_problem(await revoked_on(uow.conn, fid)))
+        importer = RosterImport(uow, fid, facility, pepper(request), today, normalised.repeated)
+        await importer.start()
+        await importer.run(normalised.cells())
+        report = importer.report
+        report.errors.sort(key=lambda e: e["row"])
+        applied = sum(report.created.values()) > 0 or report.unchanged > 0
+        if dry_run or (report.errors and not applied):
+            uow.discard()
+    return report, not uow.discarded

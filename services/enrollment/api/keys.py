@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Request, Response
 
 from enrollment.api import schemas
-from enrollment.api.deps import Admin, pepper, unit_of_work
-from enrollment.domain import keys
-from enrollment.domain.facilities import facility_id
+from enrollment.api.deps import Admin, Today, pepper, unit_of_work
+from enrollment.handlers import keys
+from enrollment.store import keys as store
+from enrollment.store.facilities import facility_id
 from enrollment.domain.models import NewKey
 
 router = APIRouter(prefix="/facilities/{facility}/keys", tags=["keys"])
@@ -18,10 +18,10 @@ router = APIRouter(prefix="/facilities/{facility}/keys", tags=["keys"])
 
 @router.post("", status_code=201, response_model=schemas.IssuedKey,
              summary="Issue a key for the facility: the key is in this response and nowhere else")
-async def issue(facility: str, request: Request, _: Admin, body: NewKey | None = None) -> dict:
+async def issue(facility: str, request: Request, _: Admin, today: Today, body: NewKey | None = None) -> dict:
     async with unit_of_work(request) as uow:
         fid = await facility_id(uow.conn, facility, lock=True)
-        issued, events = await keys.issue(uow.conn, fid, facility, pepper(request), date.today(),
+        issued, events = await keys.issue(uow.conn, fid, facility, pepper(request), today,
                                           body.label if body else None)
         uow.publish(events)
     return issued
@@ -30,13 +30,13 @@ async def issue(facility: str, request: Request, _: Admin, body: NewKey | None =
 @router.get("", response_model=list[schemas.KeyInfo], summary="The facility's keys (never the keys themselves)")
 async def listed(facility: str, request: Request, _: Admin) -> list[dict]:
     async with request.app.state.pool.acquire() as conn:
-        return await keys.listed(conn, await facility_id(conn, facility))
+        return await store.listed(conn, await facility_id(conn, facility))
 
 
 @router.delete("/{key_id}", status_code=204, summary="Revoke a key (revoking it again does nothing)")
 async def revoke(facility: str, key_id: Annotated[int, Path(ge=1, le=2**63 - 1)], request: Request,
-                 _: Admin) -> Response:
+                 _: Admin, today: Today) -> Response:
     async with unit_of_work(request) as uow:
         fid = await facility_id(uow.conn, facility, lock=True)
-        uow.publish(await keys.revoke(uow.conn, fid, facility, key_id, date.today()))
+        uow.publish(await keys.revoke(uow.conn, fid, facility, key_id, today))
     return Response(status_code=204)

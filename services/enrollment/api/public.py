@@ -11,7 +11,8 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from enrollment.api import schemas
-from enrollment.domain import views
+from enrollment.api.deps import Today
+from enrollment.store import views as lists
 
 router = APIRouter(prefix="/public", tags=["public disclosure"])
 _templates = Environment(loader=FileSystemLoader(Path(__file__).parent.parent / "templates"),
@@ -27,22 +28,21 @@ CARE = {"full_day": "全日托", "half_day": "半日托", "hourly": "计时托",
 RESULT = {"pass": "合格", "fail": "不合格"}
 
 
-async def _disclosure(request: Request, on: date | None) -> dict:
-    day = on or date.today()
+async def _disclosure(request: Request, day: date) -> dict:
     async with request.app.state.pool.acquire() as conn:
-        return {"as_of": day.isoformat(), "facilities": await views.disclosure(conn, day)}
+        return {"as_of": day.isoformat(), "facilities": await lists.disclosure(conn, day)}
 
 
 @router.get("/facilities", response_model=schemas.Disclosure,
             summary="Filed facilities: kind, inclusive flag, capacity and places taken, fee standards, filing date, "
                     "review results (no key)")
-async def facilities(request: Request, on: On = None) -> dict:
-    return await _disclosure(request, on)
+async def facilities(request: Request, today: Today, on: On = None) -> dict:
+    return await _disclosure(request, on or today)
 
 
 @router.get("/facilities.html", response_class=HTMLResponse, summary="The same, as a page in Chinese (zh-CN)")
-async def facilities_page(request: Request, on: On = None) -> HTMLResponse:
-    data = await _disclosure(request, on)
+async def facilities_page(request: Request, today: Today, on: On = None) -> HTMLResponse:
+    data = await _disclosure(request, on or today)
     html = _templates.get_template("public_facilities.html").render(
         **data, kinds=KINDS, ownership=OWNERSHIP, status=STATUS, care=CARE, result=RESULT)
     return HTMLResponse(html)

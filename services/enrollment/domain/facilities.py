@@ -1,71 +1,41 @@
-"""Facility operations: registration, filing (备案), certifications, rate changes and annual reviews.
+"""Facility decisions: registration, changes, filing (备案), certifications, rate changes and annual reviews.
 
-Each function runs inside the caller's transaction and returns the events to put in the outbox.
+Each is a function of what the store read (the facility's snapshot or the few values a decision needs): it returns
+what to write, or nothing when the request changes nothing, and raises the problem otherwise.
 """
 
 from __future__ import annotations
 
-import json
 from datetime import date, timedelta
 from decimal import Decimal
 
-import asyncpg
-
-from enrollment.domain import rules, snapshots
+from enrollment.domain import rules
 from enrollment.domain.models import Certifications, FacilityChange, Filing, NewFacility, RateChange, Review
 from tuoyu import standing
-from tuoyu.envelope import Envelope
-from tuoyu.errors import Conflict, InvalidInput, NotFound
+from tuoyu.errors import Conflict, InvalidInput
 from tuoyu.money import format_rate, parse_rate
-
-Events = list[Envelope]
-
-
-async def facility_id(conn: asyncpg.Connection, external_id: str, *, lock: bool = False) -> int:
-    """The facility's row id; `lock` excludes every other writer of the facility."""
-    sql = "SELECT id FROM facilities WHERE external_id = $1" + (" FOR UPDATE" if lock else "")
-    found = await conn.fetchval(sql, external_id)
-    if found is None:
-        raise NotFound(f"facility {external_id!r} does not exist")
-    return found
-
-
-async def register(conn: asyncpg.Connection, new: NewFacility, today: date, *, self_registered: bool = False
-                   ) -> tuple[dict, bool, Events]:
-    """Create the facility, or return the existing one when its content is the same (409 otherwise).
-
-    A facility registering itself (no key) never gets an existing record back: that would hand its key to anyone.
-    """
-    wanted = new.model_dump(mode="json")
-    row = await conn.fetchrow(
-        "INSERT INTO facilities (external_id, name, kind, ownership, inclusive, serves_meals, bank_account, "
-        "created_as, self_registered) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9) "
-        "ON CONFLICT (external_id) DO NOTHING RETURNING id",
-        new.external_id, new.name, new.kind.value, new.ownership.value, new.inclusive, new.serves_meals,
-        new.bank_account, json.dumps(wanted), self_registered)
-    if row is None:
-        if self_registered:
-            raise Conflict(f"facility {new.external_id!r} is already registered; further keys come from the "
-                           "health commission")
-        fid = await facility_id(conn, new.external_id)
-        existing = await snapshots.facility(conn, fid)
-        created_as = await conn.fetchval("SELECT created_as FROM facilities WHERE id = $1", fid)
-        diff = rules.differing(wanted, json.loads(created_as) if created_as else None, existing)
-        if diff:
-            raise Conflict(f"facility {new.external_id!r} already exists with other content ({', '.join(diff)})")
-        return existing, False, []
-    snapshot = await snapshots.facility(conn, row["id"])
-    return snapshot, True, [snapshots.event("FacilityRegistered", today, new.external_id, facility=snapshot)]
-
 
 ADMIN_ONLY_CHANGES = ("kind", "ownership", "inclusive", "serves_meals")
 
 
-async def change(conn: asyncpg.Connection, external_id: str, change_: FacilityChange, by_admin: bool, today: date
-                 ) -> tuple[dict, Events]:
-    """Change what a facility registered: its own key may change its name and bank account, the rest is the
-    health commission's (kind, ownership, inclusive and meals decide subsidies)."""
-    wanted = change_.model_dump(exclude_unset=True, mode="json")
+def registration(new: NewFacility, existing: tuple[dict | None, dict] | None, *, self_registered: bool) -> bool:
+    """True: the facility was created; False: the same facility again (`existing`: as created, as it is now).
+
+    A facility registering itself (no key) never gets an existing record back: that would hand its key to anyone.
+    """
+    if existing is None:
+        return True
+    if self_registered:
+        raise Conflict(f"facility {new.external_id!r} is already registered; further keys come from the "
+                       "health commission")
+    rules.same_or_differs("facility", new.external_id, new.model_dump(mode="json"), *existing)
+    return False
+
+
+def changes(change: FacilityChange, by_admin: bool, before: dict) -> dict:
+    """The columns to set: what the request changes. Its own key may change a facility's name and bank account,
+    the rest is the health commission's (kind, ownership, inclusive and meals decide subsidies)."""
+    wanted = change.model_dump(exclude_unset=True, mode="json")
     if not by_admin:
         for field in ADMIN_ONLY_CHANGES:
             if field in wanted:
@@ -73,19 +43,7 @@ async def change(conn: asyncpg.Connection, external_id: str, change_: FacilityCh
     for field in ("name", "kind", "ownership", "inclusive", "serves_meals"):
         if field in wanted and wanted[field] is None:
             raise InvalidInput(field, "must not be null")
-    fid = await facility_id(conn, external_id, lock=True)
-    before = await snapshots.facility(conn, fid)
-    wanted = {k: v for k, v in wanted.items() if before[k] != v}
-    if not wanted:
-        return before, []
-    sets = ", ".join(f"{column} = ${i}" for i, column in enumerate(wanted, start=2))
-    await conn.execute(f"UPDATE facilities SET {sets}, version = version + 1 WHERE id = $1", fid, *wanted.values())
-    snapshot = await snapshots.facility(conn, fid)
-    return snapshot, [snapshots.event("FacilityChanged", today, external_id, facility=snapshot)]
-
-
-async def _bump(conn: asyncpg.Connection, fid: int) -> None:
-    await conn.execute("UPDATE facilities SET version = version + 1 WHERE id = $1", fid)
+    return {k: v for k, v in wanted.items() if before[k] != v}
 
 
 def check_rate(rate: str, bounds: tuple, field: str = "subsidy_rate") -> None:
@@ -94,95 +52,52 @@ def check_rate(rate: str, bounds: tuple, field: str = "subsidy_rate") -> None:
         raise InvalidInput(field, f"must be between {format_rate(low)} and {format_rate(high)} (the rule set's bounds)")
 
 
-async def file(conn: asyncpg.Connection, external_id: str, filing: Filing, bounds: tuple) -> tuple[dict, Events]:
-    """File the facility with the health commission and set its first subsidy rate from the filing date."""
-    check_rate(filing.subsidy_rate, bounds)
-    fid = await facility_id(conn, external_id, lock=True)
-    current = await conn.fetchrow("SELECT filed_on, revoked_on FROM facilities WHERE id = $1", fid)
-    rate_now = await conn.fetchval(
-        "SELECT rate FROM facility_rates WHERE facility_id = $1 AND effective_from = $2", fid, filing.filed_on)
-    if current["filed_on"] == filing.filed_on and rate_now is not None and rate_now == Decimal(filing.subsidy_rate):
-        return await snapshots.facility(conn, fid), []
-    if current["filed_on"] is not None and current["filed_on"] != filing.filed_on:
-        raise Conflict(f"facility {external_id!r} was filed on {current['filed_on']}")
-    if current["revoked_on"] is not None:
+def filing(external_id: str, filing_: Filing, filed_on: date | None, revoked_on: date | None,
+           rate_then: Decimal | None) -> bool:
+    """Whether filing changes anything (`rate_then`: the rate already set from the filing date)."""
+    if filed_on == filing_.filed_on and rate_then is not None and rate_then == Decimal(filing_.subsidy_rate):
+        return False
+    if filed_on is not None and filed_on != filing_.filed_on:
+        raise Conflict(f"facility {external_id!r} was filed on {filed_on}")
+    if revoked_on is not None:
         raise InvalidInput("filed_on", "the facility is revoked")
-    await conn.execute("UPDATE facilities SET filed_on = $2 WHERE id = $1", fid, filing.filed_on)
-    await conn.execute(
-        "INSERT INTO facility_rates (facility_id, effective_from, rate) VALUES ($1,$2,$3) "
-        "ON CONFLICT (facility_id, effective_from) DO UPDATE SET rate = excluded.rate",
-        fid, filing.filed_on, Decimal(filing.subsidy_rate))
-    await _bump(conn, fid)
-    snapshot = await snapshots.facility(conn, fid)
-    return snapshot, [snapshots.event("FacilityFiled", filing.filed_on, external_id, facility=snapshot)]
+    return True
 
 
-async def certify(conn: asyncpg.Connection, external_id: str, certs: Certifications) -> tuple[dict, Events]:
-    fid = await facility_id(conn, external_id, lock=True)
-    before = await snapshots.facility(conn, fid)
-    await conn.execute(
-        "UPDATE facilities SET fire_safety_certified_on = $2, food_licence_on = $3 WHERE id = $1",
-        fid, certs.fire_safety_certified_on, certs.food_licence_on)
-    after = await snapshots.facility(conn, fid)
-    if {k: v for k, v in after.items() if k != "version"} == {k: v for k, v in before.items() if k != "version"}:
-        return before, []
-    await _bump(conn, fid)
-    after["version"] += 1
-    occurred = certs.fire_safety_certified_on or certs.food_licence_on or date.today()
-    return after, [snapshots.event("CertificationRecorded", occurred, external_id, facility=after)]
+def certification(before: dict, certs: Certifications, today: date) -> date | None:
+    """The day the certification event is dated, or None when the dates are the ones recorded."""
+    given = {k: v.isoformat() if v else None for k, v in certs.model_dump().items()}
+    if all(before[k] == v for k, v in given.items()):
+        return None
+    return certs.fire_safety_certified_on or certs.food_licence_on or today
 
 
-async def change_rate(conn: asyncpg.Connection, external_id: str, change: RateChange, bounds: tuple
-                      ) -> tuple[dict, Events]:
-    check_rate(change.rate, bounds, "rate")
-    fid = await facility_id(conn, external_id, lock=True)
-    existing = await conn.fetchval(
-        "SELECT rate FROM facility_rates WHERE facility_id = $1 AND effective_from = $2", fid, change.effective_from)
+def rate_change(change: RateChange, existing: Decimal | None) -> bool:
+    """Whether a rate from the day changes anything (`existing`: the rate already set from that day)."""
     if existing is not None and existing == Decimal(change.rate):
-        return await snapshots.facility(conn, fid), []
+        return False
     if existing is not None:
         raise Conflict(f"a rate from {change.effective_from} is already set to {existing.normalize()}")
-    await conn.execute("INSERT INTO facility_rates (facility_id, effective_from, rate) VALUES ($1,$2,$3)",
-                       fid, change.effective_from, Decimal(change.rate))
-    await _bump(conn, fid)
-    snapshot = await snapshots.facility(conn, fid)
-    return snapshot, [snapshots.event("SubsidyRateSet", change.effective_from, external_id, facility=snapshot)]
+    return True
 
 
-async def review(conn: asyncpg.Connection, external_id: str, review_: Review) -> tuple[dict, Events]:
-    """Record an annual review; a second consecutive fail revokes the facility and ends its enrollments."""
-    fid = await facility_id(conn, external_id, lock=True)
-    existing = await conn.fetchval(
-        "SELECT result FROM facility_reviews WHERE facility_id = $1 AND reviewed_on = $2", fid, review_.date)
-    if existing == review_.result.value:
-        return await snapshots.facility(conn, fid), []
-    if existing is not None:
-        raise Conflict(f"a review on {review_.date} is already recorded as {existing}")
-    revoked_on = await conn.fetchval("SELECT revoked_on FROM facilities WHERE id = $1", fid)
+def review(review_: Review, same_day: str | None, revoked_on: date | None, past: list[tuple[date, str]]
+           ) -> bool | None:
+    """None: the same review again; otherwise whether it revokes the facility (`tuoyu.standing`: a second
+    consecutive fail). `same_day`: the result already recorded on the review's date; `past`: the reviews recorded,
+    (date, result) in date order."""
+    if same_day == review_.result.value:
+        return None
+    if same_day is not None:
+        raise Conflict(f"a review on {review_.date} is already recorded as {same_day}")
     if revoked_on is not None:
         raise InvalidInput("date", f"the facility was revoked on {revoked_on}")
-    reviews = [(r["reviewed_on"], r["result"]) for r in await conn.fetch(
-        "SELECT reviewed_on, result FROM facility_reviews WHERE facility_id = $1 ORDER BY reviewed_on", fid)]
-    if reviews and reviews[-1][0] > review_.date:
+    if past and past[-1][0] > review_.date:
         # "Consecutive" is by date: a review slipped in before the last one would change what that one meant.
-        raise InvalidInput("date", f"must be after the last recorded review ({reviews[-1][0]})")
-    await conn.execute("INSERT INTO facility_reviews (facility_id, reviewed_on, result) VALUES ($1,$2,$3)",
-                       fid, review_.date, review_.result.value)
-    events: Events = []
-    if standing.revocation_date(reviews + [(review_.date, review_.result.value)]) == review_.date:
-        events += await _end_enrollments(conn, fid, external_id, review_.date)
-        await conn.execute("UPDATE facilities SET revoked_on = $2 WHERE id = $1", fid, review_.date)
-    await _bump(conn, fid)
-    snapshot = await snapshots.facility(conn, fid)
-    type_ = "FacilityRevoked" if snapshot["revoked_on"] else "ReviewRecorded"
-    return snapshot, [snapshots.event(type_, review_.date, external_id, facility=snapshot)] + events
+        raise InvalidInput("date", f"must be after the last recorded review ({past[-1][0]})")
+    return standing.revocation_date([*past, (review_.date, review_.result.value)]) == review_.date
 
 
-async def _end_enrollments(conn: asyncpg.Connection, fid: int, facility_key: str, revoked_on: date) -> Events:
-    last_day = revoked_on - timedelta(days=1)
-    rows = await conn.fetch(
-        "UPDATE enrollments SET end_on = GREATEST(start_on - 1, $2::date), version = version + 1 "
-        "WHERE facility_id = $1 AND (end_on IS NULL OR end_on > $2::date) RETURNING id", fid, last_day)
-    return [snapshots.event("EnrollmentEnded", revoked_on, facility_key,
-                            enrollment=await snapshots.enrollment(conn, r["id"]), reason="facility_revoked")
-            for r in rows]
+def last_day_of_care(revoked_on: date) -> date:
+    """Revocation ends every enrollment still running on the day at the day before."""
+    return revoked_on - timedelta(days=1)

@@ -6,49 +6,39 @@ another service holding the same pepper (billing, for a facility's own payouts) 
 
 from __future__ import annotations
 
-from datetime import date
-
-import asyncpg
+from datetime import date, datetime
 
 from enrollment.domain import snapshots
 from tuoyu.envelope import Envelope
-from tuoyu.errors import NotFound
 from tuoyu.hashing import keyed_hash, new_secret
 
 KEY_PREFIX = "fac"
 
 
-def _payload(facility: str, key_id: int, key_hash: str) -> dict:
-    return {"facility": facility, "key_id": key_id, "key_hash": key_hash}
-
-
-async def issue(conn: asyncpg.Connection, fid: int, facility: str, pepper: str, today: date,
-                label: str | None = None) -> tuple[dict, list[Envelope]]:
-    """A new key for the facility: returns the one response that shows it, and its `ApiKeyIssued` event."""
+def new_key(pepper: str) -> tuple[str, str]:
+    """(a new key, its keyed hash): the hash is all that is kept."""
     key = new_secret(KEY_PREFIX)
-    key_hash = keyed_hash(pepper, key)
-    row = await conn.fetchrow(
-        "INSERT INTO api_keys (key_hash, facility_id, label) VALUES ($1, $2, $3) RETURNING id, created_at",
-        key_hash, fid, label)
-    event = snapshots.event("ApiKeyIssued", today, facility, **_payload(facility, row["id"], key_hash))
-    return {"facility": facility, "key_id": row["id"], "api_key": key, "label": label,
-            "created_at": row["created_at"].isoformat()}, [event]
+    return key, keyed_hash(pepper, key)
 
 
-async def revoke(conn: asyncpg.Connection, fid: int, facility: str, key_id: int, today: date) -> list[Envelope]:
-    """Revoke a key of this facility; revoking it again does nothing."""
-    row = await conn.fetchrow(
-        "SELECT key_hash, revoked_at FROM api_keys WHERE id = $1 AND facility_id = $2 FOR UPDATE", key_id, fid)
-    if row is None:
-        raise NotFound(f"facility {facility!r} has no key {key_id}")
-    if row["revoked_at"] is not None:
+def _event(type_: str, today: date, facility: str, key_id: int, key_hash: str) -> Envelope:
+    return snapshots.event(type_, today, facility, facility=facility, key_id=key_id, key_hash=key_hash)
+
+
+def issued(facility: str, key_id: int, key: str, key_hash: str, label: str | None, created_at: datetime,
+           today: date) -> tuple[dict, list[Envelope]]:
+    """The one response that shows the key, and its `ApiKeyIssued` event."""
+    return {"facility": facility, "key_id": key_id, "api_key": key, "label": label,
+            "created_at": created_at.isoformat()}, [_event("ApiKeyIssued", today, facility, key_id, key_hash)]
+
+
+def revocation(facility: str, key_id: int, key_hash: str, revoked_at: datetime | None, today: date) -> list[Envelope]:
+    """The `ApiKeyRevoked` event, or nothing when the key was revoked already."""
+    if revoked_at is not None:
         return []
-    await conn.execute("UPDATE api_keys SET revoked_at = now() WHERE id = $1", key_id)
-    return [snapshots.event("ApiKeyRevoked", today, facility, **_payload(facility, key_id, row["key_hash"]))]
+    return [_event("ApiKeyRevoked", today, facility, key_id, key_hash)]
 
 
-async def listed(conn: asyncpg.Connection, fid: int) -> list[dict]:
-    rows = await conn.fetch(
-        "SELECT id, label, created_at, revoked_at FROM api_keys WHERE facility_id = $1 ORDER BY id", fid)
-    return [{"key_id": r["id"], "label": r["label"], "created_at": r["created_at"].isoformat(),
-             "revoked_at": r["revoked_at"].isoformat() if r["revoked_at"] else None} for r in rows]
+def listed(key_id: int, label: str | None, created_at: datetime, revoked_at: datetime | None) -> dict:
+    return {"key_id": key_id, "label": label, "created_at": created_at.isoformat(),
+            "revoked_at": revoked_at.isoformat() if revoked_at else None}

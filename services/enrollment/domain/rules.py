@@ -1,8 +1,9 @@
-"""The enrollment rules as pure functions: birth orders, enrollment dates, class capacity, same-content checks.
+"""The enrollment rules as pure functions: one check each, with its one message.
 
 The API (one record at a time) and the roster import (thousands at once) gather the facts differently and then ask
 these same functions, so both refuse the same things for the same reasons. Each returns the problem as
-`(field, reason)`, or None when all is well; the caller turns it into `InvalidInput` or a roster row error.
+`(field, reason)`, or None when all is well; `refuse` turns it into `InvalidInput` (a 422, or a roster row error:
+`problem_of` gives it back). A record created again with other content raises `Differs` (409, or a row error).
 """
 
 from __future__ import annotations
@@ -13,7 +14,78 @@ from typing import Iterable
 
 import numpy as np
 
+from tuoyu.errors import Conflict, InvalidInput, TuoyuError
+
 Problem = tuple[str, str] | None
+# The days of an enrollment: (external_id, start, end), end None for an open end.
+Span = tuple[str, date, date | None]
+ELSEWHERE = ("the child (recognised by national ID) is already enrolled at another facility on some of these days; "
+             "a child is enrolled at one place at a time")
+
+
+def refuse(problem: Problem) -> None:
+    """Raise the problem, if there is one, as `InvalidInput`."""
+    if problem:
+        raise InvalidInput(*problem)
+
+
+def problem_of(error: TuoyuError) -> tuple[str, str]:
+    """(field, reason) of a refusal raised by these rules: how the roster import reports it on the row."""
+    if isinstance(error, Differs):
+        return error.field, error.detail
+    first = error.errors[0]
+    return first["field"], first["reason"]
+
+
+def missing(noun: str, external_id: str, field: str | None = None) -> Problem:
+    """A record the request names is not at this facility."""
+    return field or noun, f"no {noun} {external_id!r} at this facility"
+
+
+def revoked_problem(revoked_on: date | None) -> Problem:
+    if revoked_on is not None:
+        return "facility", f"the facility was revoked on {revoked_on} and accepts nothing new"
+    return None
+
+
+def birth_date_problem(birth_date: date, today: date) -> Problem:
+    if birth_date > today:
+        return "birth_date", "must not be in the future"
+    return None
+
+
+def start_problem(start: date, birth_date: date) -> Problem:
+    if start < birth_date:
+        return "start", f"must not be before the child's birth date {birth_date}"
+    return None
+
+
+def end_problem(start: date, end: date | None) -> Problem:
+    if end is not None and end < start:
+        return "end", f"must be on or after start ({start})"
+    return None
+
+
+def twin_problem(registered_as: str | None) -> Problem:
+    """The national ID is already registered at this facility, under another child id."""
+    if registered_as is not None:
+        return "national_id", f"this facility already registered the child as {registered_as!r}"
+    return None
+
+
+def overlap_problem(start: date, end: date | None, child_spans: Iterable[Span]) -> Problem:
+    """The child is enrolled (here) on a day of [start, end] already."""
+    for external_id, s, e in child_spans:
+        if overlaps(start, end, s, e):
+            return "start", f"the child is already enrolled on some of these days ({external_id})"
+    return None
+
+
+def elsewhere_problem(start: date, end: date | None, elsewhere: Iterable[tuple[date, date | None]]) -> Problem:
+    """The child (by national ID) is enrolled at another facility on a day of [start, end]."""
+    if any(overlaps(start, end, s, e) for s, e in elsewhere):
+        return "child", ELSEWHERE
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,10 +119,9 @@ def enrollment_dates_problem(start: date, end: date | None, birth_date: date, op
                              closed_on: date | None) -> Problem:
     """An enrollment starts on or after the child's birth and ends on or after its start, inside the class's
     open period."""
-    if start < birth_date:
-        return "start", f"must not be before the child's birth date {birth_date}"
-    if end is not None and end < start:
-        return "end", f"must be on or after start ({start})"
+    problem = start_problem(start, birth_date) or end_problem(start, end)
+    if problem:
+        return problem
     period = f"the class is open from {opened_on}" + (f" to {closed_on}" if closed_on else "")
     if start < opened_on:
         return "start", period
@@ -148,3 +219,26 @@ def differing(wanted: dict, *accepted: dict | None) -> list[str]:
         if best is None or len(diff) < len(best):
             best = diff
     return best if best is not None else sorted(wanted)
+
+
+# Hints for a record created again with other content: where its changes go instead.
+_CHANGES = {"child": "; corrections go through PATCH /facilities/{f}/children/{c}"}
+
+
+class Differs(Conflict):
+    """The external_id exists with other content: 409 at the API, a bad row naming the first such field in an
+    import."""
+
+    def __init__(self, kind: str, external_id: str, fields: list[str]):
+        self.field = fields[0]
+        super().__init__(f"{kind} {external_id!r} already exists with other content ({', '.join(fields)})"
+                         + _CHANGES.get(kind, ""))
+
+
+def same_or_differs(kind: str, external_id: str, wanted: dict, *accepted: dict | None) -> None:
+    """Nothing when `wanted` is the record again (as created, or as it is now); `Differs` otherwise."""
+    if wanted in accepted:
+        return
+    diff = differing(wanted, *accepted)
+    if diff:
+        raise Differs(kind, external_id, diff)

@@ -10,28 +10,14 @@ and a late or redelivered event cannot roll a record back. No national ID number
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 
-import asyncpg
 from msgspec import to_builtins
 
 from tuoyu import standing
 from tuoyu.envelope import Envelope
 from tuoyu.events import records, registry
 from tuoyu.money import format_cny, format_rate, parse_rate
-
-
-async def facility(conn: asyncpg.Connection, facility_id: int) -> dict:
-    row = await conn.fetchrow("SELECT * FROM facilities WHERE id = $1", facility_id)
-    rates = await conn.fetch(
-        "SELECT effective_from, rate::text AS rate FROM facility_rates WHERE facility_id = $1 ORDER BY effective_from",
-        facility_id)
-    reviews = await conn.fetch(
-        "SELECT reviewed_on, result FROM facility_reviews WHERE facility_id = $1 ORDER BY reviewed_on", facility_id)
-    return facility_of(row["external_id"], row["name"], row["kind"], row["ownership"], row["inclusive"],
-                       row["serves_meals"], row["bank_account"], row["filed_on"], row["fire_safety_certified_on"],
-                       row["food_licence_on"], row["revoked_on"], [(r["effective_from"], r["rate"]) for r in rates],
-                       [(r["reviewed_on"], r["result"]) for r in reviews], row["version"])
 
 
 def facility_of(external_id: str, name: str, kind: str, ownership: str, inclusive: bool, serves_meals: bool,
@@ -48,55 +34,19 @@ def facility_of(external_id: str, name: str, kind: str, ownership: str, inclusiv
         status=standing.status(filed_on, revoked_on, reviews), version=version))
 
 
-async def klass(conn: asyncpg.Connection, class_id: int) -> dict:
-    row = await conn.fetchrow(
-        "SELECT c.*, f.external_id AS facility FROM classes c JOIN facilities f ON f.id = c.facility_id "
-        "WHERE c.id = $1", class_id)
-    return class_of(row["facility"], row["external_id"], row["name"], row["opened_on"], row["closed_on"],
-                    row["capacity"], row["version"])
-
-
 def class_of(facility: str, external_id: str, name: str | None, opened_on: date, closed_on: date | None, capacity: int,
              version: int) -> dict:
     return to_builtins(records.Class(facility=facility, external_id=external_id, name=name, opened_on=opened_on,
                                      closed_on=closed_on, capacity=capacity, version=version))
 
 
-async def family(conn: asyncpg.Connection, family_id: int) -> dict:
-    row = await conn.fetchrow(
-        "SELECT fa.external_id, f.external_id AS facility FROM families fa JOIN facilities f ON f.id = fa.facility_id "
-        "WHERE fa.id = $1", family_id)
-    return family_of(row["facility"], row["external_id"])
-
-
 def family_of(facility: str, external_id: str) -> dict:
     return to_builtins(records.Family(facility=facility, external_id=external_id, version=1))
-
-
-async def child(conn: asyncpg.Connection, child_id: int) -> dict:
-    row = await conn.fetchrow(
-        "SELECT c.*, f.external_id AS facility, fa.external_id AS family FROM children c "
-        "JOIN facilities f ON f.id = c.facility_id JOIN families fa ON fa.id = c.family_id WHERE c.id = $1", child_id)
-    return child_of(row["facility"], row["family"], row["external_id"], row["birth_date"], row["birth_order"],
-                    row["version"])
 
 
 def child_of(facility: str, family: str, external_id: str, birth_date: date, birth_order: int, version: int) -> dict:
     return to_builtins(records.Child(facility=facility, family=family, external_id=external_id, birth_date=birth_date,
                                      birth_order=birth_order, version=version))
-
-
-async def enrollment(conn: asyncpg.Connection, enrollment_id: int) -> dict:
-    row = await conn.fetchrow(
-        "SELECT e.*, f.external_id AS facility, c.external_id AS child, k.external_id AS class "
-        "FROM enrollments e JOIN facilities f ON f.id = e.facility_id JOIN children c ON c.id = e.child_id "
-        "JOIN classes k ON k.id = e.class_id WHERE e.id = $1", enrollment_id)
-    fees = await conn.fetch(
-        "SELECT effective_from, fee_fen FROM enrollment_fees WHERE enrollment_id = $1 ORDER BY effective_from",
-        enrollment_id)
-    return enrollment_of(row["facility"], row["external_id"], row["child"], row["class"], row["care"],
-                         row["start_on"], row["end_on"], [(f["effective_from"], f["fee_fen"]) for f in fees],
-                         row["version"])
 
 
 def enrollment_of(facility: str, external_id: str, child: str, class_: str, care: str, start: date,
@@ -110,7 +60,10 @@ def enrollment_of(facility: str, external_id: str, child: str, class_: str, care
 
 def event(type_: str, occurred_on: date, facility_key: str, *, recorded_at: datetime | None = None,
           **payload) -> Envelope:
-    """An event of a registered type; its payload is checked against the type's model (`InvalidPayload` if not)."""
+    """An event of a registered type; its payload is checked against the type's model (`InvalidPayload` if not).
+
+    `recorded_at` defaults to the moment the envelope is made (`tuoyu.envelope`): an import gives one per batch."""
     model = registry.event_type(type_)
+    times = {"recorded_at": recorded_at} if recorded_at is not None else {}
     return Envelope(type=type_, schema_version=model.version, occurred_on=occurred_on, key=facility_key,
-                    recorded_at=recorded_at or datetime.now(timezone.utc), payload=registry.payload_of(type_, payload))
+                    payload=registry.payload_of(type_, payload), **times)

@@ -1,10 +1,11 @@
-"""Applying a roster to a facility: batches of rows checked against its records and written in one transaction.
+"""Applying a roster to a facility: batches of rows checked against its records and written in one unit of work.
 
-For each batch the importer looks up, in a handful of queries, what the facility already holds under the batch's
-ids (families, children, enrollments, national-ID hashes), checks each row with the same `rules` as the API, and
-keeps what it accepted in memory so later rows see earlier ones. A row is all or nothing: its family, child and
-enrollment are created together or the row is reported. Accepted rows are written with one statement per table per
-batch (`unnest`) and their events with one call to `tuoyu.outbox.add_events` (a COPY, at this size).
+For each batch the importer looks up through the store, in a handful of queries, what the facility already holds
+under the batch's ids (families, children, enrollments, national-ID hashes), checks each row with the same domain
+decisions as the API (`children.register_child`, `enrollments.decide`), and keeps what it accepted in memory so
+later rows see earlier ones. A row is all or nothing: its family, child and enrollment are created together or the
+row is reported. Accepted rows are written with the store's batch functions (one statement per table per batch)
+and their events flushed to the outbox by the unit of work (a COPY, at this size).
 
 Python and PostgreSQL take turns on a batch, so they are made to overlap: while PostgreSQL writes one batch's records,
 Python builds its events and then reads and parses the next batch. The long Python loops give the event loop a turn
@@ -19,15 +20,18 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from typing import Iterable
 
-import asyncpg
 import orjson
 
-from enrollment.domain import rules, snapshots
-from enrollment.domain.roster import ELSEWHERE, child_fingerprint, enrollment_fingerprint, lock_national_ids
+from enrollment.domain import children, enrollments, rules, snapshots
+from enrollment.domain.enrollments import Enrollment, Facts
 from enrollment.importing import rows as roster_rows
 from enrollment.importing.rows import RosterRow
-from tuoyu import outbox
+from enrollment.store import children as children_store, classes as classes_store, enrollments as enrollments_store
+from enrollment.store import families as families_store
+from enrollment.store.plans import planned_for_arrays
+from enrollment.store.unit_of_work import UnitOfWork
 from tuoyu.envelope import Envelope
+from tuoyu.errors import InvalidInput
 from tuoyu.hashing import keyed_hash
 
 BATCH = 2000
@@ -46,6 +50,7 @@ class Klass:
 @dataclass(slots=True)
 class Child:
     id: int | None  # None until written
+    external_id: str
     family: str
     birth_date: date
     birth_order: int
@@ -53,12 +58,11 @@ class Child:
     # What it was created as (JSON, read only when a row disagrees with what it is now). Kept this small because
     # an import may hold 100,000 children.
     created_as: str | None
-    spans: list = field(default_factory=list)
-    row: int | None = None  # the row of this file that created it
+    spans: list = field(default_factory=list)  # (enrollment, start, end)
 
     def fingerprints(self) -> tuple[dict, ...]:
         """What a row may repeat: what the child is now, or what it was created as."""
-        now = child_fingerprint(self.family, self.birth_date, self.birth_order, self.id_hash)
+        now = children.fingerprint(self.family, self.birth_date, self.birth_order, self.id_hash)
         return (now,) + ((json.loads(self.created_as),) if self.created_as else ())
 
 
@@ -74,11 +78,11 @@ class Report:
 
 
 class RosterImport:
-    """One import into one facility, inside the caller's transaction (which holds the facility's row lock)."""
+    """One import into one facility, inside the caller's unit of work (which holds the facility's row lock)."""
 
-    def __init__(self, conn: asyncpg.Connection, fid: int, facility: str, topic: str, pepper: str, today: date,
+    def __init__(self, uow: UnitOfWork, fid: int, facility: str, pepper: str, today: date,
                  repeated: dict[str, list[int]]):
-        self.conn, self.fid, self.facility, self.topic = conn, fid, facility, topic
+        self.uow, self.conn, self.fid, self.facility = uow, uow.conn, fid, facility
         self.pepper, self.today, self.repeated = pepper, today, repeated
         self.report = Report()
         self.classes: dict[str, Klass] = {}
@@ -93,9 +97,8 @@ class RosterImport:
         self._national_ids_locked = False
 
     async def start(self) -> None:
-        rows = await self.conn.fetch("SELECT id, external_id, opened_on, closed_on, capacity FROM classes "
-                                     "WHERE facility_id = $1", self.fid)
-        self.classes = {r["external_id"]: Klass(r["id"], r["opened_on"], r["closed_on"], r["capacity"]) for r in rows}
+        self.classes = {r["external_id"]: Klass(r["id"], r["opened_on"], r["closed_on"], r["capacity"])
+                        for r in await classes_store.of_facility(self.conn, self.fid)}
 
     async def run(self, cells: Iterable[tuple[int, dict[str, str]]]) -> None:
         """Parse the rows (numbered cells) and apply them in batches, parsing the next while the last is applied."""
@@ -127,28 +130,18 @@ class RosterImport:
                 await asyncio.wait([applying])
 
     async def batch(self, rows: list[RosterRow]) -> None:
-        for r in rows:
-            if r.national_id is not None and not self._national_ids_locked:
-                await lock_national_ids(self.conn)
-                self._national_ids_locked = True
-                break
+        if not self._national_ids_locked and any(r.national_id is not None for r in rows):
+            await enrollments_store.lock_national_ids(self.conn)
+            self._national_ids_locked = True
         hashes = {r.row: keyed_hash(self.pepper, r.national_id) for r in rows if r.national_id}
-        # The facility's tables grow by thousands of rows a batch inside this transaction, while their statistics
-        # can say they are empty: autovacuum, cleaning up after a dry run, counts none of this transaction's rows
-        # but cannot shrink the table while it runs. Believing the tables empty, the planner picks plans that
-        # match every row against every id (a generic plan's unhashed `= ANY`, nested loops over whole tables):
-        # 100,000-row imports took 400 s and more instead of 25. So the lookups are planned for their own arrays,
-        # without nested loops, and cost at most a pass over the facility's rows whatever the statistics say.
-        # (Not the writes: planning their arrays as constants doubles their cost.)
-        await self.conn.execute("SET LOCAL plan_cache_mode = force_custom_plan; SET LOCAL enable_nestloop = off")
-        await self._look_up(rows, set(hashes.values()))
-        await self.conn.execute("SET LOCAL plan_cache_mode TO DEFAULT; SET LOCAL enable_nestloop TO DEFAULT")
+        async with planned_for_arrays(self.conn):
+            await self._look_up(rows, set(hashes.values()))
         for name in {r.class_ for r in rows}:
             if name in self.classes:
                 await self._occupancy(self.classes[name])
         new_families: list[str] = []
-        new_children: list[tuple[str, Child]] = []
-        new_enrollments: list[tuple[RosterRow, dict]] = []
+        new_children: list[Child] = []
+        new_enrollments: list[Enrollment] = []
         for r in rows:
             accepted = self._check(r, hashes.get(r.row))
             if accepted is None:
@@ -157,16 +150,17 @@ class RosterImport:
             if family_new:
                 new_families.append(r.family)
             if child_new is not None:
-                new_children.append((r.child, child_new))
+                new_children.append(child_new)
             if enrollment is not None:
-                new_enrollments.append((r, enrollment))
+                new_enrollments.append(enrollment)
         records = asyncio.create_task(self._write(new_families, new_children, new_enrollments))
         try:
             events = await self._events(new_families, new_children, new_enrollments)
         finally:
             await asyncio.wait([records])  # never leave a statement running on the connection
         records.result()
-        await outbox.add_events(self.conn, self.topic, events)
+        self.uow.publish(events)
+        await self.uow.flush()
 
     # --- looking up what the facility holds ------------------------------------------------------------------------
 
@@ -174,124 +168,76 @@ class RosterImport:
         conn, fid = self.conn, self.fid
         families = list({r.family for r in rows} - self.families.keys())
         if families:
-            found = await conn.fetch("SELECT id, external_id FROM families WHERE facility_id = $1 "
-                                     "AND external_id = ANY($2::text[])", fid, families)
-            for f in found:
-                self.families[f["external_id"]] = f["id"]
-                self.siblings[f["external_id"]] = []
+            found = await families_store.ids_of(conn, fid, families)
+            self.families.update(found)
+            for family in found:
+                self.siblings[family] = []
             if found:
-                for s in await conn.fetch(
-                        "SELECT fa.external_id AS family, c.external_id, c.birth_date, c.birth_order FROM children c "
-                        "JOIN families fa ON fa.id = c.family_id WHERE c.family_id = ANY($1::bigint[])",
-                        [f["id"] for f in found]):
-                    self.siblings[s["family"]].append(rules.Sibling(s["external_id"], s["birth_date"],
-                                                                    s["birth_order"]))
-        children = list({r.child for r in rows} - self.children.keys())
-        if children:
-            found = await conn.fetch(
-                "SELECT c.id, c.external_id, fa.external_id AS family, c.birth_date, c.birth_order, "
-                "c.national_id_hash, c.created_as FROM children c JOIN families fa ON fa.id = c.family_id "
-                "WHERE c.facility_id = $1 AND c.external_id = ANY($2::text[])", fid, children)
+                for family, sibling in await children_store.siblings_of_families(conn, list(found.values())):
+                    self.siblings[family].append(sibling)
+        wanted = list({r.child for r in rows} - self.children.keys())
+        if wanted:
             by_id = {}
-            for c in found:
-                child = Child(c["id"], c["family"], c["birth_date"], c["birth_order"], c["national_id_hash"],
-                              c["created_as"])
+            for c in await children_store.of(conn, fid, wanted):
+                child = Child(c["id"], c["external_id"], c["family"], c["birth_date"], c["birth_order"],
+                              c["national_id_hash"], c["created_as"])
                 self.children[c["external_id"]] = by_id[c["id"]] = child
             if by_id:
-                for s in await conn.fetch("SELECT child_id, start_on, end_on FROM enrollments "
-                                          "WHERE child_id = ANY($1::bigint[])", list(by_id)):
-                    by_id[s["child_id"]].spans.append((s["start_on"], s["end_on"]))
+                for child_id, span in await enrollments_store.spans_of_children(conn, list(by_id)):
+                    by_id[child_id].spans.append(span)
         hashes = list(hashes - self.hash_owner.keys())
         if hashes:
-            for h in await conn.fetch("SELECT national_id_hash, external_id FROM children WHERE facility_id = $1 "
-                                      "AND national_id_hash = ANY($2::text[])", fid, hashes):
-                self.hash_owner[h["national_id_hash"]] = h["external_id"]
+            self.hash_owner.update(await children_store.owners(conn, fid, hashes))
             for h in hashes:
                 self.elsewhere.setdefault(h, [])
-            for s in await conn.fetch(
-                    "SELECT c.national_id_hash, e.start_on, e.end_on FROM children c JOIN enrollments e "
-                    "ON e.child_id = c.id WHERE c.national_id_hash = ANY($1::text[]) AND c.facility_id <> $2",
-                    hashes, fid):
-                self.elsewhere[s["national_id_hash"]].append((s["start_on"], s["end_on"]))
-        self.enrollments = {}
-        enrollments = list({r.enrollment for r in rows})
-        if enrollments:
-            for e in await conn.fetch(
-                    "SELECT e.external_id, e.created_as, c.external_id AS child, k.external_id AS class, e.care, "
-                    "e.start_on, e.end_on, (SELECT ef.fee_fen FROM enrollment_fees ef WHERE ef.enrollment_id = e.id "
-                    "ORDER BY ef.effective_from LIMIT 1) AS fee_fen FROM enrollments e "
-                    "JOIN children c ON c.id = e.child_id JOIN classes k ON k.id = e.class_id "
-                    "WHERE e.facility_id = $1 AND e.external_id = ANY($2::text[])", fid, enrollments):
-                now = enrollment_fingerprint(e["child"], e["class"], e["care"], e["start_on"], e["end_on"],
-                                             e["fee_fen"])
-                self.enrollments[e["external_id"]] = (now,) + ((json.loads(e["created_as"]),) if e["created_as"]
-                                                               else ())
+            for h, start, end in await enrollments_store.elsewhere(conn, fid, hashes):
+                self.elsewhere[h].append((start, end))
+        ids = list({r.enrollment for r in rows})
+        self.enrollments = await enrollments_store.fingerprints(conn, fid, ids) if ids else {}
 
     async def _occupancy(self, klass: Klass) -> rules.Occupancy:
         if klass.occupancy is None:
-            spans = await self.conn.fetch("SELECT start_on, end_on FROM enrollments WHERE class_id = $1", klass.id)
-            klass.occupancy = rules.Occupancy(klass.capacity, [(s["start_on"], s["end_on"]) for s in spans])
+            spans = await classes_store.spans(self.conn, klass.id)
+            klass.occupancy = rules.Occupancy(klass.capacity, [(s, e) for _, s, e in spans])
         return klass.occupancy
 
     # --- checking one row ------------------------------------------------------------------------------------------
 
     def _check(self, r: RosterRow, id_hash: str | None):
-        """(family is new, the new child or None, the new enrollment's fingerprint or None), or None when bad."""
-        bad = self.report.bad
+        """(family is new, the new child or None, the new enrollment or None), or None when the row is bad."""
         if r.enrollment in self.repeated:
             rows = ", ".join(map(str, self.repeated[r.enrollment]))
-            return bad(r.row, "enrollment", f"{r.enrollment!r} appears in more than one row of this file ({rows}): "
-                                            "each enrollment once")
+            return self.report.bad(r.row, "enrollment", f"{r.enrollment!r} appears in more than one row of this "
+                                                        f"file ({rows}): each enrollment once")
         klass = self.classes.get(r.class_)
         if klass is None:
-            return bad(r.row, "class", f"no class {r.class_!r} at this facility (open it first)")
+            return self.report.bad(r.row, *rules.missing("class", r.class_))
         family_new = r.family not in self.families
-
         child = self.children.get(r.child)
-        wanted_child = child_fingerprint(r.family, r.birth_date, r.birth_order, id_hash)
         child_new = None
-        if child is not None:
-            diff = [] if wanted_child == child.fingerprints()[0] else rules.differing(wanted_child,
-                                                                                      *child.fingerprints())
-            if diff:
-                where = f"row {child.row} of this file" if child.row else "the facility's records"
-                return bad(r.row, diff[0], f"child {r.child!r} is registered with another {diff[0]} (in {where}); "
-                                           "corrections go through PATCH /facilities/{f}/children/{c}")
-        else:
-            if id_hash is not None and id_hash in self.hash_owner:
-                return bad(r.row, "national_id", f"this facility already registered the child as "
-                                                 f"{self.hash_owner[id_hash]!r}")
-            siblings = self.siblings.get(r.family, [])
-            problem = rules.birth_order_problem(siblings + [rules.Sibling(r.child, r.birth_date, r.birth_order)])
-            if problem:
-                return bad(r.row, *problem)
-            child_new = Child(None, r.family, r.birth_date, r.birth_order, id_hash, None, row=r.row)
-            child = child_new
-
-        wanted = enrollment_fingerprint(r.child, r.class_, r.care, r.start, r.end, r.fee_fen)
-        known = self.enrollments.get(r.enrollment)
-        if known is not None:
-            diff = rules.differing(wanted, *known)
-            if diff:
-                return bad(r.row, diff[0], f"enrollment {r.enrollment!r} exists with another {diff[0]}")
+        new = Enrollment(r.enrollment, r.child, r.class_, r.care, r.start, r.end, r.fee_fen)
+        try:
+            # The facility is not revoked: the import refused to start otherwise.
+            if children.register_child(
+                    children.Child(r.child, r.family, r.birth_date, r.birth_order, id_hash),
+                    existing=child.fingerprints() if child is not None else None, revoked_on=None, today=self.today,
+                    registered_as=self.hash_owner.get(id_hash) if id_hash else None,
+                    siblings=self.siblings.get(r.family, [])):
+                child = child_new = Child(None, r.child, r.family, r.birth_date, r.birth_order, id_hash, None)
+            enroll = enrollments.decide(new, Facts(
+                existing=self.enrollments.get(r.enrollment), birth_date=child.birth_date,
+                opened_on=klass.opened_on, closed_on=klass.closed_on,
+                occupancy=klass.occupancy,  # loaded by `batch` for every class the batch names
+                child_spans=child.spans, elsewhere=self.elsewhere[id_hash] if id_hash else ()))
+        except (InvalidInput, rules.Differs) as refused:
+            return self.report.bad(r.row, *rules.problem_of(refused))
+        if not enroll:
             self.report.unchanged += 1
             return None
-        problem = rules.enrollment_dates_problem(r.start, r.end, r.birth_date, klass.opened_on, klass.closed_on)
-        if problem:
-            return bad(r.row, *problem)
-        for s, e in child.spans:
-            if rules.overlaps(r.start, r.end, s, e):
-                return bad(r.row, "start", f"child {r.child!r} is already enrolled on some of these days")
-        if id_hash is not None and any(rules.overlaps(r.start, r.end, s, e) for s, e in self.elsewhere[id_hash]):
-            return bad(r.row, "child", ELSEWHERE)
-        occupancy = klass.occupancy  # loaded by `batch` for every class the batch names
-        problem = occupancy.problem(r.start, r.end)
-        if problem:
-            return bad(r.row, *problem)
 
         # Accepted: remember it, so that later rows see it.
-        occupancy.add(r.start, r.end)
-        child.spans.append((r.start, r.end))
+        klass.occupancy.add(r.start, r.end)
+        child.spans.append((r.enrollment, r.start, r.end))
         if family_new:
             self.families[r.family] = None
             self.siblings[r.family] = []
@@ -300,49 +246,31 @@ class RosterImport:
             self.siblings[r.family].append(rules.Sibling(r.child, r.birth_date, r.birth_order))
             if id_hash is not None:
                 self.hash_owner[id_hash] = r.child
-        return family_new, child_new, wanted
+        return family_new, child_new, new
 
     # --- writing ---------------------------------------------------------------------------------------------------
 
-    async def _write(self, families: list[str], children: list[tuple[str, Child]],
-                     enrollments: list[tuple[RosterRow, dict]]) -> None:
+    async def _write(self, families: list[str], new_children: list[Child], new: list[Enrollment]) -> None:
         """The batch's records, one statement per table; later batches find their ids in memory."""
         conn, fid = self.conn, self.fid
         if families:
-            rows = await conn.fetch(
-                "INSERT INTO families (facility_id, external_id, created_as) SELECT $1, x, $3 "
-                "FROM unnest($2::text[]) AS x RETURNING id, external_id", fid, families, json.dumps({"name": None}))
-            self.families.update({r["external_id"]: r["id"] for r in rows})
-        if children:
-            rows = await conn.fetch(
-                "INSERT INTO children (facility_id, family_id, external_id, birth_date, birth_order, national_id_hash,"
-                " created_as) SELECT $1, * FROM unnest($2::bigint[], $3::text[], $4::date[], $5::smallint[], "
-                "$6::text[], $7::jsonb[]) RETURNING id, external_id", fid,
-                [self.families[c.family] for _, c in children], [k for k, _ in children],
-                [c.birth_date for _, c in children], [c.birth_order for _, c in children],
-                [c.id_hash for _, c in children], [_json(c.fingerprints()[0]) for _, c in children])
-            ids = {r["external_id"]: r["id"] for r in rows}
-            for key, child in children:
-                child.id = ids[key]
-        if enrollments:
-            rows = await conn.fetch(
-                "INSERT INTO enrollments (facility_id, child_id, class_id, external_id, care, start_on, end_on, "
-                "created_as) SELECT $1, * FROM unnest($2::bigint[], $3::bigint[], $4::text[], $5::text[], "
-                "$6::date[], $7::date[], $8::jsonb[]) RETURNING id, external_id", fid,
-                [self.children[r.child].id for r, _ in enrollments], [self.classes[r.class_].id for r, _ in enrollments],
-                [r.enrollment for r, _ in enrollments], [r.care for r, _ in enrollments],
-                [r.start for r, _ in enrollments], [r.end for r, _ in enrollments],
-                [_json(w) for _, w in enrollments])
-            ids = {r["external_id"]: r["id"] for r in rows}
-            await conn.copy_records_to_table(
-                "enrollment_fees", columns=["enrollment_id", "effective_from", "fee_fen"],
-                records=[(ids[r.enrollment], r.start, r.fee_fen) for r, _ in enrollments])
+            self.families.update(await families_store.insert_many(conn, fid, families))
+        if new_children:
+            ids = await children_store.insert_many(
+                conn, fid, [self.families[c.family] for c in new_children], new_children,
+                [_json(c.fingerprints()[0]) for c in new_children])
+            for child in new_children:
+                child.id = ids[child.external_id]
+        if new:
+            await enrollments_store.insert_many(
+                conn, fid, [self.children[e.child].id for e in new], [self.classes[e.class_].id for e in new], new,
+                [_json(e.fingerprint()) for e in new])
         self.report.created["families"] += len(families)
-        self.report.created["children"] += len(children)
-        self.report.created["enrollments"] += len(enrollments)
+        self.report.created["children"] += len(new_children)
+        self.report.created["enrollments"] += len(new)
 
-    async def _events(self, families: list[str], children: list[tuple[str, Child]],
-                      enrollments: list[tuple[RosterRow, dict]]) -> list[Envelope]:
+    async def _events(self, families: list[str], new_children: list[Child], new: list[Enrollment]
+                      ) -> list[Envelope]:
         """The batch's events, in the order the API would publish them: families, children, enrollments."""
         facility = self.facility
         recorded_at = datetime.now(timezone.utc)  # the batch is recorded at once
@@ -355,14 +283,14 @@ class RosterImport:
             events.append(event("FamilyRegistered", self.today, family=snapshots.family_of(facility, f)))
             if len(events) % YIELD_EVERY == 0:
                 await asyncio.sleep(0)
-        for key, child in children:
+        for child in new_children:
             events.append(event("ChildRegistered", self.today, child=snapshots.child_of(
-                facility, child.family, key, child.birth_date, child.birth_order, 1)))
+                facility, child.family, child.external_id, child.birth_date, child.birth_order, 1)))
             if len(events) % YIELD_EVERY == 0:
                 await asyncio.sleep(0)
-        for r, _ in enrollments:
-            events.append(event("ChildEnrolled", r.start, enrollment=snapshots.enrollment_of(
-                facility, r.enrollment, r.child, r.class_, r.care, r.start, r.end, [(r.start, r.fee_fen)], 1)))
+        for e in new:
+            events.append(event("ChildEnrolled", e.start, enrollment=snapshots.enrollment_of(
+                facility, e.external_id, e.child, e.class_, e.care, e.start, e.end, [(e.start, e.fee_fen)], 1)))
             if len(events) % YIELD_EVERY == 0:
                 await asyncio.sleep(0)
         return events
@@ -371,4 +299,3 @@ class RosterImport:
 def _json(value: dict) -> str:
     """A jsonb parameter (orjson: a batch has thousands)."""
     return orjson.dumps(value).decode()
-

@@ -1,8 +1,9 @@
 """One roster row, checked on its own: its cells' formats and what a row alone can tell.
 
 Its columns are the roster file's (`tuoyu.roster_file`). Pure: no database, no file. What needs the facility's
-records (classes, siblings, capacity, existing ids) is checked in `apply`. Problems are reported as (column, reason),
-every one of them, not just the first.
+records (classes, siblings, capacity, existing ids) is checked in `apply`; the checks a row alone can make are the
+domain's (`rules`), with the API's messages. Problems are reported as (column, reason), every one of them, not just
+the first.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from enrollment.domain import rules
 from tuoyu import bounds
 
 CARE = ("full_day", "half_day", "hourly", "temporary")
@@ -95,12 +97,10 @@ def parse(row: int, cells: dict[str, str], today: date) -> tuple[RosterRow | Non
         fee = None
 
     birth, start, end = values["birth_date"], values["start"], values["end"]
-    if birth and birth > today:
-        problems.append(("birth_date", "must not be in the future"))
-    if birth and start and start < birth:
-        problems.append(("start", f"must not be before the child's birth date {birth}"))
-    if start and end and end < start:
-        problems.append(("end", f"must be on or after start ({start})"))
+    for problem in (birth and rules.birth_date_problem(birth, today),
+                    birth and start and rules.start_problem(start, birth), start and rules.end_problem(start, end)):
+        if problem:
+            problems.append(problem)
     if problems:
         return None, problems
     return RosterRow(row, values["family"], values["child"], birth, values["birth_order"], national_id,

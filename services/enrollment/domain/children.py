@@ -1,0 +1,73 @@
+"""Families and children: what registering and correcting them decide, from what the store read.
+
+The API registers one at a time; the roster import registers the families and children its rows name, with the
+same functions and what it holds in memory (the siblings accepted so far, the national IDs seen here).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Sequence
+
+from enrollment.domain import rules
+from enrollment.domain.rules import Sibling, refuse
+from tuoyu.errors import InvalidInput
+
+
+def register_family(external_id: str, name: str | None, existing: Sequence[dict | None] | None,
+                    revoked_on: date | None) -> bool:
+    """True: create the family; False: the same family again. `existing`: its fingerprints now and as created."""
+    if existing is not None:
+        rules.same_or_differs("family", external_id, {"name": name}, *existing)
+        return False
+    refuse(rules.revoked_problem(revoked_on))
+    return True
+
+
+@dataclass(frozen=True, slots=True)
+class Child:
+    """A child to register, as plain values; `id_hash` is the keyed hash of its national ID, if given."""
+    external_id: str
+    family: str
+    birth_date: date
+    birth_order: int
+    id_hash: str | None
+
+    def fingerprint(self) -> dict:
+        return fingerprint(self.family, self.birth_date, self.birth_order, self.id_hash)
+
+
+def fingerprint(family: str, birth_date: date, birth_order: int, id_hash: str | None) -> dict:
+    return {"family": family, "birth_date": birth_date.isoformat(), "birth_order": birth_order, "national_id": id_hash}
+
+
+def register_child(new: Child, *, existing: Sequence[dict | None] | None, revoked_on: date | None, today: date,
+                   registered_as: str | None, siblings: list[Sibling]) -> bool:
+    """True: create the child; False: the same child again. `registered_as`: the child this facility holds under
+    the same national ID, if any; `siblings`: the family's other children."""
+    if existing is not None:
+        rules.same_or_differs("child", new.external_id, new.fingerprint(), *existing)
+        return False
+    refuse(rules.revoked_problem(revoked_on))
+    refuse(rules.birth_date_problem(new.birth_date, today))
+    refuse(rules.twin_problem(registered_as))
+    refuse(rules.birth_order_problem(siblings + [Sibling(new.external_id, new.birth_date, new.birth_order)]))
+    return True
+
+
+def correction(external_id: str, birth_date: date, birth_order: int, given: dict, *, today: date,
+               first_start: date | None, siblings: list[Sibling]) -> tuple[date, int] | None:
+    """The corrected (birth date, birth order), or None when `given` changes nothing. `siblings` leaves the child
+    out; `first_start` is its first day of care, if it was ever enrolled."""
+    for field in given:
+        if given[field] is None:
+            raise InvalidInput(field, "must not be null")
+    corrected = given.get("birth_date", birth_date), given.get("birth_order", birth_order)
+    if corrected == (birth_date, birth_order):
+        return None
+    refuse(rules.birth_date_problem(corrected[0], today))
+    if first_start is not None and corrected[0] > first_start:
+        raise InvalidInput("birth_date", f"the child is enrolled from {first_start}, before that date")
+    refuse(rules.birth_order_problem(siblings + [Sibling(external_id, *corrected)]))
+    return corrected

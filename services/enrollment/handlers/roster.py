@@ -1,0 +1,138 @@
+"""A facility's roster, one record at a time: classes, families, children, enrollments, and their changes.
+
+Each handler reads through the store what its decision needs, asks the domain (the same functions the roster import
+asks for each row), writes through the store what was decided, and returns the record's snapshot, whether it was
+created, and the events for the unit of work to put in the outbox. Each runs inside the caller's transaction, which
+holds the facility's row lock (an enrollment: the class's and the child's; see `store.enrollments.read_for_new`).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import asyncpg
+
+from enrollment.domain import children, classes, enrollments, snapshots
+from enrollment.domain.models import (ChildCorrection, ClassChange, FeeChange, NewChild, NewClass, NewEnrollment,
+                                      NewFamily, Withdrawal)
+from enrollment.store import children as children_store, classes as classes_store, enrollments as enrollments_store
+from enrollment.store import families as families_store
+from enrollment.store.facilities import revoked_on
+from enrollment.store.records import existing_id, named_id
+from tuoyu.envelope import Envelope
+from tuoyu.hashing import keyed_hash
+from tuoyu.money import parse_cny
+
+Events = list[Envelope]
+Conn = asyncpg.Connection
+
+
+# --- classes -------------------------------------------------------------------------------------------------------
+
+async def open_class(conn: Conn, fid: int, facility_key: str, new: NewClass) -> tuple[dict, bool, Events]:
+    found = await classes_store.existing(conn, fid, new.external_id)
+    if not classes.opening(new, found and found[1], await revoked_on(conn, fid)):
+        return found[1][1], False, []
+    class_id = await classes_store.insert(conn, fid, new, new.model_dump(mode="json", exclude={"external_id"}))
+    snapshot = await classes_store.snapshot(conn, class_id)
+    return snapshot, True, [snapshots.event("ClassOpened", new.opened_on, facility_key, **{"class": snapshot})]
+
+
+async def change_class(conn: Conn, fid: int, facility_key: str, external_id: str, change: ClassChange, today: date
+                       ) -> tuple[dict, Events]:
+    """Close a class, rename it or change its capacity; refused when its enrollments would no longer fit."""
+    class_id = await existing_id(conn, "classes", fid, external_id)
+    before = await classes_store.snapshot(conn, class_id)
+    changed = classes.change(before, change, await classes_store.spans(conn, class_id))
+    if not changed:
+        return before, []
+    await classes_store.update(conn, class_id, changed["name"], changed["closed_on"], changed["capacity"])
+    snapshot = await classes_store.snapshot(conn, class_id)
+    if changed["closing"]:
+        return snapshot, [snapshots.event("ClassClosed", changed["closed_on"], facility_key, **{"class": snapshot})]
+    return snapshot, [snapshots.event("ClassChanged", today, facility_key, **{"class": snapshot})]
+
+
+# --- families and children -----------------------------------------------------------------------------------------
+
+async def register_family(conn: Conn, fid: int, facility_key: str, new: NewFamily, today: date
+                          ) -> tuple[dict, bool, Events]:
+    found = await families_store.existing(conn, fid, new.external_id)
+    if not children.register_family(new.external_id, new.name, found and found[1], await revoked_on(conn, fid)):
+        return await families_store.snapshot(conn, found[0]), False, []
+    family_id = await families_store.insert(conn, fid, new.external_id, new.name)
+    snapshot = await families_store.snapshot(conn, family_id)
+    return snapshot, True, [snapshots.event("FamilyRegistered", today, facility_key, family=snapshot)]
+
+
+async def register_child(conn: Conn, fid: int, facility_key: str, new: NewChild, pepper: str, today: date
+                         ) -> tuple[dict, bool, Events]:
+    family_id = await named_id(conn, "families", fid, new.family, "family")
+    child = children.Child(new.external_id, new.family, new.birth_date, new.birth_order,
+                           keyed_hash(pepper, new.national_id) if new.national_id else None)
+    found = await children_store.existing(conn, fid, new.external_id)
+    if found is not None:
+        children.register_child(child, existing=found[1], revoked_on=None, today=today, registered_as=None,
+                                siblings=[])
+        return await children_store.snapshot(conn, found[0]), False, []
+    children.register_child(child, existing=None, revoked_on=await revoked_on(conn, fid), today=today,
+                            registered_as=await children_store.registered_as(conn, fid, child.id_hash),
+                            siblings=await children_store.siblings(conn, family_id))
+    child_id = await children_store.insert(conn, fid, family_id, child)
+    snapshot = await children_store.snapshot(conn, child_id)
+    return snapshot, True, [snapshots.event("ChildRegistered", today, facility_key, child=snapshot)]
+
+
+async def correct_child(conn: Conn, fid: int, facility_key: str, external_id: str, correction: ChildCorrection,
+                        today: date) -> tuple[dict, Events]:
+    """Correct a registered birth order or birth date: a `ChildCorrected` event with the new snapshot."""
+    child_id = await existing_id(conn, "children", fid, external_id)
+    family_id, birth_date, birth_order, first_start = await children_store.for_correction(conn, child_id)
+    corrected = children.correction(external_id, birth_date, birth_order, correction.model_dump(exclude_unset=True),
+                                    today=today, first_start=first_start,
+                                    siblings=await children_store.siblings(conn, family_id, besides=child_id))
+    if corrected is None:
+        return await children_store.snapshot(conn, child_id), []
+    await children_store.correct(conn, child_id, *corrected)
+    snapshot = await children_store.snapshot(conn, child_id)
+    return snapshot, [snapshots.event("ChildCorrected", today, facility_key, child=snapshot)]
+
+
+# --- enrollments ---------------------------------------------------------------------------------------------------
+
+async def enroll(conn: Conn, facility_key: str, request: NewEnrollment) -> tuple[dict, bool, Events]:
+    """Enroll a child in four statements, the outbox's included (five with a national ID): lock and read, check,
+    write."""
+    new = enrollments.Enrollment(request.external_id, request.child, request.class_, request.care.value,
+                                 request.start, request.end, parse_cny(request.monthly_fee))
+    read = await enrollments_store.read_for_new(conn, facility_key, new)
+    if not enrollments.decide(new, read.facts):
+        return read.existing, False, []
+    version = await enrollments_store.insert(conn, read.ids, new)
+    snapshot = snapshots.enrollment_of(facility_key, new.external_id, new.child, new.class_, new.care,
+                                       new.start, new.end, [(new.start, new.fee_fen)], version)
+    return snapshot, True, [snapshots.event("ChildEnrolled", new.start, facility_key, enrollment=snapshot)]
+
+
+async def withdraw(conn: Conn, fid: int, facility_key: str, external_id: str, withdrawal: Withdrawal
+                   ) -> tuple[dict, Events]:
+    """Set the last day of care; it may be in the past (a late event for billing)."""
+    eid, start, end = await enrollments_store.locked(conn, fid, external_id)
+    if not enrollments.withdrawal(start, end, withdrawal.end):
+        return await enrollments_store.snapshot(conn, eid), []
+    await enrollments_store.withdraw(conn, eid, withdrawal.end)
+    snapshot = await enrollments_store.snapshot(conn, eid)
+    return snapshot, [snapshots.event("ChildWithdrawn", withdrawal.end, facility_key, enrollment=snapshot)]
+
+
+async def change_fee(conn: Conn, fid: int, facility_key: str, external_id: str, change: FeeChange
+                     ) -> tuple[dict, Events]:
+    """Change the monthly fee from a date; a second change for the same date corrects the first."""
+    eid, start, end = await enrollments_store.locked(conn, fid, external_id)
+    fee_fen = parse_cny(change.monthly_fee)
+    if not enrollments.fee_change(start, end, change.effective_from,
+                                  await enrollments_store.fee_from(conn, eid, change.effective_from), fee_fen):
+        return await enrollments_store.snapshot(conn, eid), []
+    await enrollments_store.set_fee(conn, eid, change.effective_from, fee_fen)
+    snapshot = await enrollments_store.snapshot(conn, eid)
+    return snapshot, [snapshots.event("FeeChanged", change.effective_from, facility_key, enrollment=snapshot)]

@@ -1,0 +1,54 @@
+"""The classes table: a class's snapshot, its enrollments' days, and the writes opening and changing it decide."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import asyncpg
+
+from enrollment.domain.models import NewClass
+from enrollment.domain import snapshots
+
+
+async def snapshot(conn: asyncpg.Connection, class_id: int) -> dict:
+    row = await conn.fetchrow(
+        "SELECT c.*, f.external_id AS facility FROM classes c JOIN facilities f ON f.id = c.facility_id "
+        "WHERE c.id = $1", class_id)
+    return snapshots.class_of(row["facility"], row["external_id"], row["name"], row["opened_on"], row["closed_on"],
+                              row["capacity"], row["version"])
+
+
+async def existing(conn: asyncpg.Connection, fid: int, external_id: str) -> tuple[int, tuple[dict | None, dict]] | None:
+    """(id, its fingerprints: as created and now) of the class with this external id, if there is one."""
+    found = await conn.fetchrow("SELECT id, created_as FROM classes WHERE facility_id = $1 AND external_id = $2",
+                                fid, external_id)
+    if found is None:
+        return None
+    created_as = json.loads(found["created_as"]) if found["created_as"] else None
+    return found["id"], (created_as, await snapshot(conn, found["id"]))
+
+
+async def insert(conn: asyncpg.Connection, fid: int, new: NewClass, wanted: dict) -> int:
+    return await conn.fetchval(
+        "INSERT INTO classes (facility_id, external_id, name, opened_on, closed_on, capacity, created_as) "
+        "VALUES ($1,$2,$3,$4,$5,$6,$7) RETURNING id",
+        fid, new.external_id, new.name, new.opened_on, new.closed_on, new.capacity, json.dumps(wanted))
+
+
+async def spans(conn: asyncpg.Connection, class_id: int) -> list[tuple[str, date, date | None]]:
+    """The class's enrollments as (external_id, start, end)."""
+    rows = await conn.fetch("SELECT external_id, start_on, end_on FROM enrollments WHERE class_id = $1", class_id)
+    return [(r["external_id"], r["start_on"], r["end_on"]) for r in rows]
+
+
+async def update(conn: asyncpg.Connection, class_id: int, name: str | None, closed_on: date | None,
+                 capacity: int) -> None:
+    await conn.execute("UPDATE classes SET name = $2, closed_on = $3, capacity = $4, version = version + 1 "
+                       "WHERE id = $1", class_id, name, closed_on, capacity)
+
+
+async def of_facility(conn: asyncpg.Connection, fid: int) -> list[asyncpg.Record]:
+    """Every class of the facility: id, external_id, opened_on, closed_on, capacity (a roster import's start)."""
+    return await conn.fetch("SELECT id, external_id, opened_on, closed_on, capacity FROM classes "
+                            "WHERE facility_id = $1", fid)

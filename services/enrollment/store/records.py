@@ -1,0 +1,31 @@
+"""Finding a facility's record by its external id: the row id, or the problem of its absence."""
+
+from __future__ import annotations
+
+import asyncpg
+
+from enrollment.domain import rules
+from tuoyu.errors import NotFound
+
+NOUNS = {"children": "child", "classes": "class", "families": "family", "enrollments": "enrollment"}
+
+
+async def id_or_none(conn: asyncpg.Connection, table: str, fid: int, external_id: str) -> int | None:
+    return await conn.fetchval(f"SELECT id FROM {table} WHERE facility_id = $1 AND external_id = $2", fid,
+                               external_id)
+
+
+async def existing_id(conn: asyncpg.Connection, table: str, fid: int, external_id: str) -> int:
+    """The id of a record named in the path: 404 when this facility has none."""
+    found = await id_or_none(conn, table, fid, external_id)
+    if found is None:
+        raise NotFound(f"{NOUNS[table]} {external_id!r} does not exist at this facility")
+    return found
+
+
+async def named_id(conn: asyncpg.Connection, table: str, fid: int, external_id: str, field: str) -> int:
+    """The id of a record named in the body: 422 naming `field` when this facility has none."""
+    found = await id_or_none(conn, table, fid, external_id)
+    if found is None:
+        rules.refuse(rules.missing(NOUNS[table], external_id, field))
+    return found
