@@ -154,10 +154,10 @@ def test_a_class_cannot_close_while_an_enrollment_runs_on_nor_shrink_below_its_b
 
 def test_a_second_consecutive_failed_review_revokes_and_a_review_before_the_last_is_refused():
     fail = Review(date=D("2023-06-01"), result="fail")
-    assert facilities.review(fail, None, None, (D("2022-06-01"), "fail")) is True
-    assert facilities.review(fail, None, None, (D("2022-06-01"), "pass")) is False
-    assert facilities.review(fail, "fail", None, None) is None
-    assert refusal(facilities.review, fail, None, None, (D("2023-07-01"), "pass"))[0] == "date"
+    assert facilities.review(fail, None, None, [(D("2022-06-01"), "fail")]) is True
+    assert facilities.review(fail, None, None, [(D("2021-06-01"), "fail"), (D("2022-06-01"), "pass")]) is False
+    assert facilities.review(fail, "fail", None, [(D("2023-06-01"), "fail")]) is None
+    assert refusal(facilities.review, fail, None, None, [(D("2023-07-01"), "pass")])[0] == "date"
 
 
 # --- one check, two paths -----------------------------------------------------------------------------------------
