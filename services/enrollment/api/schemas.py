@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Generic, TypeVar
+from types import UnionType
+from typing import Generic, TypeVar, Union, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field
+import msgspec
+from pydantic import BaseModel, ConfigDict, Field, create_model
+
+from tuoyu.events import records
 
 T = TypeVar("T")
 
@@ -18,37 +22,40 @@ class Page(Out, Generic[T]):
     next_cursor: str | None = Field(description="pass as `cursor` for the next page; null on the last page")
 
 
-class RateOut(Out):
-    from_: str = Field(alias="from")
-    rate: str
+def answer_of(record: type, *, drop: tuple[str, ...] = (), name: str | None = None, **descriptions: str
+              ) -> type[Out]:
+    """The API answer for an event record (`tuoyu.events.records`): the same fields, so the record is declared once.
+
+    Nested records become their own answers, tuples lists, renamed fields ("from") aliases; `drop` leaves fields out.
+    """
+    fields = {}
+    for field in msgspec.structs.fields(record):
+        if field.name in drop:
+            continue
+        default = ... if field.required else field.default
+        fields[field.name] = (_answer_type(field.type), Field(default, alias=field.encode_name,
+                                                              description=descriptions.get(field.name)))
+    return create_model(name or record.__name__, __base__=Out, **fields)
 
 
-class ReviewOut(Out):
-    date: str
-    result: str
+def _answer_type(annotation):
+    if isinstance(annotation, type) and issubclass(annotation, msgspec.Struct):
+        return answer_of(annotation, name=f"{annotation.__name__}Out")
+    origin, args = get_origin(annotation), get_args(annotation)
+    if origin is tuple:
+        return list[_answer_type(args[0])]
+    if args and origin in (Union, UnionType):
+        return Union[tuple(_answer_type(a) for a in args)]
+    return annotation
 
 
-class FacilityCore(Out):
-    """What every answer about a facility says: what it is and where it stands."""
-    external_id: str
-    name: str
-    kind: str
-    ownership: str
-    inclusive: bool
-    serves_meals: bool
-    filed_on: str | None
-    revoked_on: str | None
-    status: str = Field(description="registered | filed | rectification | revoked")
-    version: int
-
-
-class Facility(FacilityCore):
-    """One facility, with what the subsidy rules and payouts read."""
-    bank_account: str | None = None
-    fire_safety_certified_on: str | None = None
-    food_licence_on: str | None = None
-    rates: list[RateOut] = []
-    reviews: list[ReviewOut] = []
+STATUS = "registered | filed | rectification | revoked"
+ReviewOut = answer_of(records.Review, name="ReviewOut")
+# One facility, with what the subsidy rules and payouts read: its event record as it is.
+Facility = answer_of(records.Facility, status=STATUS)
+# What every answer about a facility says, in lists: what it is and where it stands.
+FacilityCore = answer_of(records.Facility, name="FacilityCore", status=STATUS,
+                         drop=("bank_account", "fire_safety_certified_on", "food_licence_on", "rates", "reviews"))
 
 
 class FacilityListed(FacilityCore):
