@@ -6,6 +6,7 @@ from pathlib import Path
 
 from billing import consumer
 from billing.api import audit, budgets, cycles, family_tokens, payees, payouts
+from billing.key_directory import KeyDirectory
 from billing.payouts import bank
 from billing.settings import BillingSettings
 from billing.subsidy_client import SubsidyClient
@@ -30,4 +31,5 @@ def create_app(settings: BillingSettings | None = None):
         consumes=Consumes(ENROLLMENT_TOPIC, settings.consumer_group, consumer.apply, decode=decoding.decode,
                           run=settings.run_consumer),
         large_bodies=[("/bank-confirmations", bank.CONFIRMATION_MAX_BYTES)],
-        clients=lambda: {"subsidy": SubsidyClient(settings.subsidy_url, settings.admin_key.get_secret_value())})
+        clients=lambda: {"subsidy": SubsidyClient(settings.subsidy_url, settings.admin_key.get_secret_value()),
+                         "keys": KeyDirectory(settings.enrollment_url, settings.admin_key.get_secret_value())})

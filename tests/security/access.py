@@ -62,6 +62,7 @@ ACCESS: dict[str, dict[tuple[str, str], Rule]] = {
         ("POST", "/facilities/{facility}/keys"): _commission,
         ("GET", "/facilities/{facility}/keys"): _commission,
         ("DELETE", "/facilities/{facility}/keys/{key_id}"): _commission,
+        ("POST", "/key-introspection"): _commission,
         ("GET", "/facilities/{facility}"): _own_records,
         ("PATCH", "/facilities/{facility}"): _own_records,
         ("POST", "/facilities/{facility}/classes"): _own_records,

@@ -133,6 +133,7 @@ REQUESTS = {
         ("POST", "/facilities/{facility}/keys"): lambda t, k: ({}, {"json": {"label": "spare"}}),
         ("GET", "/facilities/{facility}/keys"): lambda t, k: ({}, {}),
         ("DELETE", "/facilities/{facility}/keys/{key_id}"): lambda t, k: ({"key_id": t.spare_key()}, {}),
+        ("POST", "/key-introspection"): lambda t, k: ({}, {"json": {"key_hash": "0" * 64}}),
         ("POST", "/facilities/{facility}/classes"): lambda t, k: ({}, {"json": {
             "external_id": uid("C"), "opened_on": "2022-09-01", "capacity": 5}}),
         ("GET", "/facilities/{facility}/classes"): lambda t, k: ({}, {"params": {"status": "open"}}),

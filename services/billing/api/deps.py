@@ -1,7 +1,8 @@
 """Request dependencies of the billing service: the caller and the year in the path.
 
-Callers: the finance bureau and the health commission (keys from settings), a facility (its API key, known by
-the keyed hash from `ApiKeyIssued` events) and a family (its access token, issued here, kept as a keyed hash).
+Callers: the finance bureau and the health commission (keys from settings), a facility (its API key, checked with
+the enrollment service on each request: `billing.key_directory`) and a family (its access token, issued here, kept
+as a keyed hash).
 """
 
 from __future__ import annotations
@@ -22,16 +23,15 @@ def pepper(request: Request) -> str:
 
 
 async def lookup(request: Request, key: str) -> Principal | None:
-    """A facility key or a family token, by its keyed hash; revoked ones are not found."""
+    """A family token (billing issues them) or a facility key (the enrollment service says whose, now), by its keyed
+    hash; revoked ones are not found."""
     digest = keyed_hash(pepper(request), key)
-    pool = request.app.state.pool
-    facility = await pool.fetchval(
-        "SELECT facility FROM facility_keys WHERE key_hash = $1 AND revoked_at IS NULL", digest)
-    if facility:
-        return Principal(auth.FACILITY, facility=facility)
-    row = await pool.fetchrow(
+    row = await request.app.state.pool.fetchrow(
         "SELECT facility, family FROM family_tokens WHERE token_hash = $1 AND revoked_at IS NULL", digest)
-    return Principal(auth.FAMILY, facility=row["facility"], family=row["family"]) if row else None
+    if row:
+        return Principal(auth.FAMILY, facility=row["facility"], family=row["family"])
+    facility = await request.app.state.keys.facility_of(digest)
+    return Principal(auth.FACILITY, facility=facility) if facility else None
 
 
 async def principal(request: Request) -> Principal:

@@ -9,6 +9,7 @@ import asyncpg
 from fastapi import Depends, Request
 
 from enrollment.settings import EnrollmentSettings
+from enrollment.store import keys
 from enrollment.store.unit_of_work import unit_of_work as store_unit_of_work
 from tuoyu import auth
 from tuoyu.auth import Principal
@@ -30,9 +31,7 @@ async def principal(request: Request) -> Principal:
     db: asyncpg.Pool = request.app.state.pool
 
     async def facility_key(key: str) -> Principal | None:
-        facility = await db.fetchval(
-            "SELECT f.external_id FROM api_keys k JOIN facilities f ON f.id = k.facility_id "
-            "WHERE k.key_hash = $1 AND k.revoked_at IS NULL", keyed_hash(s.hash_pepper.get_secret_value(), key))
+        facility = await keys.facility_of(db, keyed_hash(s.hash_pepper.get_secret_value(), key))
         return Principal(auth.FACILITY, facility=facility) if facility else None
 
     return await auth.authenticate(request, s.admin_key.get_secret_value(), s.finance_key.get_secret_value(),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Request, Response
+from pydantic import BaseModel, ConfigDict, Field
 
 from enrollment.api import schemas
 from enrollment.api.deps import Admin, Today, pepper, unit_of_work
@@ -14,6 +15,21 @@ from enrollment.store.facilities import facility_id
 from enrollment.domain.models import NewKey
 
 router = APIRouter(prefix="/facilities/{facility}/keys", tags=["keys"])
+introspection = APIRouter(tags=["keys"])
+
+
+class KeyQuestion(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    key_hash: str = Field(..., min_length=1, max_length=128, description="the key's keyed hash (the shared pepper)")
+
+
+@introspection.post("/key-introspection", response_model=schemas.KeyAnswer,
+                    summary="Whose key is this, now: other services ask on every request (RFC 7662's idea)")
+async def introspect(body: KeyQuestion, request: Request, _: Admin) -> dict:
+    """The answer is read from the table a revocation writes, so a key revoked here is refused everywhere from the
+    moment its revocation commits: no event has to arrive first."""
+    facility = await store.facility_of(request.app.state.pool, body.key_hash)
+    return {"active": facility is not None, "facility": facility}
 
 
 @router.post("", status_code=201, response_model=schemas.IssuedKey,

@@ -70,6 +70,11 @@ class IssuedKey(Out):
     created_at: str
 
 
+class KeyAnswer(Out):
+    active: bool = Field(description="the key exists and is not revoked")
+    facility: str | None = Field(description="the facility it belongs to, when active")
+
+
 class KeyInfo(Out):
     key_id: int
     label: str | None

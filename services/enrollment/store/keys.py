@@ -10,6 +10,12 @@ from enrollment.domain import keys
 from tuoyu.errors import NotFound
 
 
+async def facility_of(db: asyncpg.Pool | asyncpg.Connection, key_hash: str) -> str | None:
+    """The facility whose key, not revoked, has this keyed hash: who the key is, for every service that asks."""
+    return await db.fetchval("SELECT f.external_id FROM api_keys k JOIN facilities f ON f.id = k.facility_id "
+                             "WHERE k.key_hash = $1 AND k.revoked_at IS NULL", key_hash)
+
+
 async def insert(conn: asyncpg.Connection, fid: int, key_hash: str, label: str | None) -> tuple[int, datetime]:
     """(key id, created at) of the new key."""
     row = await conn.fetchrow(

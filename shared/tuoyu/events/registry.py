@@ -26,7 +26,6 @@ CHILD_FOR_SUBSIDY = tuple(f"child.{name}" for name in (
     "facility", "external_id", "family", "birth_date", "birth_order", "version"))
 ENROLLMENT_FOR_SUBSIDY = tuple(f"enrollment.{name}" for name in (
     "facility", "external_id", "child", "class", "start", "end", "fees.from", "fees.monthly_fee", "version"))
-KEY_FOR_BILLING = ("facility", "key_id", "key_hash")
 
 
 @dataclass(frozen=True)
@@ -81,9 +80,11 @@ EVENTS: dict[str, EventType] = {e.name: e for e in (
     _enrollment("FeeChanged", "an enrollment's monthly fee changes from a date"),
     _enrollment("EnrollmentEnded", "the facility's revocation ends the enrollment (`reason`: facility_revoked)",
                 payloads.EnrollmentEnded),
+    # No service keeps a copy of the keys: each asks the enrollment service whose a key is, on every request, so a
+    # revocation holds everywhere the moment it commits. The events record who was given a key and when.
     EventType("ApiKeyIssued", payloads.ApiKey, "the commission issues a facility key; self-registration issues one",
-              {"billing": KEY_FOR_BILLING}),
-    EventType("ApiKeyRevoked", payloads.ApiKey, "the commission revokes a facility key", {"billing": KEY_FOR_BILLING}),
+              {}),
+    EventType("ApiKeyRevoked", payloads.ApiKey, "the commission revokes a facility key", {}),
 )}
 
 
