@@ -74,9 +74,25 @@ def check_rate(value: Fraction) -> None:
 
 # --- dates ---------------------------------------------------------------------------------------------------------
 
-FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2199, 12, 31)
-"""Dates a childcare record may carry, so that no request makes a day-by-day check span millennia. The engine
-computes any date; only the API and the importer bound them, here."""
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)
+"""Dates a childcare record may carry (CONTRACT "Errors": nothing dated before 2000), so that no request makes a
+day-by-day check span millennia; the last is the last month the services' month paths name (20xx). The engine
+computes any date; only the API and the importer bound them, here, and by the clock (`ahead_problem`)."""
+
+
+def latest_day(today: date) -> date:
+    """The last day a record may be dated on, by the service's clock: a year after `today` (CONTRACT "Errors").
+    Enrollments, fees and rates are planned ahead, but not by years; 29 February gives 28 February a year on."""
+    try:
+        return today.replace(year=today.year + 1)
+    except ValueError:
+        return today.replace(year=today.year + 1, day=28)
+
+
+def ahead_problem(day: date, today: date) -> str | None:
+    """Why `day` is too far ahead of the clock, or None."""
+    latest = latest_day(today)
+    return f"must not be after {latest}, a year from today ({today})" if day > latest else None
 
 
 def check_day(day: date) -> date:
@@ -107,8 +123,9 @@ NAME_LENGTH = 200
 """A facility's name: the longest registered names are well under 100 characters; 200 leaves room, not essays."""
 LABEL_LENGTH = 100
 """A key's label or an approver's name: a few words for the audit trail."""
-EXTERNAL_ID = re.compile(r"^[A-Za-z0-9_.\-]{1,64}$")
-"""The id a facility gives its records: safe in a URL path, a file name and a CSV cell without quoting."""
+EXTERNAL_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
+"""The id a facility gives its records (CONTRACT "Errors"): safe in a URL path, a file name and a CSV cell without
+quoting; it starts with a letter or digit, so "." and ".." can never name a path segment."""
 NATIONAL_ID = re.compile(r"^[0-9]{17}[0-9Xx]$")
 """A resident identity number (GB 11643): 17 digits and a check character."""
 BANK_ACCOUNT = re.compile(r"^[0-9 ]{8,34}$")
@@ -117,7 +134,8 @@ BANK_ACCOUNT = re.compile(r"^[0-9 ]{8,34}$")
 
 def check_external_id(value: str) -> str:
     if not EXTERNAL_ID.match(value):
-        raise ValueError(f"{value!r} is not an external id (letters, digits, _ . -; at most 64)")
+        raise ValueError(f"{value!r} is not an external id (a letter or digit, then letters, digits, _ . -; at most "
+                         "64)")
     return value
 
 

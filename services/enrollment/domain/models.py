@@ -87,21 +87,21 @@ class Review(Strict):
 
 class NewClass(Strict):
     external_id: ExternalId
-    name: str | None = None
+    name: Name | None = None
     opened_on: Day
     closed_on: Day | None = None
     capacity: Capacity
 
 
 class ClassChange(Strict):
-    name: str | None = None
+    name: Name | None = None
     closed_on: Day | None = None
     capacity: Capacity | None = None
 
 
 class NewFamily(Strict):
     external_id: ExternalId
-    name: str | None = None
+    name: Name | None = None
 
 
 class NewChild(Strict):
