@@ -209,6 +209,7 @@ def main() -> None:
                     "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
                                 "load_average_at_start": os.getloadavg()},
                     "at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+    billing_databases = [f"{namespace}_billing"]
     try:
         services["subsidy"].start()
         services["billing"].start()
@@ -225,13 +226,16 @@ def main() -> None:
 
         finance = httpx.Client(base_url=services["billing"].url, timeout=1800,
                                headers={"Authorization": f"Bearer {keys['finance']}"})
-        billing_dsn = f"{base}/{namespace}_billing"
         samples = []
         for attempt in range(args.repeat):  # the machine is shared: repeat on a fresh billing database
             if attempt:
+                # A new database rather than the old one dropped: after a million rows autovacuum (a superuser, which
+                # nothing of ours can interrupt) may hold the old one for minutes. All are dropped at the end.
+                billing_databases.append(f"{namespace}_billing{attempt}")
                 services["billing"].stop()
-                drop_databases([f"{namespace}_billing"])
+                services["billing"].env = {**env, "TUOYU_BILLING_DATABASE": billing_databases[-1]}
                 services["billing"].start()
+            billing_dsn = f"{base}/{billing_databases[-1]}"
             # A city this size needs more than the seed's 700,000.00 default, or most payouts would wait.
             finance.put("/budgets/putuo-childcare-fund/2022", json={"amount": "10000000000.00"}).raise_for_status()
             load = os.getloadavg()[0]
@@ -274,7 +278,7 @@ def main() -> None:
         for service in services.values():
             service.stop()
         if not args.keep:
-            drop_databases([f"{namespace}_subsidy", f"{namespace}_billing"])
+            drop_databases([f"{namespace}_subsidy", *billing_databases], attempts=600)
 
 
 if __name__ == "__main__":
