@@ -135,3 +135,34 @@ def test_the_cli_finds_the_services_by_their_ports_alone(world):
                             cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["month"] == "2022-09"
+
+
+@pytest.mark.parametrize("external_id", [".", "..", "-F1", "_"])
+def test_an_external_id_that_does_not_start_with_a_letter_or_digit_is_refused(world, external_id):
+    response = _client(world, "enrollment").post("/facilities/F1/families", json={"external_id": external_id})
+    _field_refused(response, "external_id")
+
+
+def test_an_external_id_differing_only_in_case_is_a_conflict_not_a_second_record(world):
+    enrollment = _client(world, "enrollment")
+    for route, body in (("/facilities/F1/classes", {"external_id": "c1", "opened_on": "2022-09-01", "capacity": 5}),
+                        ("/facilities/F1/families", {"external_id": "fam1"}),
+                        ("/facilities", {"external_id": "f1", "name": "另一个园", "kind": "community",
+                                         "ownership": "public"})):
+        response = enrollment.post(route, json=body)
+        assert response.status_code == 409, response.text
+        assert "compared without regard to case" in response.json()["detail"]
+    assert [f["external_id"] for f in enrollment.get("/facilities").json()["items"]].count("f1") == 0
+
+
+@pytest.mark.parametrize("field, value", [("birth_date", "1900-01-01"), ("birth_date", "1999-12-31")])
+def test_a_birth_before_2000_is_refused(world, field, value):
+    response = _client(world, "enrollment").post("/facilities/F1/children", json={
+        "external_id": "KOLD", "family": "FAM1", "birth_date": value, "birth_order": 1})
+    _field_refused(response, field)
+
+
+def test_an_enrollment_starting_in_2100_is_refused(world):
+    response = _client(world, "enrollment").post("/facilities/F1/enrollments", json={
+        "external_id": "EFAR", "child": "K1", "class": "C1", "monthly_fee": "2000.00", "start": "2100-01-01"})
+    _field_refused(response, "start")
