@@ -19,8 +19,8 @@ from enrollment.store import children as children_store, classes as classes_stor
 from enrollment.store import families as families_store
 from enrollment.store.facilities import filed_and_revoked, revoked_on
 from enrollment.store.records import existing_id, named_id
-from tuoyu.envelope import Envelope
 from tuoyu import national_id
+from tuoyu.envelope import Envelope
 from tuoyu.hashing import keyed_hash
 from tuoyu.money import parse_cny
 

@@ -156,6 +156,18 @@ def fresh_national_id(birth_date: str = "2021-03-10") -> str:
     return national_id(next(_national_ids), birth_date)
 
 
+def walk(f, path: str, **params) -> list[dict]:
+    """Every item of a list, page by page (`f`: a Facility, or a client for the service's own paths)."""
+    items, cursor = [], None
+    while True:
+        page = f.get(path, params={**params, **({"cursor": cursor} if cursor else {})})
+        assert page.status_code == 200, page.text
+        items += page.json()["items"]
+        cursor = page.json()["next_cursor"]
+        if cursor is None:
+            return items
+
+
 def assert_problem(response: httpx.Response, status: int, field: str | None = None) -> dict:
     """The response is problem+json with this status, naming `field` among its errors."""
     assert response.status_code == status, response.text

@@ -4,19 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.integration.enrollment.conftest import assert_problem, fresh_national_id
-
-
-def walk(f, path: str, **params) -> list[dict]:
-    """Every item of a list, page by page."""
-    items, cursor = [], None
-    while True:
-        page = f.get(path, params={**params, **({"cursor": cursor} if cursor else {})})
-        assert page.status_code == 200, page.text
-        items += page.json()["items"]
-        cursor = page.json()["next_cursor"]
-        if cursor is None:
-            return items
+from tests.integration.enrollment.conftest import assert_problem, fresh_national_id, walk
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,7 @@ health commission; the API and the roster import refuse the same rows with the s
 
 from __future__ import annotations
 
-from tests.integration.enrollment.conftest import Facility, assert_problem, fresh_national_id, uid
+from tests.integration.enrollment.conftest import Facility, assert_problem, fresh_national_id, uid, walk
 
 UNFILED = ("only a filed (备案) facility may give a child's national ID: file with the health commission first, or "
            "register the child without it")
@@ -119,7 +119,7 @@ def test_a_child_enrolled_at_one_facility_is_refused_at_another_without_a_word_a
     desk.enroll(b, at_b, start="2023-01-01")  # after leaving A: fine
 
     # The health commission sees both children under one number (never the ID nor its hash); a facility does not.
-    groups = walk(desk.admin, "/national-id-duplicates")
+    groups = walk(desk.admin, "/national-id-duplicates", limit=2)
     (group,) = [g for g in groups if {c["facility"] for c in g["children"]} == {a.external_id, b.external_id}]
     assert sorted((c["facility"], c["child"], c["birth_date"]) for c in group["children"]) == sorted(
         [(a.external_id, at_a, "2021-03-10"), (b.external_id, at_b, "2021-03-10")])
@@ -140,13 +140,3 @@ def test_a_child_registered_with_a_national_id_keeps_its_birth_date(desk):
     assert "national ID" in reasons(body, "birth_date")[0]
     assert f.patch(f"/children/{child}", json={"birth_order": 2}).status_code == 200
 
-
-def walk(client, path: str) -> list[dict]:
-    items, cursor = [], None
-    while True:
-        page = client.get(path, params={"limit": 2, **({"cursor": cursor} if cursor else {})})
-        assert page.status_code == 200, page.text
-        items += page.json()["items"]
-        cursor = page.json()["next_cursor"]
-        if cursor is None:
-            return items
