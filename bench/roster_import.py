@@ -33,12 +33,17 @@ sys.path.insert(0, str(ROOT))
 
 from subsidy.rules.catalog import shipped_text  # noqa: E402
 from tests.stack import VENV_BIN, World  # noqa: E402
+from tuoyu.national_id import check_character  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "roster_import.json"
 HEADER = ["family", "child", "birth_date", "birth_order", "national_id", "class", "enrollment", "care",
           "monthly_fee", "start", "end"]
 CLASS_CAPACITY = 450
 PER_CLASS = 400  # rows per class: every enrollment may be open at once and still fit
+
+
+def with_check(first17: str) -> str:
+    return first17 + check_character(first17)
 
 
 def rows(count: int, seed: int = 20220901):
@@ -56,7 +61,9 @@ def rows(count: int, seed: int = 20220901):
             if birth > date(2022, 8, 31):
                 break
             child = f"K{family:06d}{order}"
-            national_id = f"3309{family:08d}{order:02d}{rng.randrange(1000):03d}X" if rng.random() < 0.5 else ""
+            # A valid number (its check character, the child's birth date), unique by family and order.
+            national_id = (with_check(f"{family:05d}{order}{birth:%Y%m%d}{rng.randrange(1000):03d}")
+                           if rng.random() < 0.5 else "")
             start = max(birth, date(2022, 9, 1)) + timedelta(days=rng.randrange(120))
             end = start + timedelta(days=rng.randrange(30, 300)) if rng.random() < 0.2 else None
             fee = rng.choice(("1800.00", "2000.00", "2200.00", "2500.00"))

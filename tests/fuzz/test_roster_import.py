@@ -21,6 +21,7 @@ from openpyxl import Workbook
 
 from tests.integration.enrollment.conftest import TABLES
 from tests.stack import pg_admin_dsn
+from tuoyu.national_id import check_character
 
 EXAMPLES = int(os.environ.get("TUOYU_FUZZ_ROSTER_EXAMPLES", "200"))
 COLUMNS = ("family", "child", "birth_date", "birth_order", "national_id", "class", "enrollment", "care",
@@ -70,12 +71,18 @@ def _junk(max_size: int = 30):
     return st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=max_size)
 
 
+def _national_id(j: int, born: date) -> str:
+    """A valid number of the j-th child: its birth date, its check character (GB 11643)."""
+    first17 = f"{j:06d}{born:%Y%m%d}001"
+    return first17 + check_character(first17)
+
+
 def good_row(j: int) -> dict[str, str]:
     """The j-th child of a consistent roster: importing it twice changes nothing, so most rows can be good."""
     born = date(2021, 1, 1) + timedelta(days=j % 300)
     return {"family": f"FA{j // 3}", "child": f"KA{j}",
             "birth_date": born.strftime("%Y/%-m/%-d" if j % 5 else "%Y-%m-%d"),
-            "birth_order": str(j % 3 + 1), "national_id": f"3309032021{j:07d}X" if j % 4 == 0 else "",
+            "birth_order": str(j % 3 + 1), "national_id": _national_id(j, born) if j % 4 == 0 else "",
             "class": f"C{j % 4 + 1}", "enrollment": f"EA{j}", "care": "" if j % 2 else "full_day",
             "monthly_fee": "2000.00" if j % 7 else "1800", "start": "2022-09-01", "end": "" if j % 6 else "2022-12-31"}
 

@@ -55,6 +55,7 @@ ACCESS: dict[str, dict[tuple[str, str], Rule]] = {
         ("POST", "/facilities"): _commission,
         ("GET", "/facilities"): _commission,
         ("GET", "/outbox"): _commission,
+        ("GET", "/national-id-duplicates"): _commission,
         ("PUT", "/facilities/{facility}/filing"): _commission,
         ("PUT", "/facilities/{facility}/certifications"): _commission,
         ("POST", "/facilities/{facility}/rates"): _commission,

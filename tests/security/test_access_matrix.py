@@ -120,6 +120,7 @@ REQUESTS = {
         ("POST", "/facilities"): lambda t, k: ({}, _new_facility()),
         ("GET", "/facilities"): lambda t, k: ({}, {"params": {"limit": 5}}),
         ("GET", "/outbox"): lambda t, k: ({}, {}),
+        ("GET", "/national-id-duplicates"): lambda t, k: ({}, {"params": {"limit": 5}}),
         ("GET", "/facilities/{facility}"): lambda t, k: ({}, {}),
         ("PATCH", "/facilities/{facility}"): lambda t, k: ({}, {"json": {"name": f"改名{uid('')}"}}),
         ("PUT", "/facilities/{facility}/filing"): lambda t, k: ({}, {"json": {"filed_on": "2022-03-01",

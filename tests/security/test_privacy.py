@@ -24,9 +24,22 @@ from openpyxl import Workbook
 
 from tests.scenarios import path
 from tests.stack import SERVICES, World, pg_admin_dsn
+from tuoyu.national_id import check_character
 
-# Well-formed, not real: 17 digits, then a digit or X. The 17-digit stem is what is looked for, whatever the case of x.
-NATIONAL_IDS = [f"33090320210{n:06d}{'X' if n % 2 else '7'}" for n in range(310001, 310010)]
+
+
+def _valid_id(born: str, n: int) -> str:
+    """Valid, not real: 17 digits holding the birth date, then the check character (the first sequence whose
+    character is X, to try the lower-case x). The 17-digit stem is what is looked for, whatever the case of x."""
+    stem = next(f"{330000 + n}{born.replace('-', '')}{seq:03d}" for seq in range(1000)
+                if check_character(f"{330000 + n}{born.replace('-', '')}{seq:03d}") == "X")
+    return stem + "X"
+
+
+# In the order `_load` takes them: three for children born 2021-03-10, the CSV's, the XLSX's, the unfiled facility's.
+NATIONAL_IDS = [_valid_id(born, n) for n, born in enumerate(
+    ("2021-03-10", "2021-03-10", "2021-03-10", "2021-05-01", "2022-01-01", "2021-06-01", "2021-04-04", "2021-03-10",
+     "2021-03-10"), start=1)]
 
 
 @dataclass
@@ -120,7 +133,7 @@ def _load(x: Exposure) -> None:
     same = _ok(f1.post("/facilities/F1/children", json={"external_id": "QK1", "family": "QFAM",
                                                         "birth_date": "2021-03-10", "birth_order": 1,
                                                         "national_id": first}))
-    assert same["same_child_elsewhere"] and same["national_id_on_file"]
+    assert same["national_id_on_file"] and "same_child_elsewhere" not in same  # no facility is told
     # Refusals about an ID: the same child twice here, an existing child with another ID, an ID that is not one.
     _refused(fp.post("/facilities/FP/children", json={"external_id": "PK9", "family": "PFAM1",
                                                       "birth_date": "2021-03-10", "birth_order": 3,
@@ -150,6 +163,17 @@ def _load(x: Exposure) -> None:
     _ok(f1.post("/facilities/F1/roster", content=_xlsx([
         ["家庭编号", "幼儿编号", "出生日期", "孩次", "身份证号", "班级", "入托编号", "月收费", "入托日期"],
         ["QFAM2", "QK2", "2021-04-04", 1, xlsx_id, "C1", "QE2", "1800.00", "2022-09-01"]])))
+    # A facility nobody filed may not give an ID; the health commission sees the ID held at FP and F1 (a number).
+    unfiled_id = next(ids)
+    x.secrets["national ID (refused: an unfiled facility)"] = unfiled_id
+    fs = x.client("enrollment", x.secrets["FS self-registration key"])
+    _ok(fs.post("/facilities/FS/families", json={"external_id": "SFAM"}))
+    _refused(fs.post("/facilities/FS/children", json={"external_id": "SK1", "family": "SFAM",
+                                                      "birth_date": "2021-03-10", "birth_order": 1,
+                                                      "national_id": unfiled_id}), 422)
+    groups = _ok(admin.get("/national-id-duplicates"))["items"]
+    assert [sorted((c["facility"], c["child"]) for c in g["children"]) for g in groups] == [[("F1", "QK1"),
+                                                                                           ("FP", "PK1")]]
 
     # Billing learns the keys from events; tokens for a family of each facility, one issued by the facility.
     billing_admin = x.client("billing", w.admin_key)

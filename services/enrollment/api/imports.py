@@ -23,7 +23,7 @@ from enrollment.api.deps import OwnFacility, Today, pepper, unit_of_work
 from enrollment.domain.rules import refuse, revoked_problem
 from enrollment.importing import reader
 from enrollment.importing.apply import RosterImport
-from enrollment.store.facilities import facility_id, revoked_on
+from enrollment.store.facilities import facility_id, filed_and_revoked
 from prometheus_client import Counter
 
 from tuoyu.errors import PROBLEM, InvalidInput
@@ -101,8 +101,9 @@ async def _apply(request: Request, facility: str, normalised: reader.Normalised,
     """Check and apply every row in one unit of work; roll back for a dry run or when nothing could be applied."""
     async with unit_of_work(request) as uow:
         fid = await facility_id(uow.conn, facility, lock=True)
-        refuse(revoked_problem(await revoked_on(uow.conn, fid)))
-        importer = RosterImport(uow, fid, facility, pepper(request), today, normalised.repeated)
+        filed, revoked = await filed_and_revoked(uow.conn, fid)
+        refuse(revoked_problem(revoked))
+        importer = RosterImport(uow, fid, facility, pepper(request), today, normalised.repeated, filed)
         await importer.start()
         await importer.run(normalised.cells())
         report = importer.report

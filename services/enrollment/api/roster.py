@@ -115,8 +115,9 @@ async def get_family(facility: OwnFacility, family: str, request: Request) -> di
 
 @router.post("/children", status_code=201, summary="Register a child of a family", response_model=schemas.Child,
              responses=CREATED,
-             description="The national ID (身份证号), if given, is kept only as a keyed hash; `same_child_elsewhere` "
-                         "says whether another facility registered the same child, and nothing more.")
+             description="The national ID (身份证号), if given, must carry a valid GB 11643 check character and the "
+                         "child's birth date, and is accepted only from a filed facility; it is kept only as a "
+                         "keyed hash. Whether another facility holds it is told to no facility.")
 async def register_child(facility: OwnFacility, body: NewChild, request: Request, response: Response,
                          today: Today) -> dict:
     return await _create(request, response, facility, "children", body.external_id,

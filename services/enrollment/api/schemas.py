@@ -111,9 +111,26 @@ class Child(Out):
     birth_date: str
     birth_order: int
     national_id_on_file: bool = Field(description="a national ID was given (it is kept only as a keyed hash)")
-    same_child_elsewhere: bool = Field(
-        description="another facility registered a child with the same national ID (nothing more is said)")
     version: int
+
+
+class DuplicateEnrollment(Out):
+    external_id: str
+    start: str
+    end: str | None
+
+
+class DuplicateChild(Out):
+    facility: str
+    child: str = Field(description="the facility's external id of the child")
+    birth_date: str
+    enrollments: list[DuplicateEnrollment]
+
+
+class DuplicateGroup(Out):
+    group: int = Field(description="a number for this national ID, which is never shown (nor its hash)")
+    children: list[DuplicateChild]
+    enrolled_at_two_places_at_once: bool = Field(description="two facilities enroll the child on a same day")
 
 
 class FeeOut(Out):

@@ -14,13 +14,20 @@ from typing import Iterable
 
 import numpy as np
 
+from tuoyu import national_id
 from tuoyu.errors import Conflict, InvalidInput, TuoyuError
 
 Problem = tuple[str, str] | None
 # The days of an enrollment: (external_id, start, end), end None for an open end.
 Span = tuple[str, date, date | None]
+# The same words whatever the other facility and its days: a refusal tells a facility nothing about another.
 ELSEWHERE = ("the child (recognised by national ID) is already enrolled at another facility on some of these days; "
-             "a child is enrolled at one place at a time")
+             "a child is enrolled at one place at a time (the health commission sees such duplicates)")
+UNFILED = ("only a filed (备案) facility may give a child's national ID: file with the health commission first, or "
+           "register the child without it")
+ID_HOLDS_BIRTH_DATE = ("the child was registered with a national ID, which holds its birth date: the birth date "
+                       "cannot change apart from it (if the ID was wrong too, register the child again with both "
+                       "right)")
 
 
 def refuse(problem: Problem) -> None:
@@ -70,6 +77,19 @@ def twin_problem(registered_as: str | None) -> Problem:
     """The national ID is already registered at this facility, under another child id."""
     if registered_as is not None:
         return "national_id", f"this facility already registered the child as {registered_as!r}"
+    return None
+
+
+def national_id_problem(number: str | None, birth_date: date, filed: bool) -> Problem:
+    """A national ID is 18 characters with its GB 11643 check character, holds the child's birth date, and is
+    accepted only from a filed facility: a facility that anyone can register cannot claim a stranger's child."""
+    if number is None:
+        return None
+    reason = national_id.problem(number, birth_date)
+    if reason:
+        return "national_id", reason
+    if not filed:
+        return "national_id", UNFILED
     return None
 
 

@@ -12,6 +12,7 @@ import base64
 import binascii
 from datetime import date
 
+from enrollment.domain.rules import overlaps
 from tuoyu import standing
 from tuoyu.errors import InvalidInput
 from tuoyu.money import format_cny, format_rate, parse_rate
@@ -91,8 +92,17 @@ def family_row(r) -> dict:
 
 def child_row(r) -> dict:
     return {"external_id": r["external_id"], "family": r["family"], "birth_date": _iso(r["birth_date"]),
-            "birth_order": r["birth_order"], "national_id_on_file": r["national_id_on_file"],
-            "same_child_elsewhere": r["same_child_elsewhere"], "version": r["version"]}
+            "birth_order": r["birth_order"], "national_id_on_file": r["national_id_on_file"], "version": r["version"]}
+
+
+def duplicate_group(r) -> dict:
+    """One national ID's children at several facilities (`store.duplicates`), and whether two facilities enroll it
+    on a same day."""
+    spans = [(c["facility"], date.fromisoformat(e["start"]), date.fromisoformat(e["end"]) if e["end"] else None)
+             for c in r["children"] for e in c["enrollments"]]
+    overlapping = any(a[0] != b[0] and overlaps(a[1], a[2], b[1], b[2])
+                      for i, a in enumerate(spans) for b in spans[i + 1:])
+    return {"group": r["id"], "children": r["children"], "enrolled_at_two_places_at_once": overlapping}
 
 
 def enrollment_status(start: date, end: date | None, as_of: date) -> str:

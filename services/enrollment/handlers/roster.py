@@ -17,8 +17,9 @@ from enrollment.domain.models import (ChildCorrection, ClassChange, FeeChange, N
                                       NewFamily, Withdrawal)
 from enrollment.store import children as children_store, classes as classes_store, enrollments as enrollments_store
 from enrollment.store import families as families_store
-from enrollment.store.facilities import revoked_on
+from enrollment.store.facilities import filed_and_revoked, revoked_on
 from enrollment.store.records import existing_id, named_id
+from tuoyu import national_id
 from tuoyu.envelope import Envelope
 from tuoyu.hashing import keyed_hash
 from tuoyu.money import parse_cny
@@ -68,14 +69,16 @@ async def register_family(conn: Conn, fid: int, facility_key: str, new: NewFamil
 async def register_child(conn: Conn, fid: int, facility_key: str, new: NewChild, pepper: str, today: date
                          ) -> tuple[dict, bool, Events]:
     family_id = await named_id(conn, "families", fid, new.family, "family")
+    number = national_id.normalised(new.national_id) if new.national_id else None
     child = children.Child(new.external_id, new.family, new.birth_date, new.birth_order,
-                           keyed_hash(pepper, new.national_id) if new.national_id else None)
+                           keyed_hash(pepper, number) if number else None, number)
     found = await children_store.existing(conn, fid, new.external_id)
     if found is not None:
-        children.register_child(child, existing=found[1], revoked_on=None, today=today, registered_as=None,
-                                siblings=[])
+        children.register_child(child, existing=found[1], revoked_on=None, filed=True, today=today,
+                                registered_as=None, siblings=[])
         return await children_store.snapshot(conn, found[0]), False, []
-    children.register_child(child, existing=None, revoked_on=await revoked_on(conn, fid), today=today,
+    filed, revoked = await filed_and_revoked(conn, fid)
+    children.register_child(child, existing=None, revoked_on=revoked, filed=filed, today=today,
                             registered_as=await children_store.registered_as(conn, fid, child.id_hash),
                             siblings=await children_store.siblings(conn, family_id))
     child_id = await children_store.insert(conn, fid, family_id, child)
@@ -87,9 +90,9 @@ async def correct_child(conn: Conn, fid: int, facility_key: str, external_id: st
                         today: date) -> tuple[dict, Events]:
     """Correct a registered birth order or birth date: a `ChildCorrected` event with the new snapshot."""
     child_id = await existing_id(conn, "children", fid, external_id)
-    family_id, birth_date, birth_order, first_start = await children_store.for_correction(conn, child_id)
+    family_id, birth_date, birth_order, first_start, id_on_file = await children_store.for_correction(conn, child_id)
     corrected = children.correction(external_id, birth_date, birth_order, correction.model_dump(exclude_unset=True),
-                                    today=today, first_start=first_start,
+                                    today=today, first_start=first_start, national_id_on_file=id_on_file,
                                     siblings=await children_store.siblings(conn, family_id, besides=child_id))
     if corrected is None:
         return await children_store.snapshot(conn, child_id), []

@@ -81,9 +81,9 @@ class RosterImport:
     """One import into one facility, inside the caller's unit of work (which holds the facility's row lock)."""
 
     def __init__(self, uow: UnitOfWork, fid: int, facility: str, pepper: str, today: date,
-                 repeated: dict[str, list[int]]):
+                 repeated: dict[str, list[int]], filed: bool):
         self.uow, self.conn, self.fid, self.facility = uow, uow.conn, fid, facility
-        self.pepper, self.today, self.repeated = pepper, today, repeated
+        self.pepper, self.today, self.repeated, self.filed = pepper, today, repeated, filed
         self.report = Report()
         self.classes: dict[str, Klass] = {}
         self.families: dict[str, int | None] = {}  # external id → id (None: created by this import, not yet written)
@@ -133,7 +133,7 @@ class RosterImport:
         if not self._national_ids_locked and any(r.national_id is not None for r in rows):
             await enrollments_store.lock_national_ids(self.conn)
             self._national_ids_locked = True
-        hashes = {r.row: keyed_hash(self.pepper, r.national_id) for r in rows if r.national_id}
+        hashes = {r.row: keyed_hash(self.pepper, r.national_id) for r in rows if r.national_id}  # normalised
         async with planned_for_arrays(self.conn):
             await self._look_up(rows, set(hashes.values()))
         for name in {r.class_ for r in rows}:
@@ -219,8 +219,9 @@ class RosterImport:
         try:
             # The facility is not revoked: the import refused to start otherwise.
             if children.register_child(
-                    children.Child(r.child, r.family, r.birth_date, r.birth_order, id_hash),
-                    existing=child.fingerprints() if child is not None else None, revoked_on=None, today=self.today,
+                    children.Child(r.child, r.family, r.birth_date, r.birth_order, id_hash, r.national_id),
+                    existing=child.fingerprints() if child is not None else None, revoked_on=None,
+                    filed=self.filed, today=self.today,
                     registered_as=self.hash_owner.get(id_hash) if id_hash else None,
                     siblings=self.siblings.get(r.family, [])):
                 child = child_new = Child(None, r.child, r.family, r.birth_date, r.birth_order, id_hash, None)

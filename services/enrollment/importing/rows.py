@@ -14,6 +14,7 @@ from datetime import date
 
 from enrollment.domain import rules
 from tuoyu import bounds
+from tuoyu.national_id import normalised
 
 CARE = ("full_day", "half_day", "hourly", "temporary")
 _DATE = re.compile(r"^([0-9]{4})[-/.]([0-9]{1,2})[-/.]([0-9]{1,2})$")
@@ -83,10 +84,8 @@ def parse(row: int, cells: dict[str, str], today: date) -> tuple[RosterRow | Non
         values["birth_order"] = bounds.check_birth_order(int(order))
     except ValueError as exc:
         problems.append(("birth_order", f"{order!r} is not a birth order: {exc}"))
-    national_id = cells.get("national_id", "") or None
-    if national_id is not None and not bounds.NATIONAL_ID.match(national_id):
-        problems.append(("national_id", "is not a national ID number: 18 characters, 17 digits then a digit or X "
-                                        "(in a spreadsheet, keep it in a text cell)"))
+    # Checked with the child (`children.register_child`): the number, its birth date, a filed facility.
+    national_id = normalised(cells["national_id"]) if cells.get("national_id") else None
     care = cells.get("care", "") or "full_day"
     if care not in CARE:
         problems.append(("care", f"{care!r} is not one of {', '.join(CARE)}"))

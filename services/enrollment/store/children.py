@@ -53,12 +53,13 @@ async def insert(conn: asyncpg.Connection, fid: int, family_id: int, child: chil
         json.dumps(child.fingerprint()))
 
 
-async def for_correction(conn: asyncpg.Connection, child_id: int) -> tuple[int, date, int, date | None]:
-    """(family id, birth date, birth order, first day of care) of the child, locked against other corrections."""
+async def for_correction(conn: asyncpg.Connection, child_id: int) -> tuple[int, date, int, date | None, bool]:
+    """(family id, birth date, birth order, first day of care, whether a national ID is on file) of the child,
+    locked against other corrections."""
     row = await conn.fetchrow(
         "SELECT family_id, birth_date, birth_order, (SELECT min(start_on) FROM enrollments WHERE child_id = $1) "
-        "AS first_start FROM children WHERE id = $1 FOR UPDATE", child_id)
-    return row["family_id"], row["birth_date"], row["birth_order"], row["first_start"]
+        "AS first_start, national_id_hash IS NOT NULL AS id_on_file FROM children WHERE id = $1 FOR UPDATE", child_id)
+    return row["family_id"], row["birth_date"], row["birth_order"], row["first_start"], row["id_on_file"]
 
 
 async def correct(conn: asyncpg.Connection, child_id: int, birth_date: date, birth_order: int) -> None:

@@ -26,6 +26,12 @@ async def revoked_on(conn: asyncpg.Connection, fid: int) -> date | None:
     return await conn.fetchval("SELECT revoked_on FROM facilities WHERE id = $1", fid)
 
 
+async def filed_and_revoked(conn: asyncpg.Connection, fid: int) -> tuple[bool, date | None]:
+    """(whether the facility is filed, its revocation date): what accepting a national ID asks."""
+    row = await conn.fetchrow("SELECT filed_on IS NOT NULL AS filed, revoked_on FROM facilities WHERE id = $1", fid)
+    return row["filed"], row["revoked_on"]
+
+
 async def snapshot(conn: asyncpg.Connection, facility_id: int) -> dict:
     row = await conn.fetchrow("SELECT * FROM facilities WHERE id = $1", facility_id)
     rates = await conn.fetch(

@@ -109,12 +109,10 @@ async def family(conn, family_id: int) -> dict:
 
 # --- children ------------------------------------------------------------------------------------------------------
 
-# `same_child_elsewhere`: another facility registered a child with the same national ID. That is all it says:
-# neither which facility nor anything that facility recorded.
+# Whether another facility holds the same national ID is told to no facility (the health commission sees it:
+# `duplicates`).
 CHILD_SQL = ("SELECT c.id, c.external_id, fa.external_id AS family, c.birth_date, c.birth_order, c.version, "
-             "c.national_id_hash IS NOT NULL AS national_id_on_file, "
-             "c.national_id_hash IS NOT NULL AND EXISTS (SELECT 1 FROM children o WHERE o.national_id_hash = "
-             "c.national_id_hash AND o.facility_id <> c.facility_id) AS same_child_elsewhere "
+             "c.national_id_hash IS NOT NULL AS national_id_on_file "
              "FROM children c JOIN families fa ON fa.id = c.family_id")
 
 

@@ -15,6 +15,7 @@ import pytest
 
 from subsidy.rules.catalog import shipped_text
 from tests.stack import World
+from tuoyu.national_id import check_character
 
 TABLES = ("facilities", "facility_rates", "facility_reviews", "classes", "families", "children", "enrollments",
           "enrollment_fees", "api_keys", "outbox")
@@ -139,17 +140,32 @@ def desk(shared_world) -> Desk:
     return Desk(shared_world)
 
 
-def national_id(seed: int) -> str:
-    """A well-formed (not real) 18-character national ID number."""
-    return f"3309032021031{seed:04d}X"
+def national_id(seed: int, birth_date: str = "2021-03-10") -> str:
+    """A valid (not real) national ID number of a child born on `birth_date` (desk.child's default), one per seed:
+    the seed is its first six digits (where the registering division would be), and its sequence the first whose
+    check character is X (so that a lower-case x can be tried)."""
+    stems = (f"{seed:06d}{birth_date.replace('-', '')}{n:03d}" for n in range(1000))
+    return next(stem for stem in stems if check_character(stem) == "X") + "X"
 
 
 _national_ids = itertools.count(5000)
 
 
-def fresh_national_id() -> str:
+def fresh_national_id(birth_date: str = "2021-03-10") -> str:
     """A national ID number no other test of the session uses."""
-    return national_id(next(_national_ids))
+    return national_id(next(_national_ids), birth_date)
+
+
+def walk(f, path: str, **params) -> list[dict]:
+    """Every item of a list, page by page (`f`: a Facility, or a client for the service's own paths)."""
+    items, cursor = [], None
+    while True:
+        page = f.get(path, params={**params, **({"cursor": cursor} if cursor else {})})
+        assert page.status_code == 200, page.text
+        items += page.json()["items"]
+        cursor = page.json()["next_cursor"]
+        if cursor is None:
+            return items
 
 
 def assert_problem(response: httpx.Response, status: int, field: str | None = None) -> dict:

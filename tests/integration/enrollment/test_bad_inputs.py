@@ -83,7 +83,7 @@ CASES = {
                              422, None),  # a facility key may not change rates: 404 first (see access control)
     "unknown field": (lambda g: g.f.post("/families", json={"external_id": uid("FAM"), "colour": "red"}), 422,
                       "colour"),
-    "malformed national ID": (lambda g: g.f.post("/children", json={"external_id": uid("K"), "family": "X",
+    "malformed national ID": (lambda g: g.f.post("/children", json={"external_id": uid("K"), "family": g.family,
                                                                     "birth_date": "2021-01-01", "birth_order": 1,
                                                                     "national_id": "12345"}), 422, "national_id"),
     "external id with spaces": (lambda g: g.f.post("/families", json={"external_id": "A B"}), 422, "external_id"),

@@ -4,19 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.integration.enrollment.conftest import assert_problem, fresh_national_id
-
-
-def walk(f, path: str, **params) -> list[dict]:
-    """Every item of a list, page by page."""
-    items, cursor = [], None
-    while True:
-        page = f.get(path, params={**params, **({"cursor": cursor} if cursor else {})})
-        assert page.status_code == 200, page.text
-        items += page.json()["items"]
-        cursor = page.json()["next_cursor"]
-        if cursor is None:
-            return items
+from tests.integration.enrollment.conftest import assert_problem, fresh_national_id, walk
 
 
 @pytest.fixture(scope="module")
@@ -25,7 +13,7 @@ def roster(desk):
     f = desk.facility(classes=(("C1", "2022-09-01", 20), ("C2", "2022-10-01", 20)), name="公示测试园")
     kids = {}
     for name, born in (("a", "2020-05-01"), ("b", "2021-03-10"), ("c", "2021-06-01"), ("d", "2022-01-15")):
-        kids[name] = desk.child(f, birth_date=born, national_id=fresh_national_id())
+        kids[name] = desk.child(f, birth_date=born, national_id=fresh_national_id(born))
     e = {
         "a": desk.enroll(f, kids["a"][1], start="2022-09-01", fee="2000.00"),                    # open
         "b": desk.enroll(f, kids["b"][1], start="2022-09-01", end="2022-09-15", fee="1800.00"),  # left in Sept

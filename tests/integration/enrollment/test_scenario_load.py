@@ -31,7 +31,7 @@ facilities:
 families:
   - external_id: FAM1
     children:
-      - {external_id: K1, birth_date: 2020-05-01, birth_order: 1, national_id: "33090320200501001X"}
+      - {external_id: K1, birth_date: 2020-05-01, birth_order: 1, national_id: "330903202005010014"}
       - {external_id: K2, birth_date: 2021-03-10, birth_order: 2}
 enrollments:
   - {external_id: E1, child: K2, facility: F1, class: C1, care: full_day, monthly_fee: "2000.00", start: 2022-09-01}

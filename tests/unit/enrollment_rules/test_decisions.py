@@ -9,15 +9,16 @@ from types import SimpleNamespace
 
 import pytest
 
-from enrollment.domain import children, classes, enrollments, facilities
+from enrollment.domain import children, classes, enrollments, facilities, views
 from enrollment.domain.enrollments import Enrollment, Facts
 from enrollment.domain.models import ClassChange, NewClass, NewEnrollment, Review
-from enrollment.domain.rules import Differs, Occupancy, Sibling, problem_of
+from enrollment.domain.rules import ELSEWHERE, ID_HOLDS_BIRTH_DATE, UNFILED, Differs, Occupancy, Sibling, problem_of
 from enrollment.handlers import roster
 from enrollment.importing.apply import Child, Klass, RosterImport
 from enrollment.importing.rows import RosterRow
 from enrollment.store import enrollments as enrollments_store
 from tuoyu.errors import Conflict, InvalidInput, TuoyuError
+from tuoyu.national_id import check_character
 
 D = date.fromisoformat
 TODAY = D("2023-01-15")
@@ -99,12 +100,19 @@ def test_a_fee_change_falls_within_the_enrollment_and_the_same_fee_again_changes
 
 # --- families, children, classes ----------------------------------------------------------------------------------
 
-def kid(external_id: str = "K3", born: str = "2022-01-01", order: int = 3, id_hash: str | None = None):
-    return children.Child(external_id, "FAM1", D(born), order, id_hash)
+def kid(external_id: str = "K3", born: str = "2022-01-01", order: int = 3, id_hash: str | None = None,
+        number: str | None = None):
+    return children.Child(external_id, "FAM1", D(born), order, id_hash, number)
+
+
+def national_id(born: str, sequence: str = "123") -> str:
+    """A valid number (GB 11643) of a child born on `born`."""
+    body = "330903" + born.replace("-", "") + sequence
+    return body + check_character(body)
 
 
 def register(child, **given) -> bool:
-    values = dict(existing=None, revoked_on=None, today=TODAY, registered_as=None,
+    values = dict(existing=None, revoked_on=None, filed=True, today=TODAY, registered_as=None,
                   siblings=[Sibling("K1", D("2019-01-01"), 1), Sibling("K2", D("2020-06-01"), 2)])
     return children.register_child(child, **{**values, **given})
 
@@ -122,15 +130,46 @@ def test_a_child_born_tomorrow_a_national_id_registered_twice_and_a_birth_order_
     assert refusal(register, kid(order=2))[0] == "birth_order"
 
 
+def test_a_national_id_with_a_mistyped_digit_or_another_birth_date_is_refused_naming_it():
+    good = national_id("2022-01-01")
+    assert register(kid(id_hash="h", number=good)) is True
+    assert refusal(register, kid(id_hash="h", number="0" * 18)) == (
+        "national_id", "its check character does not match its digits (GB 11643): a digit is mistyped")
+    mistyped = good[:16] + str((int(good[16]) + 1) % 10) + good[17]
+    assert refusal(register, kid(id_hash="h", number=mistyped))[0] == "national_id"
+    assert refusal(register, kid(id_hash="h", number=national_id("2021-12-31"))) == (
+        "national_id", "its birth date 2021-12-31 is not the child's birth date 2022-01-01")
+
+
+def test_a_facility_not_yet_filed_may_register_a_child_but_not_its_national_id():
+    assert refusal(register, kid(id_hash="h", number=national_id("2022-01-01")), filed=False) == (
+        "national_id", UNFILED)
+    assert "file" in UNFILED
+    assert register(kid(), filed=False) is True
+
+
+def test_a_refusal_to_enroll_a_child_enrolled_elsewhere_is_the_same_words_whatever_the_days():
+    for days in ([(D("2022-09-01"), None)], [(D("2022-01-01"), D("2022-09-01"))], [(D("2023-06-01"), None)]):
+        assert refusal(enrollments.decide, new(), facts(elsewhere=days)) == ("child", ELSEWHERE)
+    assert not any(ch.isdigit() for ch in ELSEWHERE)
+
+
 def test_a_correction_that_changes_nothing_is_none_and_a_birth_date_after_the_first_day_of_care_is_refused():
     assert children.correction("K1", D("2021-01-01"), 1, {"birth_order": 1}, today=TODAY, first_start=None,
-                               siblings=[]) is None
+                               siblings=[], national_id_on_file=False) is None
     assert children.correction("K1", D("2021-01-01"), 1, {"birth_order": 2}, today=TODAY, first_start=None,
-                               siblings=[]) == (D("2021-01-01"), 2)
+                               siblings=[], national_id_on_file=False) == (D("2021-01-01"), 2)
     assert refusal(children.correction, "K1", D("2021-01-01"), 1, {"birth_date": D("2022-10-01")}, today=TODAY,
-                   first_start=D("2022-09-01"), siblings=[])[0] == "birth_date"
+                   first_start=D("2022-09-01"), siblings=[], national_id_on_file=False)[0] == "birth_date"
     assert refusal(children.correction, "K1", D("2021-01-01"), 1, {"birth_order": None}, today=TODAY,
-                   first_start=None, siblings=[]) == ("birth_order", "must not be null")
+                   first_start=None, siblings=[], national_id_on_file=False) == ("birth_order", "must not be null")
+
+
+def test_a_child_registered_with_a_national_id_keeps_the_birth_date_the_id_holds():
+    assert refusal(children.correction, "K1", D("2021-01-01"), 1, {"birth_date": D("2021-01-02")}, today=TODAY,
+                   first_start=None, siblings=[], national_id_on_file=True) == ("birth_date", ID_HOLDS_BIRTH_DATE)
+    assert children.correction("K1", D("2021-01-01"), 1, {"birth_order": 2}, today=TODAY, first_start=None,
+                               siblings=[], national_id_on_file=True) == (D("2021-01-01"), 2)
 
 
 def test_a_family_at_a_revoked_facility_is_refused_and_the_same_family_again_is_nothing_to_write():
@@ -197,7 +236,7 @@ async def api_refusal(world: Facility, enrollment: Enrollment, monkeypatch) -> t
 
 def import_refusal(world: Facility, enrollment: Enrollment) -> tuple[str, str]:
     """What the roster import reports for the same enrollment as a row, from what it holds in memory."""
-    importer = RosterImport(SimpleNamespace(conn=None), 1, "F1", "pepper", TODAY, {})
+    importer = RosterImport(SimpleNamespace(conn=None), 1, "F1", "pepper", TODAY, {}, True)
     importer.classes, importer.children = world.classes, world.children
     importer.families = {"FAM1": 1, "FAM2": 2}
     importer.elsewhere = world.elsewhere
@@ -218,3 +257,33 @@ def import_refusal(world: Facility, enrollment: Enrollment) -> tuple[str, str]:
 async def test_the_api_and_the_roster_import_refuse_the_same_bad_enrollment_with_the_same_words(
         case, enrollment, monkeypatch):
     assert await api_refusal(facility(), enrollment, monkeypatch) == import_refusal(facility(), enrollment), case
+
+
+@pytest.mark.parametrize("filed, number, reason", [
+    (False, national_id("2021-03-10"), UNFILED),
+    (True, "0" * 18, "its check character does not match its digits (GB 11643): a digit is mistyped"),
+    (True, national_id("2021-03-11"), "its birth date 2021-03-11 is not the child's birth date 2021-03-10"),
+])
+def test_the_roster_import_refuses_a_national_id_with_the_apis_words_naming_the_column(filed, number, reason):
+    importer = RosterImport(SimpleNamespace(conn=None), 1, "F1", "pepper", TODAY, {}, filed)
+    importer.classes, importer.families, importer.elsewhere = facility().classes, {}, {"h": []}
+    row = RosterRow(4, "FAM9", "K9", D("2021-03-10"), 1, number, "C2", "E9", "full_day", 200000, D("2022-09-01"),
+                    None)
+    assert importer._check(row, "h") is None
+    assert importer.report.errors == [{"row": 4, "column": "national_id", "field": "national_id", "reason": reason}]
+    assert refusal(register, children.Child("K9", "FAM9", D("2021-03-10"), 1, "h", number), filed=filed,
+                   siblings=[]) == ("national_id", reason)
+
+
+def test_a_duplicate_group_says_whether_two_facilities_enroll_the_child_on_a_same_day():
+    def child(facility: str, *spans: tuple[str, str | None]) -> dict:
+        return {"facility": facility, "child": "K1", "birth_date": "2021-03-10",
+                "enrollments": [{"external_id": "E", "start": s, "end": e} for s, e in spans]}
+
+    apart = {"id": 7, "children": [child("FA", ("2022-09-01", "2022-12-31")), child("FB", ("2023-01-01", None))]}
+    assert views.duplicate_group(apart) == {"group": 7, "children": apart["children"],
+                                            "enrolled_at_two_places_at_once": False}
+    at_once = {"id": 8, "children": [child("FA", ("2022-09-01", None)), child("FB", ("2023-01-01", None))]}
+    assert views.duplicate_group(at_once)["enrolled_at_two_places_at_once"] is True
+    here_twice = {"id": 9, "children": [child("FA", ("2022-09-01", None), ("2022-10-01", None)), child("FB")]}
+    assert views.duplicate_group(here_twice)["enrolled_at_two_places_at_once"] is False
