@@ -20,8 +20,8 @@ def create_app(settings: EnrollmentSettings | None = None):
         settings, title="tuoyu enrollment",
         description="Facilities, classes, families, children and enrollments; every change is published to Kafka.",
         database=settings.enrollment_database, migrations=MIGRATIONS, pool_size=20,
-        routers=[facilities.registrations, facilities.router, keys.router, roster.router, confirmations.router, imports.router,
-                 public.router, operations.router],
+        routers=[facilities.registrations, facilities.router, keys.router, roster.router, confirmations.router,
+                 imports.router, public.router, operations.router],
         publishes=Publishes(ENROLLMENT_TOPIC, relay=settings.run_relay),
         large_bodies=[(r"/facilities/[^/]+/roster", settings.roster_max_bytes)],
         clients=lambda: {"rate_bounds": RateBounds(settings.subsidy_url, settings.admin_key.get_secret_value())})
