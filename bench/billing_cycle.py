@@ -84,7 +84,7 @@ def generate(children: int, seed: int) -> dict[str, tuple[list[str], list[list]]
     classes_per = np.bincount(facility, minlength=n_fac) // CLASS_SIZE + 1
     class_rows = [(fac_names[f], f"C{c}") for f in range(n_fac) for c in range(1, int(classes_per[f]) + 1)]
     classes = [[f for f, _ in class_rows], [c for _, c in class_rows], ["2022-03-01"] * len(class_rows),
-               [None] * len(class_rows), [1] * len(class_rows)]
+               [None] * len(class_rows), ["2022-03-01"] * len(class_rows), [1] * len(class_rows)]
     fam_facility = facility[np.cumsum(sizes) - sizes]
     families = [list(range(1, len(sizes) + 1)), [fac_names[f] for f in fam_facility.tolist()],
                 [f"FAM{j}" for j in range(len(sizes))]]
@@ -99,7 +99,7 @@ def generate(children: int, seed: int) -> dict[str, tuple[list[str], list[list]]
     return {
         "facilities": (["external_id", "kind", "serves_meals", "filed_on", "fire_safety_certified_on",
                         "food_licence_on", "revoked_on", "rates", "reviews", "version"], facilities),
-        "classes": (["facility", "external_id", "opened_on", "closed_on", "version"], classes),
+        "classes": (["facility", "external_id", "opened_on", "closed_on", "confirmed_on", "version"], classes),
         "families": (["id", "facility", "external_id"], families),
         "children": (["id", "facility", "external_id", "family_id", "birth_date", "birth_order", "version"], kids),
         "enrollments": (["id", "facility", "external_id", "child_id", "class", "start_on", "end_on", "version"],

@@ -69,8 +69,9 @@ def build_world(rows: int, seed: int = 20220901) -> MonthFacts:
     rng = np.random.default_rng(seed)
     n_fac = max(rows // 500, 20)
     facilities = _facilities(rng, n_fac)
-    classes = [ClassFacts(i, f"C{i:05d}-{k}", MONTH.first_day - timedelta(days=int(rng.integers(-20, 700))))
-               for i in range(n_fac) for k in range(int(rng.integers(1, 5)))]
+    opened = [(i, f"C{i:05d}-{k}", MONTH.first_day - timedelta(days=int(rng.integers(-20, 700))))
+              for i in range(n_fac) for k in range(int(rng.integers(1, 5)))]
+    classes = [ClassFacts(i, name, day, confirmed_on=day) for i, name, day in opened]  # confirmed on opening
     fac_fee = rng.integers(150, 401, n_fac) * 1000 + np.where(rng.random(n_fac) < 0.2, rng.integers(1, 999, n_fac), 0)
 
     # Children: families of 1-4, birth order by birth date, a few twins; one enrollment each, movers get two.

@@ -73,7 +73,7 @@ async def load_month(conn: asyncpg.Connection, month: Month, facilities: Facilit
         "AND ($2::text IS NULL OR external_id < $2) ORDER BY external_id", *facilities)
     facilities = [_facility(r) for r in facility_rows]
     index = {f.external_id: i for i, f in enumerate(facilities)}
-    classes = [ClassFacts(index[r["facility"]], r["external_id"], r["opened_on"], r["closed_on"])
+    classes = [ClassFacts(index[r["facility"]], r["external_id"], r["opened_on"], r["closed_on"], r["confirmed_on"])
                for r in await conn.fetch("SELECT * FROM classes ORDER BY facility, external_id")
                if r["facility"] in index]
     # Dates arrive as day numbers (days since 1970-01-01, numpy's datetime64[D]) and every column is built with

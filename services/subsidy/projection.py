@@ -27,7 +27,7 @@ CREATE TEMP TABLE IF NOT EXISTS incoming_facilities (external_id text, kind text
     fire_safety_certified_on date, food_licence_on date, revoked_on date, rates jsonb, reviews jsonb, version int)
     ON COMMIT DELETE ROWS;
 CREATE TEMP TABLE IF NOT EXISTS incoming_classes (facility text, external_id text, opened_on date, closed_on date,
-    version int) ON COMMIT DELETE ROWS;
+    confirmed_on date, version int) ON COMMIT DELETE ROWS;
 CREATE TEMP TABLE IF NOT EXISTS incoming_families (facility text, external_id text) ON COMMIT DELETE ROWS;
 CREATE TEMP TABLE IF NOT EXISTS incoming_children (facility text, external_id text, family text, birth_date date,
     birth_order smallint, version int) ON COMMIT DELETE ROWS;
@@ -94,11 +94,12 @@ async def _facilities(conn, snapshots: list[Facility]) -> None:
 
 async def _classes(conn, snapshots: list[Class]) -> None:
     await conn.copy_records_to_table("incoming_classes", records=[
-        (c.facility, c.external_id, c.opened_on, c.closed_on, c.version) for c in snapshots])
+        (c.facility, c.external_id, c.opened_on, c.closed_on, c.confirmed_on, c.version) for c in snapshots])
     await conn.execute(
-        "INSERT INTO classes (facility, external_id, opened_on, closed_on, version) SELECT * FROM incoming_classes "
-        "ON CONFLICT (facility, external_id) DO UPDATE SET opened_on = excluded.opened_on, "
-        "closed_on = excluded.closed_on, version = excluded.version WHERE classes.version < excluded.version")
+        "INSERT INTO classes (facility, external_id, opened_on, closed_on, confirmed_on, version) "
+        "SELECT * FROM incoming_classes ON CONFLICT (facility, external_id) DO UPDATE SET "
+        "opened_on = excluded.opened_on, closed_on = excluded.closed_on, confirmed_on = excluded.confirmed_on, "
+        "version = excluded.version WHERE classes.version < excluded.version")
 
 
 async def _children(conn, snapshots: list[Child]) -> None:

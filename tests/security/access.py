@@ -70,6 +70,8 @@ ACCESS: dict[str, dict[tuple[str, str], Rule]] = {
         ("GET", "/facilities/{facility}/classes"): _own_records,
         ("GET", "/facilities/{facility}/classes/{klass}"): _own_records,
         ("PATCH", "/facilities/{facility}/classes/{klass}"): _own_records,
+        ("PUT", "/facilities/{facility}/classes/{klass}/confirmation"): _commission,
+        ("POST", "/class-confirmations"): _commission,
         ("POST", "/facilities/{facility}/families"): _own_records,
         ("GET", "/facilities/{facility}/families"): _own_records,
         ("GET", "/facilities/{facility}/families/{family}"): _own_records,

@@ -79,6 +79,13 @@ class Target:
             time.sleep(0.1)
         return account
 
+    def new_class(self) -> str:
+        """A class F1 opens itself, nobody has confirmed yet."""
+        klass = uid("C")
+        self.f.post("/classes", json={"external_id": klass, "opened_on": "2022-09-01", "capacity": 5}
+                    ).raise_for_status()
+        return klass
+
     def spare_key(self) -> int:
         return self.desk.admin.post("/facilities/F1/keys", json={}).json()["key_id"]
 
@@ -141,6 +148,10 @@ REQUESTS = {
         ("GET", "/facilities/{facility}/classes/{klass}"): lambda t, k: ({"klass": "C1"}, {}),
         ("PATCH", "/facilities/{facility}/classes/{klass}"): lambda t, k: ({"klass": "C1"},
                                                                             {"json": {"name": "小一班"}}),
+        ("PUT", "/facilities/{facility}/classes/{klass}/confirmation"): lambda t, k: (
+            {"klass": t.new_class()}, {"json": {"confirmed_on": "2022-09-05"}}),
+        ("POST", "/class-confirmations"): lambda t, k: ({}, {"json": {"confirmations": [
+            {"facility": "F1", "class": t.new_class(), "confirmed_on": "2022-09-05"}]}}),
         ("POST", "/facilities/{facility}/families"): lambda t, k: ({}, {"json": {"external_id": uid("FAM")}}),
         ("GET", "/facilities/{facility}/families"): lambda t, k: ({}, {}),
         ("GET", "/facilities/{facility}/families/{family}"): lambda t, k: ({"family": t.family}, {}),

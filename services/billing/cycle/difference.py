@@ -7,7 +7,8 @@ for every earlier month already billed, and what was issued so far, and returns 
   (it owes more), naming the first invoice;
 - per (service month, facility, kind, enrollment), a payout line for the change in operating subsidy and
   reduction compensation, naming the payout whose line it corrects;
-- construction grants not paid before, release lines for held payouts whose facility passed its review,
+- construction grants not paid before, each in the first billed month it is due (an earlier month's: a correction),
+  release lines for held payouts whose facility passed its review,
   and cancellation of held payouts whose facility was revoked (POLICY `annual_review`).
 So what was issued plus what this returns always equals what is due now, to the fen, except for a facility
 blocked in a month (the subsidy engine refused its facts: POLICY "Guard rails"): it is issued nothing for that
@@ -196,11 +197,16 @@ def plan_cycle(month: str, due_now: MonthDue, earlier: list[MonthDue], issued: I
         blocked += [(past.month, facility, reason) for facility, reason in sorted(past.blocked.items())]
 
     grants = []
-    for grant in sorted(due_now.grants, key=lambda g: (g.facility, g.class_id, g.grant)):
-        if (grant.facility, grant.class_id, grant.grant) not in issued.grants_paid:
-            grants.append((grant.facility, grant.class_id, grant.grant))
-            lines.append(_one_line(grant.facility, grant.rule, month, grant.class_id, grant.amount_fen, grant.rule,
-                                   grant.explanation(due_now.ruleset)))
+    paid = set(issued.grants_paid)
+    # A grant belongs to the first billed month in which it is due: a class confirmed in a month already billed is
+    # paid as an adjustment of that month (POLICY `construction_grant`); one due before the first cycle, by it.
+    for due in [*sorted(earlier, key=lambda d: d.month), due_now]:
+        for grant in sorted(due.grants, key=lambda g: (g.facility, g.class_id, g.grant)):
+            if (grant.facility, grant.class_id, grant.grant) not in paid:
+                paid.add((grant.facility, grant.class_id, grant.grant))
+                grants.append((grant.facility, grant.class_id, grant.grant))
+                lines.append(_one_line(grant.facility, grant.rule, due.month, grant.class_id, grant.amount_fen,
+                                       grant.rule, grant.explanation(due.ruleset)))
 
     released, cancelled = [], []
     for held in sorted(issued.held, key=lambda h: h.number):

@@ -17,6 +17,12 @@ def _is_grant(line) -> bool:
     return line["kind"] not in (*_MONTH_KINDS, "release")
 
 
+def _is_adjustment(line, month: str) -> bool:
+    """A line for an earlier service month: a correction, or a grant of a class confirmed late (CONTRACT: `adjustments`
+    sums them; the other totals are the cycle month's own)."""
+    return line["kind"] != "release" and line["service_month"] != month
+
+
 def _family_document(row) -> dict:
     explanation = json.loads(row["explanation"])
     lines = [{"kind": kind, "amount": format_cny(sign * row[column]), "rule": explanation.get(f"{kind}_rule", rule),
@@ -36,8 +42,8 @@ def _payout(row, lines, month: str) -> dict:
         "number": row["number"], "facility": row["facility"], "status": row["status"],
         "operating_subsidy": format_cny(current("operating_subsidy")),
         "reduction_compensation": format_cny(current("reduction_compensation")),
-        "construction_grants": format_cny(total(_is_grant)),
-        "adjustments": format_cny(total(lambda l: l["kind"] in _MONTH_KINDS and l["service_month"] != month)),
+        "construction_grants": format_cny(total(lambda l: _is_grant(l) and l["service_month"] == month)),
+        "adjustments": format_cny(total(lambda l: _is_adjustment(l, month))),
         "released": format_cny(total(lambda l: l["kind"] == "release")),
         "total": format_cny(row["total_fen"]),
         "released_by": row["released_by"],
@@ -73,8 +79,8 @@ async def month_report(conn: asyncpg.Connection, month: str) -> dict:
         "fees": fen(invoices, "fee_fen"), "family_due": fen(invoices, "due_fen"),
         "credit_notes": fen(credits, "due_fen"), "reductions": fen(docs, "reduction_fen"),
         "operating_subsidy": line_total(lambda l: l["kind"] == "operating_subsidy" and l["service_month"] == month),
-        "construction_grants": line_total(_is_grant),
-        "adjustments": line_total(lambda l: l["kind"] in _MONTH_KINDS and l["service_month"] != month),
+        "construction_grants": line_total(lambda l: _is_grant(l) and l["service_month"] == month),
+        "adjustments": line_total(lambda l: _is_adjustment(l, month)),
         "held": status_total("held"), "awaiting_budget": status_total("awaiting_budget"),
         "payouts": status_total("issued", "approved", "paid"),
     }

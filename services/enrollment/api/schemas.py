@@ -93,10 +93,17 @@ class Klass(Out):
     opened_on: str
     closed_on: str | None
     capacity: int
+    confirmed_on: str | None = Field(description="when the health commission confirmed the class (null: not yet, "
+                                                 "and no construction grant)")
     status: str = Field(description="planned | open | closed, on `as_of`")
     enrolled: int = Field(description="children enrolled on `as_of`")
     as_of: str
     version: int
+
+
+class ConfirmationsDone(Out):
+    confirmed: int = Field(description="classes confirmed by this request")
+    unchanged: int = Field(description="entries that confirmed nothing new (the same date again)")
 
 
 class Family(Out):

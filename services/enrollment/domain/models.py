@@ -11,6 +11,10 @@ from tuoyu.bounds import (
 )
 
 
+MAX_CONFIRMATIONS = 10_000
+"""Classes one bulk confirmation may name: a city's desk has thousands at most."""
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
@@ -97,6 +101,21 @@ class ClassChange(Strict):
     name: Name | None = None
     closed_on: Day | None = None
     capacity: Capacity | None = None
+
+
+class ClassConfirmation(Strict):
+    """The health commission confirms a class on a date (POLICY "Guard rails")."""
+    confirmed_on: Day
+
+
+class ConfirmedClass(ClassConfirmation):
+    facility: ExternalId
+    class_: ExternalId = Field(alias="class")
+
+
+class ClassConfirmations(Strict):
+    """A desk's list of confirmations, recorded all or none."""
+    confirmations: list[ConfirmedClass] = Field(min_length=1, max_length=MAX_CONFIRMATIONS)
 
 
 class NewFamily(Strict):

@@ -35,9 +35,10 @@ def facility_of(external_id: str, name: str, kind: str, ownership: str, inclusiv
 
 
 def class_of(facility: str, external_id: str, name: str | None, opened_on: date, closed_on: date | None, capacity: int,
-             version: int) -> dict:
+             confirmed_on: date | None, version: int) -> dict:
     return to_builtins(records.Class(facility=facility, external_id=external_id, name=name, opened_on=opened_on,
-                                     closed_on=closed_on, capacity=capacity, version=version))
+                                     closed_on=closed_on, capacity=capacity, confirmed_on=confirmed_on,
+                                     version=version))
 
 
 def family_of(facility: str, external_id: str) -> dict:

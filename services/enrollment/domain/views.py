@@ -80,7 +80,8 @@ def class_row(as_of: date):
     def shape(r) -> dict:
         is_open = r["opened_on"] <= as_of and (r["closed_on"] is None or r["closed_on"] >= as_of)
         return {"external_id": r["external_id"], "name": r["name"], "opened_on": _iso(r["opened_on"]),
-                "closed_on": _iso(r["closed_on"]), "capacity": r["capacity"], "as_of": as_of.isoformat(),
+                "closed_on": _iso(r["closed_on"]), "capacity": r["capacity"],
+                "confirmed_on": _iso(r["confirmed_on"]), "as_of": as_of.isoformat(),
                 "status": "open" if is_open else ("planned" if r["opened_on"] > as_of else "closed"),
                 "enrolled": r["enrolled"], "version": r["version"]}
     return shape

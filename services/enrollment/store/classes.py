@@ -1,4 +1,5 @@
-"""The classes table: a class's snapshot, its enrollments' days, and the writes opening and changing it decide."""
+"""The classes table: a class's snapshot, its enrollments' days, and the writes opening, changing and confirming it
+decide."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ async def snapshot(conn: asyncpg.Connection, class_id: int) -> dict:
         "SELECT c.*, f.external_id AS facility FROM classes c JOIN facilities f ON f.id = c.facility_id "
         "WHERE c.id = $1", class_id)
     return snapshots.class_of(row["facility"], row["external_id"], row["name"], row["opened_on"], row["closed_on"],
-                              row["capacity"], row["version"])
+                              row["capacity"], row["confirmed_on"], row["version"])
 
 
 async def existing(conn: asyncpg.Connection, fid: int, external_id: str) -> tuple[int, tuple[dict | None, dict]] | None:
@@ -52,3 +53,23 @@ async def of_facility(conn: asyncpg.Connection, fid: int) -> list[asyncpg.Record
     """Every class of the facility: id, external_id, opened_on, closed_on, capacity (a roster import's start)."""
     return await conn.fetch("SELECT id, external_id, opened_on, closed_on, capacity FROM classes "
                             "WHERE facility_id = $1", fid)
+
+
+async def for_confirmation(conn: asyncpg.Connection, named: list[tuple[str, str]]
+                           ) -> tuple[set[str], dict[tuple[str, str], tuple[int, date | None]]]:
+    """The named facilities that exist, their rows locked (in id order: two confirmations of overlapping lists cannot
+    deadlock), and each named (facility, class) that exists: its id and confirmation date."""
+    facilities = {r["external_id"] for r in await conn.fetch(
+        "SELECT external_id FROM facilities WHERE external_id = ANY($1) ORDER BY id FOR UPDATE",
+        sorted({facility for facility, _ in named}))}
+    rows = await conn.fetch(
+        "SELECT DISTINCT f.external_id AS facility, c.external_id, c.id, c.confirmed_on FROM classes c "
+        "JOIN facilities f ON f.id = c.facility_id JOIN unnest($1::text[], $2::text[]) AS n(facility, class) "
+        "ON n.facility = f.external_id AND n.class = c.external_id",
+        [facility for facility, _ in named], [klass for _, klass in named])
+    return facilities, {(r["facility"], r["external_id"]): (r["id"], r["confirmed_on"]) for r in rows}
+
+
+async def confirm(conn: asyncpg.Connection, class_id: int, confirmed_on: date) -> None:
+    await conn.execute("UPDATE classes SET confirmed_on = $2, version = version + 1 WHERE id = $1",
+                       class_id, confirmed_on)

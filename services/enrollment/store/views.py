@@ -60,7 +60,8 @@ async def facilities(conn: asyncpg.Connection, *, status_: str | None, kind: str
 
 # --- classes -------------------------------------------------------------------------------------------------------
 
-CLASS_SQL = ("SELECT k.id, k.external_id, k.name, k.opened_on, k.closed_on, k.capacity, k.version, "
+CLASS_SQL = ("SELECT k.id, k.external_id, k.name, k.opened_on, k.closed_on, k.capacity, k.confirmed_on, "
+             "k.version, "
              "(SELECT count(*) FROM enrollments e WHERE e.class_id = k.id AND e.start_on <= {d} "
              " AND coalesce(e.end_on, 'infinity'::date) >= {d}) AS enrolled FROM classes k")
 

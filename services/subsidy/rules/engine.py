@@ -177,7 +177,8 @@ def _sum_by_row(row: np.ndarray, n: int, *columns: np.ndarray) -> list[np.ndarra
 
 
 def _grants(month: Month, ruleset: RuleSet, facts: MonthFacts, grid: _FacilityGrid) -> tuple[GrantDue, ...]:
-    """Grants of every class open on an eligible day of its facility in or before this month."""
+    """Grants of every class with a day in or before this month on which it is open, confirmed by the health
+    commission and its facility eligible (POLICY `construction_grant`); a class nobody confirmed earns none."""
     if not ruleset.construction_grants:
         return ()
     due = []
@@ -185,9 +186,9 @@ def _grants(month: Month, ruleset: RuleSet, facts: MonthFacts, grid: _FacilityGr
     grants = [(g.id, g.rule, g.amount_fen) for g in ruleset.construction_grants]  # amount_fen may multiply
     for index, klass in enumerate(facts.classes):
         interval = grid.intervals[klass.facility]
-        if interval is None:
+        if interval is None or klass.confirmed_on is None:
             continue
-        earliest = max(klass.opened_on, interval[0])
+        earliest = max(klass.opened_on, klass.confirmed_on, interval[0])
         latest = min(klass.closed_on or date.max, interval[1], last)
         if earliest > latest:
             continue

@@ -55,12 +55,14 @@ class Facility:
 
 @dataclass(frozen=True)
 class ClassFacts:
-    """A class (托班) of a facility; `facility` is an index into `MonthFacts.facilities`."""
+    """A class (托班) of a facility; `facility` is an index into `MonthFacts.facilities`. `confirmed_on`: when the
+    health commission confirmed it; None (not confirmed) earns no grant (POLICY "Guard rails")."""
 
     facility: int
     external_id: str
     opened_on: date
     closed_on: date | None = None
+    confirmed_on: date | None = None
 
 
 @dataclass(frozen=True)

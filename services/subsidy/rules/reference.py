@@ -1,4 +1,4 @@
-"""The rules applied the plain way: one enrollment at a time, day by day, with `date`s and `Fraction`s.
+"""The rules applied the plain way: one enrollment (and one class) at a time, day by day, with `date`s and `Fraction`s.
 
 This is the yardstick for the vectorised engine (the property tests hold them equal on every line) and the
 source of explanations. It favours being obviously right over being fast.
@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 from fractions import Fraction
+from typing import Collection, NamedTuple
 
 import numpy as np
 
@@ -183,3 +184,28 @@ def reference_lines(month: Month, ruleset: RuleSet, facts: MonthFacts, rows=None
     """Reference lines for `rows` (default: every enrollment row)."""
     ref = Reference(month, ruleset, facts)
     return [ref.line(row) for row in (range(len(facts.enrollments)) if rows is None else rows)]
+
+
+class ReferenceGrant(NamedTuple):
+    class_index: int
+    grant_id: str
+    amount_fen: int
+    first_due_in_month: bool
+
+
+def reference_grants(month: Month, ruleset: RuleSet, facts: MonthFacts, refused: Collection[int] = ()
+                     ) -> list[ReferenceGrant]:
+    """The one-time grants each class has earned by the month's end, read day by day (POLICY `construction_grant`):
+    the first day on which the class is open, confirmed and its facility eligible. `refused`: facilities left out."""
+    out = []
+    for index, klass in enumerate(facts.classes):
+        if klass.facility in refused or klass.confirmed_on is None:
+            continue
+        facility = facts.facilities[klass.facility]
+        day, last = max(klass.opened_on, klass.confirmed_on), min(klass.closed_on or date.max, month.last_day)
+        while day <= last and not status.eligible_on(facility, ruleset, day):
+            day += timedelta(days=1)
+        if day <= last:
+            out += [ReferenceGrant(index, g.id, g.amount_fen, day >= month.first_day)
+                    for g in ruleset.construction_grants]
+    return out

@@ -13,6 +13,7 @@ from rich.progress import Progress
 from tuoyu import settings as tuoyu_settings
 from tuoyu.cli.client import Api, ApiError, CliSettings
 from tuoyu.cli import finance
+from tuoyu.cli.classes import classes_app
 from tuoyu.cli.scenario import steps
 from tuoyu.months import DESCRIPTION
 
@@ -21,6 +22,7 @@ scenario_app = typer.Typer(help="Scenario files (CONTRACT 'Scenario files')", no
 app.add_typer(scenario_app, name="scenario")
 from tuoyu.cli.roster import import_app  # noqa: E402  (after `app`: it uses _api and _fail from here)
 app.add_typer(import_app, name="import")
+app.add_typer(classes_app, name="classes")
 
 def _api() -> Api:
     try:

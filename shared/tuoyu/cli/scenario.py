@@ -36,8 +36,22 @@ def _facility_steps(api: Api, f: dict) -> None:
         api.call(E, "POST", f"/facilities/{fid}/classes", json={
             "external_id": c["external_id"], "opened_on": _iso(c["opened_on"]), "capacity": c["capacity"],
             **({"closed_on": _iso(c["closed_on"])} if c.get("closed_on") else {})})
+    confirmed = [{"facility": fid, "class": c["external_id"], "confirmed_on": day}
+                 for c in f.get("classes", []) if (day := _confirmed_on(fid, c))]
+    if confirmed:  # the health commission's desk confirms the facility's classes (POLICY "Guard rails")
+        api.call(E, "POST", "/class-confirmations", json={"confirmations": confirmed})
     for r in f.get("reviews", []):
         api.call(E, "POST", f"/facilities/{fid}/reviews", json={"date": _iso(r["date"]), "result": r["result"]})
+
+
+def _confirmed_on(facility: str, c: dict) -> str | None:
+    """A scenario class is confirmed on `confirmed_on`, else on its opening day; `confirmed: false` leaves it for a
+    later `confirm_class` step."""
+    if c.get("confirmed", True) is False:
+        if c.get("confirmed_on"):
+            raise ApiError(f"class {c['external_id']} of {facility}: `confirmed: false` with a `confirmed_on`")
+        return None
+    return _iso(c.get("confirmed_on") or c["opened_on"])
 
 
 def _family_steps(api: Api, facility: str, family: dict) -> None:
@@ -66,8 +80,12 @@ def _timeline_step(api: Api, step: dict) -> None:
     elif kind == "subsidy_rate":
         api.call(E, "POST", f"/facilities/{arg['facility']}/rates",
                  json={"rate": str(arg["rate"]), "effective_from": _iso(arg["from"])})
+    elif kind == "confirm_class":
+        api.call(E, "PUT", f"/facilities/{arg['facility']}/classes/{arg['class']}/confirmation",
+                 json={"confirmed_on": _iso(arg["date"])})
     else:
-        raise ApiError(f"timeline step {kind!r} is not one of bill, withdraw, fee_change, review, subsidy_rate")
+        raise ApiError(f"timeline step {kind!r} is not one of bill, withdraw, fee_change, review, subsidy_rate, "
+                       "confirm_class")
 
 
 def _month(value) -> str:

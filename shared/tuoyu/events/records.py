@@ -54,6 +54,7 @@ class Class(Record):
     closed_on: date | None
     capacity: int
     version: int
+    confirmed_on: date | None = None  # the health commission's confirmation; None: not confirmed (no grant)
 
 
 class Family(Record):

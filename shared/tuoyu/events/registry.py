@@ -20,7 +20,8 @@ FACILITY_FOR_SUBSIDY = tuple(f"facility.{name}" for name in (
     "external_id", "kind", "serves_meals", "filed_on", "fire_safety_certified_on", "food_licence_on", "revoked_on",
     "rates.from", "rates.rate", "reviews.date", "reviews.result", "version"))
 FACILITY_FOR_BILLING = ("facility.external_id", "facility.name", "facility.bank_account", "facility.version")
-CLASS_FOR_SUBSIDY = tuple(f"class.{name}" for name in ("facility", "external_id", "opened_on", "closed_on", "version"))
+CLASS_FOR_SUBSIDY = tuple(f"class.{name}" for name in (
+    "facility", "external_id", "opened_on", "closed_on", "confirmed_on", "version"))
 FAMILY_FOR_BOTH = ("family.facility", "family.external_id")
 CHILD_FOR_SUBSIDY = tuple(f"child.{name}" for name in (
     "facility", "external_id", "family", "birth_date", "birth_order", "version"))
@@ -69,6 +70,7 @@ EVENTS: dict[str, EventType] = {e.name: e for e in (
     _class("ClassOpened", "a facility opens a class"),
     _class("ClassChanged", "a class is renamed or resized"),
     _class("ClassClosed", "a class closes"),
+    _class("ClassConfirmed", "the health commission confirms a class (its construction grant may be paid from then)"),
     EventType("FamilyRegistered", payloads.FamilySnapshot, "a facility registers a family (API or roster import)",
               {"subsidy": FAMILY_FOR_BOTH, "billing": FAMILY_FOR_BOTH}),
     EventType("ChildRegistered", payloads.ChildSnapshot, "a facility registers a child (API or roster import)",

@@ -162,6 +162,26 @@ def test_construction_grants_are_paid_once_per_class():
     assert [l for l in second.lines.rows() if l["kind"] == "construction_grant"] == []
 
 
+def test_a_class_confirmed_in_a_month_already_billed_is_paid_by_the_next_cycle_as_an_adjustment_of_that_month():
+    ledger = Ledger()
+    ledger.bill(SEP, {SEP: due(SEP, line("F1", "E1", 2000))})
+    ledger.bill(OCT, {SEP: due(SEP, line("F1", "E1", 2000)), OCT: due(OCT, line("F1", "E1", 2000))})
+    # Confirmed on 20 September, after September and October were billed: due since September.
+    late = [("F1", "C2", 20000)]
+    third = ledger.bill(NOV, {SEP: due(SEP, line("F1", "E1", 2000), grants=late),
+                              OCT: due(OCT, line("F1", "E1", 2000), grants=late),
+                              NOV: due(NOV, line("F1", "E1", 2000), grants=late)})
+    grants = [(l["kind"], l["service_month"], l["subject"], l["amount"]) for l in third.lines.rows()
+              if l["kind"] == "construction_grant"]
+    assert grants == [("construction_grant", SEP, "C2", 2000000)]
+    assert third.grants == [("F1", "C2", "construction")]
+
+
+def test_a_class_due_before_the_first_cycle_is_paid_in_the_first_cycles_month():
+    result = plan_cycle(SEP, due(SEP, grants=[("F1", "C1", 20000)]), [], Issued())
+    assert [(l["service_month"], l["subject"]) for l in result.lines.rows()] == [(SEP, "C1")]
+
+
 def test_issued_plus_corrections_equals_what_is_due_after_many_late_changes():
     ledger = Ledger()
     sep_v1 = due(SEP, line("F1", "E1", 2000), line("F1", "E2", 2000, 600), line("F2", "E3", 2000, 2000))

@@ -87,7 +87,7 @@ def worlds(draw) -> tuple[Month, MonthFacts]:
         ))
     classes = [
         ClassFacts(draw(st.integers(0, len(facilities) - 1)), f"C{i}", _near(draw, month, 200),
-                   _near(draw, month) if draw(_MAYBE) == 0 else None)
+                   _near(draw, month) if draw(_MAYBE) == 0 else None, _maybe_near(draw, month))
         for i in range(draw(st.integers(0, 3)))
     ]
     three_years_before = date(month.year - 3, month.month, 1)

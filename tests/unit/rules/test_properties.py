@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from datetime import date, timedelta
+from datetime import timedelta
 from fractions import Fraction
 
 import numpy as np
@@ -16,7 +16,7 @@ from subsidy.rules.engine import compute_month
 from subsidy.rules.exact import half_up_div
 from subsidy.rules.explain import explain_line
 from subsidy.rules.facts import FeePeriods, MonthFacts
-from subsidy.rules.reference import reference_lines
+from subsidy.rules.reference import reference_grants, reference_lines
 from tuoyu.money import round_half_up
 
 from .random_worlds import rulesets, worlds
@@ -114,18 +114,16 @@ def test_grants_and_facility_status_match_a_day_by_day_reading_of_the_rules(worl
     days = [month.first_day + timedelta(days=i) for i in range(month.days)]
     for i, facility in enumerate(facts.facilities):
         assert due.facilities.eligible_days[i] == sum(status.eligible_on(facility, ruleset, d) for d in days)
-    expected = []
-    for index, klass in enumerate(facts.classes):
-        facility = facts.facilities[klass.facility]
-        day, open_days = klass.opened_on, []
-        while day <= month.last_day:
-            if klass.opened_on <= day <= (klass.closed_on or date.max) and status.eligible_on(facility, ruleset, day):
-                open_days.append(day)
-            day += timedelta(days=1)
-        if open_days:
-            first_due = open_days[0] >= month.first_day
-            expected += [(index, g.id, g.amount_fen, first_due) for g in ruleset.construction_grants]
-    assert [(g.class_index, g.grant_id, g.amount_fen, g.first_due_in_month) for g in due.grants] == expected
+    assert [(g.class_index, g.grant_id, g.amount_fen, g.first_due_in_month) for g in due.grants] == \
+        reference_grants(month, ruleset, facts)
+
+
+@FEW
+@given(worlds(), rulesets())
+def test_a_class_nobody_confirmed_is_never_granted(world, ruleset):
+    month, facts = world
+    unconfirmed = [dataclasses.replace(klass, confirmed_on=None) for klass in facts.classes]
+    assert compute_month(month, ruleset, dataclasses.replace(facts, classes=unconfirmed)).grants == ()
 
 
 @settings(max_examples=max(EXAMPLES // 3, 1), deadline=None)
@@ -167,4 +165,5 @@ def test_a_fee_refused_in_one_facility_leaves_every_other_line_as_the_reference_
     for ref in reference_lines(month, ruleset, kept):
         got = due.lines.row(ref.enrollment)
         assert got == {name: getattr(ref, name) for name in LINE_COLUMNS} | {"enrollment": int(rows[ref.enrollment])}
-    assert all(facts.classes[g.class_index].facility != facility for g in due.grants)
+    assert [(g.class_index, g.grant_id, g.amount_fen, g.first_due_in_month) for g in due.grants] == \
+        reference_grants(month, ruleset, facts, refused={facility})

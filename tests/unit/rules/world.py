@@ -42,9 +42,11 @@ class World:
         ))
         return len(self.facilities) - 1
 
-    def klass(self, facility, opened, closed=None, external_id=None):
+    def klass(self, facility, opened, closed=None, external_id=None, confirmed="opened"):
+        """A class confirmed by the health commission on its opening day, unless `confirmed` says (None: not)."""
         external_id = external_id or f"C{len(self.classes) + 1:03d}"
-        self.classes.append(ClassFacts(facility, external_id, day(opened), day(closed)))
+        confirmed_on = day(opened) if confirmed == "opened" else day(confirmed)
+        self.classes.append(ClassFacts(facility, external_id, day(opened), day(closed), confirmed_on))
         return len(self.classes) - 1
 
     def child(self, family=1, born="2021-03-01", order=1):

@@ -1,0 +1,42 @@
+"""The health commission confirms classes (POLICY "Guard rails"): a class earns its construction grant only once
+confirmed. One class by its path, or the commission desk's list at once; a facility's key cannot confirm (404)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+
+from enrollment.api import schemas
+from enrollment.api.deps import Admin, Today, unit_of_work
+from enrollment.domain.classes import Confirmation
+from enrollment.domain.models import ClassConfirmation, ClassConfirmations
+from enrollment.handlers import confirmations
+from enrollment.store import views as lists
+from enrollment.store.facilities import facility_id
+from enrollment.store.records import existing_id
+
+router = APIRouter(tags=["classes"])
+
+
+@router.put("/facilities/{facility}/classes/{klass}/confirmation", response_model=schemas.Klass,
+            summary="Confirm a class from a date (health commission); the same date again changes nothing",
+            responses={409: {"description": "the class was confirmed on another date: a confirmation is recorded "
+                                            "once"}})
+async def confirm(facility: str, klass: str, body: ClassConfirmation, request: Request, _: Admin, today: Today
+                  ) -> dict:
+    async with unit_of_work(request) as uow:
+        uow.publish(await confirmations.confirm_class(uow.conn, facility, klass, body.confirmed_on))
+        class_id = await existing_id(uow.conn, "classes", await facility_id(uow.conn, facility), klass)
+        return await lists.klass(uow.conn, class_id, today)
+
+
+@router.post("/class-confirmations", response_model=schemas.ConfirmationsDone,
+             summary="Confirm a list of classes (health commission), all or none",
+             description="Any problem refuses the whole list (422), each named by its index: "
+                         "`confirmations[3].class`. A class already confirmed on the same date is left as it is; "
+                         "on another date it is a problem.")
+async def confirm_many(body: ClassConfirmations, request: Request, _: Admin) -> dict:
+    wanted = [Confirmation(c.facility, c.class_, c.confirmed_on) for c in body.confirmations]
+    async with unit_of_work(request) as uow:
+        confirmed, events = await confirmations.confirm_classes(uow.conn, wanted)
+        uow.publish(events)
+    return {"confirmed": confirmed, "unchanged": len(wanted) - confirmed}
