@@ -166,3 +166,14 @@ def test_an_enrollment_starting_in_2100_is_refused(world):
     response = _client(world, "enrollment").post("/facilities/F1/enrollments", json={
         "external_id": "EFAR", "child": "K1", "class": "C1", "monthly_fee": "2000.00", "start": "2100-01-01"})
     _field_refused(response, "start")
+
+
+def test_a_fee_or_enrollment_more_than_a_year_after_the_clock_is_refused(world):
+    from datetime import date, timedelta
+    far = (date.today() + timedelta(days=400)).isoformat()
+    enrollment = _client(world, "enrollment")
+    response = enrollment.post("/facilities/F1/enrollments", json={
+        "external_id": "EFAR2", "child": "K1", "class": "C1", "monthly_fee": "2000.00", "start": far})
+    assert "a year from today" in _field_refused(response, "start")
+    response = enrollment.post("/facilities/F1/enrollments/E1/fees", json={"monthly_fee": "2100.00", "from": far})
+    assert "a year from today" in _field_refused(response, "from")

@@ -74,10 +74,10 @@ async def change(facility: OwnFacility, body: FacilityChange, request: Request, 
 
 @router.put("/{facility}/filing", summary="File the facility (备案) and set its first subsidy rate",
             response_model=schemas.Facility)
-async def file(facility: str, body: Filing, request: Request, _: Admin) -> dict:
+async def file(facility: str, body: Filing, request: Request, _: Admin, today: Today) -> dict:
     bounds = await request.app.state.rate_bounds.on(body.filed_on, "filed_on")
     async with unit_of_work(request) as uow:
-        snapshot, events = await facilities.file(uow.conn, facility, body, bounds)
+        snapshot, events = await facilities.file(uow.conn, facility, body, bounds, today)
         uow.publish(events)
     return snapshot
 
@@ -93,10 +93,10 @@ async def certify(facility: str, body: Certifications, request: Request, _: Admi
 
 @router.post("/{facility}/rates", summary="Change the subsidy rate from a date (refused outside the rule set's "
                                           "bounds)", response_model=schemas.Facility)
-async def change_rate(facility: str, body: RateChange, request: Request, _: Admin) -> dict:
+async def change_rate(facility: str, body: RateChange, request: Request, _: Admin, today: Today) -> dict:
     bounds = await request.app.state.rate_bounds.on(body.effective_from)
     async with unit_of_work(request) as uow:
-        snapshot, events = await facilities.change_rate(uow.conn, facility, body, bounds)
+        snapshot, events = await facilities.change_rate(uow.conn, facility, body, bounds, today)
         uow.publish(events)
     return snapshot
 

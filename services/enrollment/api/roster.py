@@ -159,7 +159,7 @@ async def correct_child(facility: OwnFacility, child: str, body: ChildCorrection
 async def enroll(facility: OwnFacility, body: NewEnrollment, request: Request, response: Response, today: Today
                  ) -> dict:
     async with unit_of_work(request) as uow:
-        snapshot, created, events = await roster.enroll(uow.conn, facility, body)
+        snapshot, created, events = await roster.enroll(uow.conn, facility, body, today)
         uow.publish(events)
     _status(response, created)
     return views.enrollment_of_snapshot(snapshot, today)
@@ -201,6 +201,6 @@ async def change_fee(facility: OwnFacility, enrollment: str, body: FeeChange, re
                      ) -> dict:
     async with unit_of_work(request) as uow:
         fid = await facility_id(uow.conn, facility, lock=True)
-        _, events = await roster.change_fee(uow.conn, fid, facility, enrollment, body)
+        _, events = await roster.change_fee(uow.conn, fid, facility, enrollment, body, today)
         uow.publish(events)
         return await lists.enrollment(uow.conn, await existing_id(uow.conn, "enrollments", fid, enrollment), today)

@@ -52,12 +52,13 @@ class Facts:
     elsewhere: Iterable[tuple[date, date | None]] = ()  # the same national ID's at other facilities
 
 
-def decide(new: Enrollment, facts: Facts) -> bool:
+def decide(new: Enrollment, facts: Facts, today: date) -> bool:
     """True: enroll; False: the same enrollment again, nothing to write. Raises `Differs` or `InvalidInput`."""
     if facts.existing is not None:
         rules.same_or_differs("enrollment", new.external_id, new.fingerprint(), *facts.existing)
         return False
     refuse(rules.revoked_problem(facts.revoked_on))
+    refuse(rules.ahead_problem("start", new.start, today))
     refuse(rules.enrollment_dates_problem(new.start, new.end, facts.birth_date, facts.opened_on, facts.closed_on))
     refuse(rules.overlap_problem(new.start, new.end, facts.child_spans))
     refuse(facts.occupancy.problem(new.start, new.end))
@@ -79,9 +80,11 @@ def withdrawal(start: date, end: date | None, new_end: date) -> bool:
     return True
 
 
-def fee_change(start: date, end: date | None, effective_from: date, fee_now: int | None, fee_fen: int) -> bool:
+def fee_change(start: date, end: date | None, effective_from: date, fee_now: int | None, fee_fen: int,
+               today: date) -> bool:
     """Whether a fee from `effective_from` changes anything (a second change for the same date corrects the first);
-    refused outside the enrollment's dates."""
+    refused outside the enrollment's dates or more than a year ahead."""
+    refuse(rules.ahead_problem("from", effective_from, today))
     if effective_from < start or (end and effective_from > end):
         raise InvalidInput("from", f"must fall within the enrollment's dates ({start}..{end or 'open end'})")
     return fee_now != fee_fen

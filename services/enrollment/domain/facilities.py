@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from enrollment.domain import rules
+from enrollment.domain.rules import refuse
 from enrollment.domain.models import Certifications, FacilityChange, Filing, NewFacility, RateChange, Review
 from tuoyu import standing
 from tuoyu.errors import Conflict, InvalidInput
@@ -53,8 +54,9 @@ def check_rate(rate: str, bounds: tuple, field: str = "subsidy_rate") -> None:
 
 
 def filing(external_id: str, filing_: Filing, filed_on: date | None, revoked_on: date | None,
-           rate_then: Decimal | None) -> bool:
+           rate_then: Decimal | None, today: date) -> bool:
     """Whether filing changes anything (`rate_then`: the rate already set from the filing date)."""
+    refuse(rules.ahead_problem("filed_on", filing_.filed_on, today))
     if filed_on == filing_.filed_on and rate_then is not None and rate_then == Decimal(filing_.subsidy_rate):
         return False
     if filed_on is not None and filed_on != filing_.filed_on:
@@ -72,8 +74,9 @@ def certification(before: dict, certs: Certifications, today: date) -> date | No
     return certs.fire_safety_certified_on or certs.food_licence_on or today
 
 
-def rate_change(change: RateChange, existing: Decimal | None) -> bool:
+def rate_change(change: RateChange, existing: Decimal | None, today: date) -> bool:
     """Whether a rate from the day changes anything (`existing`: the rate already set from that day)."""
+    refuse(rules.ahead_problem("effective_from", change.effective_from, today))
     if existing is not None and existing == Decimal(change.rate):
         return False
     if existing is not None:

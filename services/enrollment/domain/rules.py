@@ -14,7 +14,7 @@ from typing import Iterable
 
 import numpy as np
 
-from tuoyu import national_id
+from tuoyu import bounds, national_id
 from tuoyu.errors import Conflict, InvalidInput, TuoyuError
 
 Problem = tuple[str, str] | None
@@ -53,6 +53,12 @@ def revoked_problem(revoked_on: date | None) -> Problem:
     if revoked_on is not None:
         return "facility", f"the facility was revoked on {revoked_on} and accepts nothing new"
     return None
+
+
+def ahead_problem(field: str, day: date, today: date) -> Problem:
+    """An enrollment, fee, rate or filing dated more than a year after the clock (`tuoyu.bounds.latest_day`)."""
+    reason = bounds.ahead_problem(day, today)
+    return (field, reason) if reason else None
 
 
 def birth_date_problem(birth_date: date, today: date) -> Problem:

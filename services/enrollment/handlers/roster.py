@@ -103,13 +103,13 @@ async def correct_child(conn: Conn, fid: int, facility_key: str, external_id: st
 
 # --- enrollments ---------------------------------------------------------------------------------------------------
 
-async def enroll(conn: Conn, facility_key: str, request: NewEnrollment) -> tuple[dict, bool, Events]:
+async def enroll(conn: Conn, facility_key: str, request: NewEnrollment, today: date) -> tuple[dict, bool, Events]:
     """Enroll a child in four statements, the outbox's included (five with a national ID): lock and read, check,
     write."""
     new = enrollments.Enrollment(request.external_id, request.child, request.class_, request.care.value,
                                  request.start, request.end, parse_cny(request.monthly_fee))
     read = await enrollments_store.read_for_new(conn, facility_key, new)
-    if not enrollments.decide(new, read.facts):
+    if not enrollments.decide(new, read.facts, today):
         return read.existing, False, []
     version = await enrollments_store.insert(conn, read.ids, new)
     snapshot = snapshots.enrollment_of(facility_key, new.external_id, new.child, new.class_, new.care,
@@ -128,13 +128,13 @@ async def withdraw(conn: Conn, fid: int, facility_key: str, external_id: str, wi
     return snapshot, [snapshots.event("ChildWithdrawn", withdrawal.end, facility_key, enrollment=snapshot)]
 
 
-async def change_fee(conn: Conn, fid: int, facility_key: str, external_id: str, change: FeeChange
+async def change_fee(conn: Conn, fid: int, facility_key: str, external_id: str, change: FeeChange, today: date
                      ) -> tuple[dict, Events]:
     """Change the monthly fee from a date; a second change for the same date corrects the first."""
     eid, start, end = await enrollments_store.locked(conn, fid, external_id)
     fee_fen = parse_cny(change.monthly_fee)
     if not enrollments.fee_change(start, end, change.effective_from,
-                                  await enrollments_store.fee_from(conn, eid, change.effective_from), fee_fen):
+                                  await enrollments_store.fee_from(conn, eid, change.effective_from), fee_fen, today):
         return await enrollments_store.snapshot(conn, eid), []
     await enrollments_store.set_fee(conn, eid, change.effective_from, fee_fen)
     snapshot = await enrollments_store.snapshot(conn, eid)

@@ -229,7 +229,7 @@ class RosterImport:
                 existing=self.enrollments.get(r.enrollment), birth_date=child.birth_date,
                 opened_on=klass.opened_on, closed_on=klass.closed_on,
                 occupancy=klass.occupancy,  # loaded by `batch` for every class the batch names
-                child_spans=child.spans, elsewhere=self.elsewhere[id_hash] if id_hash else ()))
+                child_spans=child.spans, elsewhere=self.elsewhere[id_hash] if id_hash else ()), self.today)
         except (InvalidInput, rules.Differs) as refused:
             return self.report.bad(r.row, *rules.problem_of(refused))
         if not enroll:

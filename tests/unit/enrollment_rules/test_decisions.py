@@ -44,45 +44,47 @@ def refusal(decide, *args, **kwargs) -> tuple[str, str]:
 # --- enrollments ---------------------------------------------------------------------------------------------------
 
 def test_an_enrollment_that_fits_is_accepted_and_the_same_one_again_is_nothing_to_write():
-    assert enrollments.decide(new(), facts()) is True
-    assert enrollments.decide(new(), Facts(existing=(None, new().fingerprint()))) is False
+    assert enrollments.decide(new(), facts(), TODAY) is True
+    assert enrollments.decide(new(), Facts(existing=(None, new().fingerprint())), TODAY) is False
 
 
 def test_the_same_external_id_with_other_content_is_a_conflict_naming_the_fields_that_differ():
     with pytest.raises(Differs) as refused:
-        enrollments.decide(new(start="2022-10-01"), Facts(existing=(new().fingerprint(), None)))
+        enrollments.decide(new(start="2022-10-01"), Facts(existing=(new().fingerprint(), None)), TODAY)
     assert isinstance(refused.value, Conflict) and refused.value.field == "start"
     assert refused.value.detail == "enrollment 'E9' already exists with other content (start)"
 
 
 def test_an_enrollment_is_refused_at_a_revoked_facility_before_anything_else():
-    assert refusal(enrollments.decide, new(), facts(revoked_on=D("2022-08-01"), birth_date=D("2023-01-01"))) == (
+    assert refusal(enrollments.decide, new(), facts(revoked_on=D("2022-08-01"), birth_date=D("2023-01-01")),
+                   TODAY) == (
         "facility", "the facility was revoked on 2022-08-01 and accepts nothing new")
 
 
 def test_an_enrollment_in_a_closed_class_names_the_end_and_the_class_period():
-    field_, reason = refusal(enrollments.decide, new(), facts(closed_on=D("2022-12-31")))
+    field_, reason = refusal(enrollments.decide, new(), facts(closed_on=D("2022-12-31")), TODAY)
     assert (field_, reason) == ("end", "the class is open from 2022-09-01 to 2022-12-31: the enrollment must end by then")
 
 
 def test_an_enrollment_overlapping_the_childs_other_one_names_it():
     spans = [("E1", D("2022-09-01"), D("2022-09-30")), ("E2", D("2022-10-01"), None)]
-    assert refusal(enrollments.decide, new("2022-09-20", "2022-09-25"), facts(child_spans=spans)) == (
+    assert refusal(enrollments.decide, new("2022-09-20", "2022-09-25"), facts(child_spans=spans), TODAY) == (
         "start", "the child is already enrolled on some of these days (E1)")
-    assert enrollments.decide(new("2022-10-01"), facts(child_spans=spans[:1])) is True
+    assert enrollments.decide(new("2022-10-01"), facts(child_spans=spans[:1]), TODAY) is True
 
 
 def test_an_enrollment_over_capacity_on_any_day_is_refused_naming_the_class():
     full = Occupancy(1, [(D("2022-11-01"), D("2022-11-30"))])
-    assert refusal(enrollments.decide, new(), facts(occupancy=full)) == (
+    assert refusal(enrollments.decide, new(), facts(occupancy=full), TODAY) == (
         "class", "the class is full: it holds 1 of 1 places on some day of 2022-09-01..open end")
-    assert enrollments.decide(new("2022-09-01", "2022-10-31"), facts(occupancy=full)) is True
+    assert enrollments.decide(new("2022-09-01", "2022-10-31"), facts(occupancy=full), TODAY) is True
 
 
 def test_the_same_child_enrolled_elsewhere_on_one_of_the_days_is_refused_without_saying_where():
-    field_, reason = refusal(enrollments.decide, new(), facts(elsewhere=[(D("2023-01-01"), None)]))
+    field_, reason = refusal(enrollments.decide, new(), facts(elsewhere=[(D("2023-01-01"), None)]), TODAY)
     assert field_ == "child" and "another facility" in reason
-    assert enrollments.decide(new("2022-09-01", "2022-12-31"), facts(elsewhere=[(D("2023-01-01"), None)])) is True
+    assert enrollments.decide(new("2022-09-01", "2022-12-31"), facts(elsewhere=[(D("2023-01-01"), None)]),
+                              TODAY) is True
 
 
 def test_a_withdrawal_may_only_bring_the_end_earlier_and_not_before_the_start():
@@ -93,9 +95,17 @@ def test_a_withdrawal_may_only_bring_the_end_earlier_and_not_before_the_start():
 
 
 def test_a_fee_change_falls_within_the_enrollment_and_the_same_fee_again_changes_nothing():
-    assert enrollments.fee_change(D("2022-09-01"), None, D("2022-10-01"), None, 150000) is True
-    assert enrollments.fee_change(D("2022-09-01"), None, D("2022-10-01"), 150000, 150000) is False
-    assert refusal(enrollments.fee_change, D("2022-09-01"), D("2022-12-31"), D("2023-01-01"), None, 1)[0] == "from"
+    assert enrollments.fee_change(D("2022-09-01"), None, D("2022-10-01"), None, 150000, TODAY) is True
+    assert enrollments.fee_change(D("2022-09-01"), None, D("2022-10-01"), 150000, 150000, TODAY) is False
+    assert refusal(enrollments.fee_change, D("2022-09-01"), D("2022-12-31"), D("2023-01-01"), None, 1,
+                   TODAY)[0] == "from"
+
+
+def test_an_enrollment_or_fee_more_than_a_year_after_the_clock_is_refused_a_year_exactly_is_not():
+    assert enrollments.decide(new("2024-01-15"), facts(), TODAY) is True
+    assert refusal(enrollments.decide, new("2024-01-16"), facts(), TODAY) == (
+        "start", "must not be after 2024-01-15, a year from today (2023-01-15)")
+    assert refusal(enrollments.fee_change, D("2022-09-01"), None, D("2024-01-16"), None, 1, TODAY)[0] == "from"
 
 
 # --- families, children, classes ----------------------------------------------------------------------------------
@@ -150,7 +160,7 @@ def test_a_facility_not_yet_filed_may_register_a_child_but_not_its_national_id()
 
 def test_a_refusal_to_enroll_a_child_enrolled_elsewhere_is_the_same_words_whatever_the_days():
     for days in ([(D("2022-09-01"), None)], [(D("2022-01-01"), D("2022-09-01"))], [(D("2023-06-01"), None)]):
-        assert refusal(enrollments.decide, new(), facts(elsewhere=days)) == ("child", ELSEWHERE)
+        assert refusal(enrollments.decide, new(), facts(elsewhere=days), TODAY) == ("child", ELSEWHERE)
     assert not any(ch.isdigit() for ch in ELSEWHERE)
 
 
@@ -230,7 +240,7 @@ async def api_refusal(world: Facility, enrollment: Enrollment, monkeypatch) -> t
     request = NewEnrollment(external_id=enrollment.external_id, child=enrollment.child, **{"class": enrollment.class_},
                             monthly_fee="2000.00", start=enrollment.start, end=enrollment.end)
     with pytest.raises((InvalidInput, Differs)) as refused:
-        await roster.enroll(None, "F1", request)
+        await roster.enroll(None, "F1", request, TODAY)
     return problem_of(refused.value)
 
 
