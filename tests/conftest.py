@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+from pathlib import Path
 
 import pytest
 
@@ -45,3 +46,19 @@ def world_factory(infra, tmp_path):
 @pytest.fixture
 def world(world_factory) -> World:
     return world_factory()
+
+
+@pytest.fixture(scope="module")
+def world_of(infra, tmp_path_factory):
+    """Start a world and load a scenario into it (timeline included); every world is closed after the module."""
+    worlds = []
+
+    def start(scenario: str | Path, **env: str) -> World:
+        world = World(tmp_path_factory.mktemp("world"), **env).start()
+        worlds.append(world)
+        world.cli("scenario", "load", str(scenario))
+        return world
+
+    yield start
+    for world in worlds:
+        world.close()

@@ -10,14 +10,12 @@ from __future__ import annotations
 import re
 from typing import Iterable
 
+from starlette.exceptions import HTTPException
+
 from tuoyu.errors import problem
 
 DEFAULT_LIMIT = 1 << 20
 """1 MiB: the largest JSON a person's request needs is a few kilobytes; a 50 MB body is an attack or a mistake."""
-
-
-class _TooLarge(Exception):
-    pass
 
 
 class BodyLimit:
@@ -46,7 +44,8 @@ class BodyLimit:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
-                    raise _TooLarge
+                    # An HTTPException, because FastAPI turns any other error while reading a body into a 400.
+                    raise HTTPException(413, f"the body of a request here may be at most {limit:,} bytes")
             return message
 
         async def watched_send(message):
@@ -56,8 +55,8 @@ class BodyLimit:
 
         try:
             await self.app(scope, counted_receive, watched_send)
-        except _TooLarge:
-            if started:
+        except HTTPException as exc:  # raised while a route that streams the body (a file upload) reads it
+            if started or exc.status_code != 413:
                 raise
             await _refuse(limit, scope, receive, send)
 

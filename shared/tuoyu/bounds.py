@@ -123,7 +123,7 @@ NAME_LENGTH = 200
 """A facility's name: the longest registered names are well under 100 characters; 200 leaves room, not essays."""
 LABEL_LENGTH = 100
 """A key's label or an approver's name: a few words for the audit trail."""
-EXTERNAL_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
+EXTERNAL_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}")
 """The id a facility gives its records (CONTRACT "Errors"): safe in a URL path, a file name and a CSV cell without
 quoting; it starts with a letter or digit, so "." and ".." can never name a path segment."""
 BANK_ACCOUNT = re.compile(r"^[0-9 ]{8,34}$")
@@ -131,7 +131,7 @@ BANK_ACCOUNT = re.compile(r"^[0-9 ]{8,34}$")
 
 
 def check_external_id(value: str) -> str:
-    if not EXTERNAL_ID.match(value):
+    if not EXTERNAL_ID.fullmatch(value):
         raise ValueError(f"{value!r} is not an external id (a letter or digit, then letters, digits, _ . -; at most "
                          "64)")
     return value
@@ -156,7 +156,7 @@ Day = Annotated[date, AfterValidator(check_day)]
 BirthOrder = Annotated[int, Field(ge=BIRTH_ORDER[0], le=BIRTH_ORDER[1])]  # Field: the OpenAPI schema shows them
 Capacity = Annotated[int, Field(ge=CLASS_CAPACITY[0], le=CLASS_CAPACITY[1])]
 ExternalId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64,
-                                              pattern=EXTERNAL_ID.pattern)]
+                                              pattern=f"^{EXTERNAL_ID.pattern}$")]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=NAME_LENGTH)]
 Label = Annotated[str, StringConstraints(max_length=LABEL_LENGTH)]
 # A national ID is checked with the child it belongs to (`tuoyu.national_id.problem`, asked by the enrollment

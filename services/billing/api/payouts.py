@@ -24,6 +24,12 @@ from tuoyu.months import MonthPath, MonthQuery
 router = APIRouter(tags=["payouts"])
 
 
+async def _payees_current(request: Request) -> None:
+    """Approval records each payout's payee: first apply every facility change published so far."""
+    if request.app.state.inbox is not None:
+        await request.app.state.inbox.wait_caught_up()
+
+
 class Approval(BaseModel):
     model_config = ConfigDict(extra="forbid")
     approver: Label | None = Field(None, description="the person approving, for the audit trail")
@@ -74,12 +80,14 @@ async def get_payout(number: str, request: Request, caller: PayoutReader) -> dic
 
 @router.post("/payouts/{month}/approve", summary="Approve the month's batch: every issued payout becomes approved")
 async def approve(month: MonthPath, request: Request, caller: Finance, body: Approval | None = None) -> dict:
+    await _payees_current(request)
     return await actions.approve_month(request.app.state.pool, month, actor(caller, body and body.approver))
 
 
 @router.post("/payouts/{number}/approve-over-budget",
              summary="Approve a payout that waits for budget, beyond the budget, with the reason")
 async def approve_over_budget(number: str, body: OverBudget, request: Request, caller: Finance) -> dict:
+    await _payees_current(request)
     return await actions.approve_over_budget(request.app.state.pool, number, body.reason,
                                              actor(caller, body.approver))
 

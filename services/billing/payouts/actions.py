@@ -31,26 +31,33 @@ async def _billed(conn: asyncpg.Connection, month: str) -> None:
 
 
 async def approve_month(pool: asyncpg.Pool, month: str, actor: str) -> dict:
-    """Approve every `issued` payout of the month's cycle (the batch); approving again approves what is new."""
+    """Approve every `issued` payout of the month's cycle (the batch); approving again approves what is new.
+
+    A payout whose facility has no bank account in effect stays issued (named in `not_approved`): approval records
+    the payee, and there is none yet."""
     async with pool.acquire() as conn, conn.transaction():
         await _lock(conn)
         await _billed(conn, month)
         rows = await conn.fetch(
-            "UPDATE payouts SET status = $2, approved_by = $3, approved_at = now() "
-            "WHERE cycle_month = $1 AND status = $4 RETURNING number, facility, total_fen",
-            month, APPROVED, actor, ISSUED)
+            "UPDATE payouts p SET status = $2, approved_by = $3, approved_at = now() FROM facilities f "
+            "WHERE p.cycle_month = $1 AND p.status = $4 AND f.external_id = p.facility AND f.bank_account IS NOT NULL "
+            "RETURNING p.number, p.facility, p.total_fen", month, APPROVED, actor, ISSUED)
         approved = sorted((r["number"], r["facility"], r["total_fen"]) for r in rows)
         payees = await payees_of.freeze(conn, [n for n, _, _ in approved])
         await audit(conn, actor, "payouts_approved", {"month": month, "payouts": [n for n, _, _ in approved],
                                                       "total": format_cny(sum(t for _, _, t in approved)),
                                                       "payees": payees})
         waiting = await conn.fetch(
-            "SELECT number, facility, status, total_fen FROM payouts WHERE cycle_month = $1 AND status <> ALL($2) "
-            "ORDER BY facility", month, [APPROVED, PAID, "cancelled"])
+            "SELECT p.number, p.facility, p.status, p.total_fen, f.bank_account IS NULL AS no_account FROM payouts p "
+            "LEFT JOIN facilities f ON f.external_id = p.facility WHERE p.cycle_month = $1 AND p.status <> ALL($2) "
+            "ORDER BY p.facility", month, [APPROVED, PAID, "cancelled"])
     return {"month": month, "approved": [{"number": n, "facility": f, "total": format_cny(t)} for n, f, t in approved],
             "total": format_cny(sum(t for _, _, t in approved)),
             "not_approved": [{"number": r["number"], "facility": r["facility"], "status": r["status"],
-                              "total": format_cny(r["total_fen"])} for r in waiting]}
+                              "total": format_cny(r["total_fen"]),
+                              **({"reason": "no bank account in effect: the facility registers one, or finance "
+                                            "confirms the one it proposed"}
+                                 if r["status"] == ISSUED and r["no_account"] else {})} for r in waiting]}
 
 
 async def approve_over_budget(pool: asyncpg.Pool, number: str, reason: str, actor: str) -> dict:
@@ -63,6 +70,9 @@ async def approve_over_budget(pool: asyncpg.Pool, number: str, reason: str, acto
                                   number)
         if row is None:
             raise NotFound(f"no payout {number!r}")
+        if not await conn.fetchval("SELECT bank_account IS NOT NULL FROM facilities WHERE external_id = $1",
+                                   row["facility"]):
+            raise Conflict(f"facility {row['facility']} has no bank account in effect: approval records the payee")
         if row["status"] != AWAITING_BUDGET:
             raise Conflict(f"payout {number} is {row['status']}, not awaiting_budget: only a payout waiting for "
                            "budget can be approved over budget")

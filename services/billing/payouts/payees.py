@@ -14,12 +14,17 @@ from billing.cycle.run import audit
 from tuoyu.errors import Conflict, NotFound
 
 
+def same_account(a: str | None, b: str | None) -> bool:
+    """Whether two account numbers are one: people group the digits with spaces."""
+    return (a or "").replace(" ", "") == (b or "").replace(" ", "") and (a is None) == (b is None)
+
+
 def account_decision(confirmed: str | None, incoming: str | None) -> str | None:
     """The account left waiting for confirmation after a facility's record says `incoming` (None: nothing waits).
 
     Pure: the account in effect again clears a proposal; any other, even a first one added later, is proposed.
     """
-    return None if incoming == confirmed else incoming
+    return None if same_account(incoming, confirmed) else incoming
 
 
 async def record_facility(conn: asyncpg.Connection, external_id: str, name: str, bank_account: str | None,
@@ -62,12 +67,19 @@ async def confirm(conn: asyncpg.Connection, facility: str, account: str, actor: 
         raise NotFound(f"no facility {facility!r}")
     if row["proposed_bank_account"] is None:
         raise Conflict(f"facility {facility} has no bank account change waiting for confirmation")
-    if account != row["proposed_bank_account"]:
+    if not same_account(account, row["proposed_bank_account"]):
         raise Conflict(f"the account waiting for confirmation is not {account!r}: check the facility's request again")
     await conn.execute("UPDATE facilities SET bank_account = proposed_bank_account, proposed_bank_account = NULL, "
                        "bank_account_proposed_at = NULL WHERE external_id = $1", facility)
+    # A payout the bank sent back (a closed account, say) is paid again by the next bank file: to the account finance
+    # has just confirmed, not the one that failed. Every other approved payout keeps the payee it was approved with.
+    redirected = await conn.fetch(
+        "UPDATE payouts p SET payee_name = f.name, payee_account = f.bank_account FROM facilities f "
+        "WHERE f.external_id = $1 AND p.facility = f.external_id AND p.status = 'approved' "
+        "AND p.bank_failed_on IS NOT NULL RETURNING p.number", facility)
     await audit(conn, actor, "bank_account_confirmed",
-                {"facility": facility, "before": row["bank_account"], "after": account})
+                {"facility": facility, "before": row["bank_account"], "after": row["proposed_bank_account"],
+                 "failed_payouts_now_paid_to_it": sorted(r["number"] for r in redirected)})
     return await standing(conn, facility)
 
 

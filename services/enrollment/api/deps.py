@@ -74,10 +74,11 @@ def unit_of_work(request: Request):
     return store_unit_of_work(request.app.state.pool, s.topic(ENROLLMENT_TOPIC))
 
 
-async def today() -> date:
-    """The service's clock, read here and only here: the domain is given the day. (Async: FastAPI would run a plain
-    function in its thread pool, a thread hop on every request.)"""
-    return date.today()
+async def today(request: Request) -> date:
+    """The service's clock (`CommonSettings.today`: TUOYU_TODAY moves it, as it moves billing's), read here and only
+    here: the domain is given the day. (Async: FastAPI would run a plain function in its thread pool, a thread hop on
+    every request.)"""
+    return request.app.state.settings.today()
 
 
 Today = Annotated[date, Depends(today)]

@@ -27,7 +27,7 @@ from enrollment.domain.enrollments import Enrollment, Facts
 from enrollment.importing import rows as roster_rows
 from enrollment.importing.rows import RosterRow
 from enrollment.store import children as children_store, classes as classes_store, enrollments as enrollments_store
-from enrollment.store import families as families_store
+from enrollment.store import families as families_store, records
 from enrollment.store.plans import planned_for_arrays
 from enrollment.store.unit_of_work import UnitOfWork
 from tuoyu.envelope import Envelope
@@ -95,6 +95,9 @@ class RosterImport:
         # repeated enrollment id is a bad row wherever it appears).
         self.enrollments: dict[str, tuple[dict, ...]] = {}
         self._national_ids_locked = False
+        # How each family, child and enrollment id is spelled here (file and database), by its lower case: ids are
+        # unique without regard to case, so "fam1" beside "FAM1" is a bad row, not a second family.
+        self.spelling: dict[str, dict[str, str]] = {"family": {}, "child": {}, "enrollment": {}}
 
     async def start(self) -> None:
         self.classes = {r["external_id"]: Klass(r["id"], r["opened_on"], r["closed_on"], r["capacity"])
@@ -194,6 +197,9 @@ class RosterImport:
                 self.elsewhere[h].append((start, end))
         ids = list({r.enrollment for r in rows})
         self.enrollments = await enrollments_store.fingerprints(conn, fid, ids) if ids else {}
+        for kind, table, names in (("family", "families", {r.family for r in rows}),
+                                   ("child", "children", {r.child for r in rows}), ("enrollment", "enrollments", ids)):
+            self.spelling[kind].update(await records.spelled(conn, table, fid, list(names)))
 
     async def _occupancy(self, klass: Klass) -> rules.Occupancy:
         if klass.occupancy is None:
@@ -209,6 +215,11 @@ class RosterImport:
             rows = ", ".join(map(str, self.repeated[r.enrollment]))
             return self.report.bad(r.row, "enrollment", f"{r.enrollment!r} appears in more than one row of this "
                                                         f"file ({rows}): each enrollment once")
+        for kind, value in (("family", r.family), ("child", r.child), ("enrollment", r.enrollment)):
+            spelled = self.spelling[kind].get(value.lower(), value)
+            if spelled != value:
+                return self.report.bad(r.row, kind, f"{value!r} differs only in case from {kind} {spelled!r}: external "
+                                                    "ids are compared without regard to case")
         klass = self.classes.get(r.class_)
         if klass is None:
             return self.report.bad(r.row, *rules.missing("class", r.class_))
@@ -239,6 +250,8 @@ class RosterImport:
         # Accepted: remember it, so that later rows see it.
         klass.occupancy.add(r.start, r.end)
         child.spans.append((r.enrollment, r.start, r.end))
+        for kind, value in (("family", r.family), ("child", r.child), ("enrollment", r.enrollment)):
+            self.spelling[kind][value.lower()] = value
         if family_new:
             self.families[r.family] = None
             self.siblings[r.family] = []

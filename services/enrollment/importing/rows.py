@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from datetime import date
 
 from enrollment.domain import rules
+from enrollment.domain.models import Care
 from tuoyu import bounds
 from tuoyu.national_id import normalised
 
-CARE = ("full_day", "half_day", "hourly", "temporary")
+CARE = tuple(care.value for care in Care)  # the API's kinds of care, for the row check's message
 _DATE = re.compile(r"^([0-9]{4})[-/.]([0-9]{1,2})[-/.]([0-9]{1,2})$")
 
 

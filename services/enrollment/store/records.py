@@ -15,6 +15,13 @@ async def id_or_none(conn: asyncpg.Connection, table: str, fid: int, external_id
                                external_id)
 
 
+async def spelled(conn: asyncpg.Connection, table: str, fid: int, external_ids: list[str]) -> dict[str, str]:
+    """How the facility spells the records whose ids match these without regard to case: lower-case id → id."""
+    rows = await conn.fetch(f"SELECT external_id FROM {table} WHERE facility_id = $1 "
+                            "AND lower(external_id) = ANY($2::text[])", fid, [i.lower() for i in external_ids])
+    return {r["external_id"].lower(): r["external_id"] for r in rows}
+
+
 async def existing_id(conn: asyncpg.Connection, table: str, fid: int, external_id: str) -> int:
     """The id of a record named in the path: 404 when this facility has none."""
     found = await id_or_none(conn, table, fid, external_id)

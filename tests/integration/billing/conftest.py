@@ -17,22 +17,6 @@ from tuoyu.contracts import due as contract
 from tests.stack import World
 
 
-@pytest.fixture(scope="module")
-def world_of(infra, tmp_path_factory):
-    """Start a world and load a scenario into it (timeline included); every world is closed after the module."""
-    worlds = []
-
-    def start(scenario: str | Path, **env: str) -> World:
-        world = World(tmp_path_factory.mktemp("world"), **env).start()
-        worlds.append(world)
-        world.cli("scenario", "load", str(scenario))
-        return world
-
-    yield start
-    for world in worlds:
-        world.close()
-
-
 def final_facts(scenario: str, folder: Path) -> Path:
     """The scenario with every fact of its timeline moved before the first bill: the facts arrive on time."""
     doc = yaml.safe_load(path(scenario).read_text(encoding="utf-8"))

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import time
 
 import pytest
 
@@ -74,3 +75,29 @@ def test_a_payout_the_bank_failed_stays_approved_and_goes_into_the_next_bank_fil
 
     imported = [e for e in billing_get(world, "/audit", limit=20) if e["action"] == "bank_confirmation_imported"]
     assert {"payout": f1, "on": "2022-10-10", "reason": "账户已销户"} in imported[-1]["detail"]["failed_at_bank"]
+
+
+def test_a_payout_the_bank_failed_is_paid_to_the_account_finance_confirms_next(world, tmp_path):
+    world.cli("bill", "--month", "2022-10")
+    world.cli("payouts", "approve", "--month", "2022-10")
+    october = _bank_file_of(world, "2022-10")
+    reference = october["F2"]["reference"]
+    failed = _confirm(world, tmp_path, HEADER + f"{reference},{october['F2']['amount']},2022-11-10,failed,销户\n",
+                      "october-failed.csv")
+    assert failed.returncode == 0, failed.stderr
+    api = world.api()
+    key = api.call(api.enrollment, "POST", "/facilities/F2/keys", json={}).json()["api_key"]
+    api.enrollment.patch("/facilities/F2", json={"bank_account": "6222020200555566667"},
+                         headers={"Authorization": f"Bearer {key}"}).raise_for_status()
+    deadline = time.monotonic() + 30
+    while billing_get(world, "/facilities/F2/bank-account")["proposed"] is None:
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+    world.cli("payouts", "confirm-account", "--facility", "F2", "--account", "6222020200555566667")
+    assert _bank_file_of(world, "2022-10")["F2"]["account"] == "6222020200555566667"
+
+
+def _bank_file_of(world, month: str) -> dict:
+    api = world.api()
+    text = api.call(api.billing, "GET", f"/bank-files/{month}").text
+    return {r["facility"]: r for r in csv.DictReader(io.StringIO(text))}

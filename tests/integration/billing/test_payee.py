@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import time
 
 import pytest
@@ -26,14 +27,6 @@ def _bank_lines(world, month: str) -> dict:
     return {r["facility"]: (r["account"], r["reference"]) for r in csv.DictReader(io.StringIO(text))}
 
 
-def _proposed(world) -> str | None:
-    deadline = time.monotonic() + 30
-    while (standing := billing_get(world, "/facilities/F1/bank-account"))["proposed"] is None:
-        assert time.monotonic() < deadline, "billing never saw the facility's new account"
-        time.sleep(0.2)
-    return standing
-
-
 def test_an_approved_payout_pays_the_account_approved_whatever_the_facility_changes_after(world):
     api = world.api()
     world.cli("payouts", "approve", "--month", "2022-09")
@@ -42,7 +35,7 @@ def test_an_approved_payout_pays_the_account_approved_whatever_the_facility_chan
                                    headers={"Authorization": f"Bearer {key}"})
     assert changed.status_code == 200
 
-    standing = _proposed(world)
+    standing = _proposed_for(world, "F1")
     assert (standing["bank_account"], standing["proposed"]) == (ORIGINAL, NEW)
     september = _bank_lines(world, "2022-09")
     assert september["F1"][0] == ORIGINAL, "the bank file pays the account approved, not the one just typed"
@@ -59,7 +52,45 @@ def test_an_approved_payout_pays_the_account_approved_whatever_the_facility_chan
 
     trail = {e["action"]: e for e in billing_get(world, "/audit", limit=50)}
     assert trail["bank_account_proposed"]["detail"] == {"facility": "F1", "in_effect": ORIGINAL, "proposed": NEW}
-    assert trail["bank_account_confirmed"]["detail"] == {"facility": "F1", "before": ORIGINAL, "after": NEW}
+    assert trail["bank_account_confirmed"]["detail"] == {"facility": "F1", "before": ORIGINAL, "after": NEW,
+                                                         "failed_payouts_now_paid_to_it": []}
     assert trail["bank_account_confirmed"]["actor"] == "finance (李科长)"
     approvals = [e for e in billing_get(world, "/audit", action="payouts_approved")]
     assert {ORIGINAL, NEW} <= {account for e in approvals for account in e["detail"]["payees"].values()}
+
+
+def test_a_facility_without_a_bank_account_waits_unapproved_until_finance_confirms_one(world):
+    admin = world.api().enrollment
+    ok = lambda response: response.raise_for_status() and None  # noqa: E731
+    ok(admin.post("/facilities", json={"external_id": "F3", "name": "新街托育园", "kind": "childcare_institution",
+                                       "ownership": "public", "inclusive": True}))
+    ok(admin.put("/facilities/F3/filing", json={"filed_on": "2022-03-01", "subsidy_rate": "0.12"}))
+    ok(admin.put("/facilities/F3/certifications", json={"fire_safety_certified_on": "2022-03-01"}))
+    ok(admin.post("/facilities/F3/classes", json={"external_id": "C1", "opened_on": "2022-11-01", "capacity": 5}))
+    ok(admin.put("/facilities/F3/classes/C1/confirmation", json={"confirmed_on": "2022-11-01"}))
+    ok(admin.post("/facilities/F3/families", json={"external_id": "FAMX"}))
+    ok(admin.post("/facilities/F3/children", json={"external_id": "KX", "family": "FAMX", "birth_date": "2021-06-01",
+                                                   "birth_order": 1}))
+    ok(admin.post("/facilities/F3/enrollments", json={"external_id": "EX", "child": "KX", "class": "C1",
+                                                      "monthly_fee": "2000.00", "start": "2022-11-01"}))
+    world.cli("bill", "--month", "2022-11")
+
+    approved = json.loads(world.cli("payouts", "approve", "--month", "2022-11").stdout)
+    assert "F3" not in {a["facility"] for a in approved["approved"]}
+    (waiting,) = [n for n in approved["not_approved"] if n["facility"] == "F3"]
+    assert waiting["status"] == "issued" and waiting["reason"].startswith("no bank account in effect")
+
+    ok(admin.patch("/facilities/F3", json={"bank_account": "6222 0202 0033 4455"}))
+    _proposed_for(world, "F3")
+    world.cli("payouts", "confirm-account", "--facility", "F3", "--account", "6222020200334455")  # spaces aside
+    again = json.loads(world.cli("payouts", "approve", "--month", "2022-11").stdout)
+    assert [a["facility"] for a in again["approved"]] == ["F3"]
+    assert _bank_lines(world, "2022-11")["F3"][0] == "6222020200334455"
+
+
+def _proposed_for(world, facility: str) -> dict:
+    deadline = time.monotonic() + 30
+    while (standing := billing_get(world, f"/facilities/{facility}/bank-account"))["proposed"] is None:
+        assert time.monotonic() < deadline, "billing never saw the facility's new account"
+        time.sleep(0.2)
+    return standing

@@ -229,3 +229,22 @@ def test_imported_rows_reach_the_subsidy_service_through_kafka(desk):
         time.sleep(0.3)
     assert seen[0][0] == 5
     assert desk.world.query("subsidy", f"SELECT count(*) FROM children WHERE facility = '{f.external_id}'")[0][0] == 4
+
+
+def test_ids_differing_only_in_case_from_the_file_or_the_facility_are_bad_rows_not_second_records(desk):
+    f = desk.facility(classes=(("C1", "2022-09-01", 10),))
+    t = uid("")[1:]
+    first = [(f"FAM{t}", f"K1{t}", "2021-01-01", 1, "", "C1", f"E1{t}", "full_day", "2000", "2022-09-01", "")]
+    assert post(f, csv_text(first).encode()).json()["created"]["enrollments"] == 1
+    rows = [
+        (f"fam{t}", f"K2{t}", "2021-02-01", 1, "", "C1", f"E2{t}", "full_day", "2000", "2022-09-01", ""),  # family
+        (f"FAM{t}", f"k1{t}", "2021-01-01", 1, "", "C1", f"E3{t}", "full_day", "2000", "2023-01-01", ""),  # child
+        (f"FAM{t}", f"K1{t}", "2021-01-01", 1, "", "C1", f"e1{t}", "full_day", "2000", "2022-09-01", ""),  # enrollment
+        (f"NEW{t}", f"K4{t}", "2021-01-01", 1, "", "C1", f"E4{t}", "full_day", "2000", "2022-09-01", ""),
+        (f"new{t}", f"K5{t}", "2021-01-01", 1, "", "C1", f"E5{t}", "full_day", "2000", "2022-09-01", ""),  # in file
+    ]
+    report = post(f, csv_text(rows).encode()).json()
+    assert [(e["row"], e["column"]) for e in report["errors"]] == [
+        (2, "family"), (3, "child"), (4, "enrollment"), (6, "family")]
+    assert "differs only in case" in report["errors"][0]["reason"]
+    assert report["created"]["enrollments"] == 1
