@@ -4,9 +4,20 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from tuoyu.cli.client import CliSettings
 
 SECRETS = {"admin_key": "a", "finance_key": "f", "hash_pepper": "p"}
+
+
+@pytest.fixture(autouse=True)
+def no_stack_settings(monkeypatch):
+    """`make test` runs under deploy/env.sh, which exports every port and URL: start from none of them."""
+    for service in ("ENROLLMENT", "SUBSIDY", "BILLING"):
+        monkeypatch.delenv(f"TUOYU_{service}_PORT", raising=False)
+        monkeypatch.delenv(f"TUOYU_{service}_URL", raising=False)
+    monkeypatch.delenv("TUOYU_TODAY", raising=False)
 
 
 def test_the_cli_finds_a_service_moved_to_another_port(monkeypatch):
