@@ -61,6 +61,7 @@ class Family(Record):
     facility: str
     external_id: str
     version: int
+    household: str | None = None  # the same guardian's families at any facility share it (POLICY "Households")
 
 
 class Child(Record):
