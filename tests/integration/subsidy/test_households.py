@@ -4,9 +4,7 @@
 from __future__ import annotations
 
 import pytest
-import yaml
 
-from tests.stack import World
 from tuoyu.contracts import due as contract
 from tuoyu.national_id import check_character
 
@@ -53,16 +51,8 @@ WORLD = {
 
 
 @pytest.fixture(scope="module")
-def households(infra, tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("households")
-    world = World(tmp).start()
-    api = world.api()
-    api.call(api.subsidy, "POST", "/rulesets", content=RULESET.encode(), headers={"Content-Type": "application/yaml"})
-    scenario = tmp / "households.yaml"
-    scenario.write_text(yaml.safe_dump(WORLD, allow_unicode=True), encoding="utf-8")
-    world.cli("scenario", "load", str(scenario))
-    yield world
-    world.close()
+def households(world_under):
+    return world_under(RULESET, WORLD)
 
 
 def test_a_households_younger_child_at_another_facility_is_its_second_child(households):
