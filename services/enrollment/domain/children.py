@@ -16,6 +16,8 @@ from tuoyu import national_id
 from tuoyu.errors import InvalidInput
 from tuoyu.hashing import keyed_hash
 
+HOUSEHOLD_PURPOSE = "household:"  # what a household key hashes beside the number: never the number's own hash
+
 
 @dataclass(frozen=True, slots=True)
 class Guardian:
@@ -33,9 +35,6 @@ class Guardian:
             return None
         number = national_id.normalised(number)
         return cls(keyed_hash(pepper, number), keyed_hash(pepper, HOUSEHOLD_PURPOSE + number), number)
-
-
-HOUSEHOLD_PURPOSE = "household:"
 
 
 def family_fingerprint(name: str | None, guardian_hash: str | None) -> dict:
