@@ -35,7 +35,7 @@ def sibling_groups(family: np.ndarray, household: np.ndarray) -> np.ndarray:
     """The key `enrolled_sibling_rank` groups children by: the household's, when the family has one (object array,
     None where not), else the family's (POLICY "Households"). Family keys are >= 0, households' negative."""
     key = np.asarray(family, dtype=np.int64).copy()
-    has = np.fromiter((h is not None for h in household), bool, len(household))
+    has = np.not_equal(household, None).astype(bool)
     if has.any():
         _, code = np.unique(household[has].astype(str), return_inverse=True)
         key[has] = -1 - code.reshape(-1)
