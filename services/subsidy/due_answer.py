@@ -37,15 +37,22 @@ def due_answer(month: Month, ruleset: RuleSet, facts: MonthFacts, labels: Labels
                facilities: FacilityRange = (None, None)) -> Due:
     """What `due` (the engine's result for `facts`) says, in the shared model billing reads."""
     lines, standing = due.lines, due.facilities
-    # The lines' rows of the facts; only a refused facility makes them other than all rows, in order.
-    of_lines = (lambda column: column[lines.enrollment]) if due.refused else (lambda column: column)  # noqa: E731
+    # The facilities asked for; the rest are context for their households' ranks.
+    n = len(labels.facilities) if labels.in_range is None else labels.in_range
+    # The lines' rows of the facts; only a refused facility or a range's context makes them other than all rows.
+    picked = np.nonzero(facts.enrollments.facility[lines.enrollment] < n)[0]
+    line = (lambda column: column) if len(picked) == len(lines.enrollment) else (  # noqa: E731
+        lambda column: column[picked])
+    rows = line(lines.enrollment)
+    of_lines = (lambda column: column[rows]) if len(rows) != len(facts.enrollments) else (  # noqa: E731
+        lambda column: column)
     return Due(
         month=str(month), ruleset=RuleSetRef(ruleset.id, ruleset.version),
         fund=Fund(ruleset.fund.id, ruleset.fund.name, ruleset.fund.default_budget),
         from_facility=facilities[0], to_facility=facilities[1],
         days_in_month=month.days, rank_basis=ruleset.sibling_reduction.basis,
         reduction_rates={rank: format_rate(ruleset.sibling_reduction.rate_for(rank))
-                         for rank in np.unique(lines.sibling_rank).tolist()},
+                         for rank in np.unique(line(lines.sibling_rank)).tolist()},
         facilities=[
             FacilityStanding(facility=name, held=bool(standing.held[i]), revoked=bool(standing.revoked[i]),
                              in_rectification=bool(standing.in_rectification_at_month_end[i]),
@@ -53,18 +60,19 @@ def due_answer(month: Month, ruleset: RuleSet, facts: MonthFacts, labels: Labels
                              rate=None if i in due.refused else _rate_at(facts.facilities[i], ruleset,
                                                                           month.last_day),
                              revoked_on=standing.revoked_on[i])
-            for i, name in enumerate(labels.facilities)],
+            for i, name in enumerate(labels.facilities[:n])],
         lines=Lines(
             facility=of_lines(facts.enrollments.facility), family=of_lines(labels.family).tolist(),
             child=of_lines(labels.child).tolist(), enrollment=of_lines(labels.enrollment).tolist(),
-            fee_fen=lines.fee_fen, reduction_fen=lines.reduction_fen, operating_subsidy_fen=lines.operating_subsidy_fen,
-            days=lines.enrolled_days, subsidised_days=lines.subsidised_days, sibling_rank=lines.sibling_rank,
-            age_eligible=lines.age_eligible,
+            fee_fen=line(lines.fee_fen), reduction_fen=line(lines.reduction_fen),
+            operating_subsidy_fen=line(lines.operating_subsidy_fen), days=line(lines.enrolled_days),
+            subsidised_days=line(lines.subsidised_days), sibling_rank=line(lines.sibling_rank),
+            age_eligible=line(lines.age_eligible),
             monthly_fee_fen=of_lines(_monthly_fee(facts, len(facts.enrollments)))),
         grants=[Grant(facility=labels.facilities[g.facility], class_id=g.class_external_id, grant=g.grant_id,
-                      rule=g.rule, amount_fen=g.amount_fen) for g in due.grants],
+                      rule=g.rule, amount_fen=g.amount_fen) for g in due.grants if g.facility < n],
         blocked=[Blocked(facility=labels.facilities[i], reason=_reason(refusal, labels))
-                 for i, refusal in sorted(due.refused.items())],
+                 for i, refusal in sorted(due.refused.items()) if i < n],
     )
 
 

@@ -9,6 +9,7 @@ from datetime import date
 import asyncpg
 import numpy as np
 
+from subsidy.rules.family import sibling_groups
 from subsidy.rules.facts import OPEN_END, ChildFacts, ClassFacts, EnrollmentFacts, Facility, FeePeriods, MonthFacts
 from tuoyu.money import parse_rate
 
@@ -25,6 +26,9 @@ class Labels:
     child: np.ndarray
     family: np.ndarray
     facility_of_enrollment: np.ndarray
+    in_range: int | None = None
+    """The first `in_range` facilities are those asked for; the rest, and their rows, are context (`load_month`).
+    None: every facility is."""
 
 
 def _facility(row) -> Facility:
@@ -59,41 +63,58 @@ def _fee_periods(fees, ids: np.ndarray, start: np.ndarray, end: np.ndarray, firs
     return row[order], s[order], t[order], fee[order]
 
 
+_ENROLLMENTS = (
+    "SELECT e.id, e.facility, e.external_id, e.start_on - $4::date AS start_day, "
+    "coalesce(e.end_on - $4::date, $5::int) AS end_day, e.child_id, c.external_id AS child, "
+    "c.birth_date - $4::date AS birth_day, c.birth_order, c.family_id, fa.external_id AS family, fa.household "
+    "FROM enrollments e JOIN children c ON c.id = e.child_id JOIN families fa ON fa.id = c.family_id "
+    "WHERE e.start_on <= $2 AND coalesce(e.end_on, 'infinity') >= $1 ")
+_FEES = (
+    "SELECT ef.enrollment_id, ef.effective_from - $4::date AS from_day, ef.fee_fen FROM enrollment_fees ef "
+    "JOIN enrollments e ON e.id = ef.enrollment_id WHERE e.start_on <= $2 AND coalesce(e.end_on, 'infinity') >= $1 ")
+
 FacilityRange = tuple[str | None, str | None]
 """Facilities whose external_id is in [from, to): None leaves that side open."""
 
 
 async def load_month(conn: asyncpg.Connection, month: Month, facilities: FacilityRange = (None, None)
                      ) -> tuple[MonthFacts, Labels]:
-    """The month's facts, of every facility or of a range of them (a family, and so a sibling rank, never spans
-    two facilities, so a range's facts are complete for its facilities)."""
+    """The month's facts, of every facility or of a range of them.
+
+    A household spans facilities (POLICY "Households"), so a range's facts also hold, after its own, the month's
+    enrollments of its households' children at facilities outside it, with those facilities: the ranks of its
+    children count them. They are context only: `Labels.in_range` facilities come first, the answer is theirs."""
     first, last = month.first_day, month.last_day
     facility_rows = await conn.fetch(
         "SELECT * FROM facilities WHERE ($1::text IS NULL OR external_id >= $1) "
         "AND ($2::text IS NULL OR external_id < $2) ORDER BY external_id", *facilities)
+    in_range = [r["external_id"] for r in facility_rows]
+    # Dates arrive as day numbers (days since 1970-01-01, numpy's datetime64[D]) and every column is built with
+    # one vector operation: at a million enrollments, per-row Python here was most of a billing cycle.
+    rows = list(await conn.fetch(_ENROLLMENTS + "AND e.facility = ANY($3) ORDER BY e.facility, e.external_id",
+                                 first, last, in_range, _EPOCH, int(OPEN_END.view(np.int64))))
+    # Every fee run of those enrollments, in date order; a run lasts until the next one starts (numpy, below).
+    fees = list(await conn.fetch(_FEES + "AND e.facility = ANY($3) ORDER BY ef.enrollment_id, ef.effective_from",
+                                 first, last, in_range, _EPOCH))
+    if facilities != (None, None):
+        extra = await conn.fetch(
+            _ENROLLMENTS + "AND NOT e.facility = ANY($3) AND fa.household IN (SELECT household FROM families "
+            "WHERE facility = ANY($3) AND household IS NOT NULL) ORDER BY e.facility, e.external_id",
+            first, last, in_range, _EPOCH, int(OPEN_END.view(np.int64)))
+        if extra:
+            facility_rows += await conn.fetch("SELECT * FROM facilities WHERE external_id = ANY($1) "
+                                              "ORDER BY external_id", sorted({r["facility"] for r in extra}))
+            rows += extra
+            fees += await conn.fetch(_FEES + "AND e.id = ANY($3) ORDER BY ef.enrollment_id, ef.effective_from",
+                                     first, last, [r["id"] for r in extra], _EPOCH)
     facilities = [_facility(r) for r in facility_rows]
     index = {f.external_id: i for i, f in enumerate(facilities)}
     classes = [ClassFacts(index[r["facility"]], r["external_id"], r["opened_on"], r["closed_on"], r["confirmed_on"])
                for r in await conn.fetch("SELECT * FROM classes ORDER BY facility, external_id")
                if r["facility"] in index]
-    # Dates arrive as day numbers (days since 1970-01-01, numpy's datetime64[D]) and every column is built with
-    # one vector operation: at a million enrollments, per-row Python here was most of a billing cycle.
-    rows = await conn.fetch(
-        "SELECT e.id, e.facility, e.external_id, e.start_on - $4::date AS start_day, "
-        "coalesce(e.end_on - $4::date, $5::int) AS end_day, e.child_id, c.external_id AS child, "
-        "c.birth_date - $4::date AS birth_day, c.birth_order, c.family_id, fa.external_id AS family "
-        "FROM enrollments e JOIN children c ON c.id = e.child_id JOIN families fa ON fa.id = c.family_id "
-        "WHERE e.start_on <= $2 AND coalesce(e.end_on, 'infinity') >= $1 "
-        "AND e.facility = ANY($3) ORDER BY e.facility, e.external_id", first, last, list(index), _EPOCH,
-        int(OPEN_END.view(np.int64)))
-    # Every fee run of those enrollments, in date order; a run lasts until the next one starts (numpy, below).
-    fees = await conn.fetch(
-        "SELECT ef.enrollment_id, ef.effective_from - $4::date AS from_day, ef.fee_fen FROM enrollment_fees ef "
-        "JOIN enrollments e ON e.id = ef.enrollment_id WHERE e.start_on <= $2 AND coalesce(e.end_on, 'infinity') >= $1 "
-        "AND e.facility = ANY($3) ORDER BY ef.enrollment_id, ef.effective_from", first, last, list(index), _EPOCH)
     n = len(rows)
     (ids, facility_of, external, start_day, end_day, child_id, child, birth_day, birth_order, family_id,
-     family) = (list(column) for column in zip(*rows)) if n else ([] for _ in range(11))
+     family, household) = (list(column) for column in zip(*rows)) if n else ([] for _ in range(12))
     ids_array = np.array(ids, dtype=np.int64)
     # Children in order of first appearance among the rows (the engine's child rows).
     children_ids, first_row, inverse = np.unique(np.array(child_id, dtype=np.int64), return_index=True,
@@ -108,7 +129,8 @@ async def load_month(conn: asyncpg.Connection, month: Month, facilities: Facilit
     facts = MonthFacts(
         facilities=facilities, classes=classes,
         children=ChildFacts(
-            family=np.array(family_id, dtype=np.int64).reshape(n)[kid_rows],
+            family=sibling_groups(np.array(family_id, dtype=np.int64).reshape(n)[kid_rows],
+                                  np.array(household, dtype=object).reshape(n)[kid_rows]),
             birth_date=days(birth_day)[kid_rows],
             birth_order=np.array(birth_order, dtype=np.int16).reshape(n)[kid_rows]),
         enrollments=EnrollmentFacts(
@@ -121,7 +143,7 @@ async def load_month(conn: asyncpg.Connection, month: Month, facilities: Facilit
     )
     objects = lambda values: np.array(values, dtype=object).reshape(len(values))  # noqa: E731
     labels = Labels(
-        facilities=[f.external_id for f in facilities],
+        facilities=[f.external_id for f in facilities], in_range=len(in_range),
         enrollment=objects(external), child=objects(child), family=objects(family),
         facility_of_enrollment=objects(facility_of),
     )

@@ -28,7 +28,8 @@ CREATE TEMP TABLE IF NOT EXISTS incoming_facilities (external_id text, kind text
     ON COMMIT DELETE ROWS;
 CREATE TEMP TABLE IF NOT EXISTS incoming_classes (facility text, external_id text, opened_on date, closed_on date,
     confirmed_on date, version int) ON COMMIT DELETE ROWS;
-CREATE TEMP TABLE IF NOT EXISTS incoming_families (facility text, external_id text) ON COMMIT DELETE ROWS;
+CREATE TEMP TABLE IF NOT EXISTS incoming_families (facility text, external_id text, household text)
+    ON COMMIT DELETE ROWS;
 CREATE TEMP TABLE IF NOT EXISTS incoming_children (facility text, external_id text, family text, birth_date date,
     birth_order smallint, version int) ON COMMIT DELETE ROWS;
 CREATE TEMP TABLE IF NOT EXISTS incoming_enrollments (facility text, external_id text, child text, class text,
@@ -43,7 +44,7 @@ def _keep_latest(snapshots: dict, key, snapshot) -> None:
 
 
 async def apply_batch(conn: asyncpg.Connection, events: list[Event]) -> None:
-    facilities, classes, families, children, enrollments = {}, {}, set(), {}, {}
+    facilities, classes, families, children, enrollments = {}, {}, {}, {}, {}
     for event in events:
         match event.payload:
             case FacilitySnapshot(facility=facility):
@@ -51,10 +52,10 @@ async def apply_batch(conn: asyncpg.Connection, events: list[Event]) -> None:
             case ClassSnapshot(class_=class_):
                 _keep_latest(classes, (class_.facility, class_.external_id), class_)
             case FamilySnapshot(family=family):
-                families.add((family.facility, family.external_id))
+                families[(family.facility, family.external_id)] = family.household
             case ChildSnapshot(child=child):
                 _keep_latest(children, (child.facility, child.external_id), child)
-                families.add((child.facility, child.family))
+                families.setdefault((child.facility, child.family), None)
             case EnrollmentSnapshot(enrollment=enrollment) | EnrollmentEnded(enrollment=enrollment):
                 _keep_latest(enrollments, (enrollment.facility, enrollment.external_id), enrollment)
     if not (facilities or classes or families or enrollments):
@@ -65,9 +66,12 @@ async def apply_batch(conn: asyncpg.Connection, events: list[Event]) -> None:
     if classes:
         await _classes(conn, classes.values())
     if families:
-        await conn.copy_records_to_table("incoming_families", records=families)
-        await conn.execute("INSERT INTO families (facility, external_id) SELECT facility, external_id "
-                           "FROM incoming_families ON CONFLICT DO NOTHING")
+        # A family's household is set when it is registered and never changes; a child's event names only the family.
+        await conn.copy_records_to_table("incoming_families", records=[(*key, household)
+                                                                        for key, household in families.items()])
+        await conn.execute("INSERT INTO families (facility, external_id, household) SELECT * FROM incoming_families "
+                           "ON CONFLICT (facility, external_id) DO UPDATE SET household = excluded.household "
+                           "WHERE excluded.household IS NOT NULL")
     if children:
         await _children(conn, children.values())
     if enrollments:

@@ -36,10 +36,11 @@ def _valid_id(born: str, n: int) -> str:
     return stem + "X"
 
 
-# In the order `_load` takes them: three for children born 2021-03-10, the CSV's, the XLSX's, the unfiled facility's.
+# In the order `_load` takes them: three for children born 2021-03-10, the CSV's, the XLSX's, the unfiled facility's,
+# then a guardian's (a household at FP and F1) and a guardian's the unfiled facility may not give.
 NATIONAL_IDS = [_valid_id(born, n) for n, born in enumerate(
     ("2021-03-10", "2021-03-10", "2021-03-10", "2021-05-01", "2022-01-01", "2021-06-01", "2021-04-04", "2021-03-10",
-     "2021-03-10"), start=1)]
+     "2021-03-10", "1990-01-01", "1991-02-02"), start=1)]
 
 
 @dataclass
@@ -171,6 +172,14 @@ def _load(x: Exposure) -> None:
     _refused(fs.post("/facilities/FS/children", json={"external_id": "SK1", "family": "SFAM",
                                                       "birth_date": "2021-03-10", "birth_order": 1,
                                                       "national_id": unfiled_id}), 422)
+    # A guardian's ID: one household of a family at FP and one at F1; an unfiled facility may not give one.
+    guardian, unfiled_guardian = next(ids), next(ids)
+    x.secrets.update({"guardian's ID": guardian.lower(), "guardian's ID (refused: an unfiled facility)":
+                      unfiled_guardian})
+    _ok(fp.post("/facilities/FP/families", json={"external_id": "PHOME", "guardian_id": guardian.lower()}))
+    _ok(f1.post("/facilities/F1/families", json={"external_id": "QHOME", "name": "王", "guardian_id": guardian}))
+    _refused(fp.post("/facilities/FP/families", json={"external_id": "PHOME", "guardian_id": unfiled_guardian}), 409)
+    _refused(fs.post("/facilities/FS/families", json={"external_id": "SHOME", "guardian_id": unfiled_guardian}), 422)
     groups = _ok(admin.get("/national-id-duplicates"))["items"]
     assert [sorted((c["facility"], c["child"]) for c in g["children"]) for g in groups] == [[("F1", "QK1"),
                                                                                            ("FP", "PK1")]]
@@ -318,3 +327,15 @@ def test_no_database_row_holds_one_only_keyed_hashes(exposure):
                 rows = conn.execute(f'SELECT t::text FROM "{table}" t').fetchall()
                 leaks += [f"{service}.{table}: {found}" for (row,) in rows for found in exposure.found_in(row)]
     assert not leaks, "\n".join(sorted(set(leaks)))
+
+
+def test_a_guardians_hash_is_in_no_answer_log_or_event_and_the_household_is_not_it(exposure):
+    w = exposure.world
+    (id_hash, household), (same_hash, same_household) = w.query(
+        "enrollment", "SELECT guardian_hash, household FROM families WHERE guardian_hash IS NOT NULL")
+    assert (id_hash, household) == (same_hash, same_household) and id_hash != household
+    _, events = _kafka_text(f"{w.namespace}.enrollment.events")
+    logs = "\n".join(w[name].log.read_text(encoding="utf-8", errors="replace") for name in SERVICES)
+    answers = "\n".join(text for _, text in exposure.responses)
+    assert household in events and id_hash not in events
+    assert id_hash not in logs and id_hash not in answers

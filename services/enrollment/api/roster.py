@@ -91,11 +91,15 @@ async def change_class(facility: OwnFacility, klass: str, body: ClassChange, req
 # --- families ------------------------------------------------------------------------------------------------------
 
 @router.post("/families", status_code=201, summary="Register a family", response_model=schemas.Family,
-             responses=CREATED)
+             responses=CREATED,
+             description="A guardian's national ID (身份证号), if given, is checked as a child's is and accepted only "
+                         "from a filed facility; it is kept only as a keyed hash and never shown. Families with the "
+                         "same guardian's ID, at any facility, are one household for `enrolled_siblings`.")
 async def register_family(facility: OwnFacility, body: NewFamily, request: Request, response: Response,
                           today: Today) -> dict:
     return await _create(request, response, facility, "families", body.external_id,
-                         lambda conn, fid: roster.register_family(conn, fid, facility, body, today), lists.family)
+                         lambda conn, fid: roster.register_family(conn, fid, facility, body, pepper(request), today),
+                         lists.family)
 
 
 @router.get("/families", summary="Families, paginated", response_model=schemas.Page[schemas.Family])

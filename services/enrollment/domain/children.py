@@ -12,16 +12,45 @@ from typing import Sequence
 
 from enrollment.domain import rules
 from enrollment.domain.rules import Sibling, refuse
+from tuoyu import national_id
 from tuoyu.errors import InvalidInput
+from tuoyu.hashing import keyed_hash
+
+HOUSEHOLD_PURPOSE = "household:"  # what a household key hashes beside the number: never the number's own hash
+
+
+@dataclass(frozen=True, slots=True)
+class Guardian:
+    """A guardian's national ID as the family keeps it: `id_hash`, its keyed hash (compared when the family is
+    registered again), and `household`, the key the same guardian's families share at any facility (POLICY
+    "Households"), a keyed hash under another purpose, so it can be shown to the subsidy service without letting
+    anyone holding the other hash, or not holding the pepper, link or test a number. `number` stays in memory."""
+    id_hash: str
+    household: str
+    number: str = field(repr=False)
+
+    @classmethod
+    def of(cls, pepper: str, number: str | None) -> Guardian | None:
+        if number is None:
+            return None
+        number = national_id.normalised(number)
+        return cls(keyed_hash(pepper, number), keyed_hash(pepper, HOUSEHOLD_PURPOSE + number), number)
+
+
+def family_fingerprint(name: str | None, guardian_hash: str | None) -> dict:
+    return {"name": name, "guardian_id": guardian_hash}
 
 
 def register_family(external_id: str, name: str | None, existing: Sequence[dict | None] | None,
-                    revoked_on: date | None) -> bool:
-    """True: create the family; False: the same family again. `existing`: its fingerprints now and as created."""
+                    revoked_on: date | None, guardian: Guardian | None = None, filed: bool = True) -> bool:
+    """True: create the family; False: the same family again. `existing`: its fingerprints now and as created;
+    `guardian`: the guardian's national ID, checked as a child's is (no birth date to match), if given."""
     if existing is not None:
-        rules.same_or_differs("family", external_id, {"name": name}, *existing)
+        rules.same_or_differs("family", external_id, family_fingerprint(name, guardian and guardian.id_hash),
+                              *existing)
         return False
     refuse(rules.revoked_problem(revoked_on))
+    refuse(rules.national_id_problem(guardian and guardian.number, None, filed, "guardian_id"))
     return True
 
 

@@ -121,6 +121,7 @@ class ClassConfirmations(Strict):
 class NewFamily(Strict):
     external_id: ExternalId
     name: Name | None = None
+    guardian_id: NationalId | None = None
 
 
 class NewChild(Strict):

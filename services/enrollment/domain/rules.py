@@ -86,16 +86,18 @@ def twin_problem(registered_as: str | None) -> Problem:
     return None
 
 
-def national_id_problem(number: str | None, birth_date: date, filed: bool) -> Problem:
-    """A national ID is 18 characters with its GB 11643 check character, holds the child's birth date, and is
-    accepted only from a filed facility: a facility that anyone can register cannot claim a stranger's child."""
+def national_id_problem(number: str | None, birth_date: date | None, filed: bool,
+                        field: str = "national_id") -> Problem:
+    """A national ID is 18 characters with its GB 11643 check character, holds the child's birth date (a
+    guardian's: no date to match), and is accepted only from a filed facility: a facility that anyone can register
+    cannot claim a stranger's child, nor join a stranger's household."""
     if number is None:
         return None
     reason = national_id.problem(number, birth_date)
     if reason:
-        return "national_id", reason
+        return field, reason
     if not filed:
-        return "national_id", UNFILED
+        return field, UNFILED
     return None
 
 

@@ -41,8 +41,8 @@ def class_of(facility: str, external_id: str, name: str | None, opened_on: date,
                                      version=version))
 
 
-def family_of(facility: str, external_id: str) -> dict:
-    return to_builtins(records.Family(facility=facility, external_id=external_id, version=1))
+def family_of(facility: str, external_id: str, household: str | None = None) -> dict:
+    return to_builtins(records.Family(facility=facility, external_id=external_id, version=1, household=household))
 
 
 def child_of(facility: str, family: str, external_id: str, birth_date: date, birth_order: int, version: int) -> dict:

@@ -56,12 +56,14 @@ async def change_class(conn: Conn, fid: int, facility_key: str, external_id: str
 
 # --- families and children -----------------------------------------------------------------------------------------
 
-async def register_family(conn: Conn, fid: int, facility_key: str, new: NewFamily, today: date
+async def register_family(conn: Conn, fid: int, facility_key: str, new: NewFamily, pepper: str, today: date
                           ) -> tuple[dict, bool, Events]:
     found = await families_store.existing(conn, fid, new.external_id)
-    if not children.register_family(new.external_id, new.name, found and found[1], await revoked_on(conn, fid)):
+    guardian = children.Guardian.of(pepper, new.guardian_id)
+    filed, revoked = await filed_and_revoked(conn, fid)
+    if not children.register_family(new.external_id, new.name, found and found[1], revoked, guardian, filed):
         return await families_store.snapshot(conn, found[0]), False, []
-    family_id = await families_store.insert(conn, fid, new.external_id, new.name)
+    family_id = await families_store.insert(conn, fid, new.external_id, new.name, guardian)
     snapshot = await families_store.snapshot(conn, family_id)
     return snapshot, True, [snapshots.event("FamilyRegistered", today, facility_key, family=snapshot)]
 

@@ -6,30 +6,34 @@ import json
 
 import asyncpg
 
-from enrollment.domain import snapshots
+from enrollment.domain import children, snapshots
 
 
 async def snapshot(conn: asyncpg.Connection, family_id: int) -> dict:
     row = await conn.fetchrow(
-        "SELECT fa.external_id, f.external_id AS facility FROM families fa JOIN facilities f ON f.id = fa.facility_id "
-        "WHERE fa.id = $1", family_id)
-    return snapshots.family_of(row["facility"], row["external_id"])
+        "SELECT fa.external_id, fa.household, f.external_id AS facility FROM families fa "
+        "JOIN facilities f ON f.id = fa.facility_id WHERE fa.id = $1", family_id)
+    return snapshots.family_of(row["facility"], row["external_id"], row["household"])
 
 
 async def existing(conn: asyncpg.Connection, fid: int, external_id: str) -> tuple[int, tuple[dict | None, dict]] | None:
     """(id, its fingerprints: as created and now) of the family with this external id, if there is one."""
-    found = await conn.fetchrow("SELECT id, name, created_as FROM families WHERE facility_id = $1 "
+    found = await conn.fetchrow("SELECT id, name, guardian_hash, created_as FROM families WHERE facility_id = $1 "
                                 "AND external_id = $2", fid, external_id)
     if found is None:
         return None
     created_as = json.loads(found["created_as"]) if found["created_as"] else None
-    return found["id"], (created_as, {"name": found["name"]})
+    return found["id"], (created_as, children.family_fingerprint(found["name"], found["guardian_hash"]))
 
 
-async def insert(conn: asyncpg.Connection, fid: int, external_id: str, name: str | None) -> int:
+async def insert(conn: asyncpg.Connection, fid: int, external_id: str, name: str | None,
+                 guardian: children.Guardian | None) -> int:
+    """A family, with its guardian's ID hash and household if it has one (never the number itself)."""
+    id_hash, household = (guardian.id_hash, guardian.household) if guardian else (None, None)
     return await conn.fetchval(
-        "INSERT INTO families (facility_id, external_id, name, created_as) VALUES ($1,$2,$3,$4) RETURNING id",
-        fid, external_id, name, json.dumps({"name": name}))
+        "INSERT INTO families (facility_id, external_id, name, guardian_hash, household, created_as) "
+        "VALUES ($1,$2,$3,$4,$5,$6) RETURNING id",
+        fid, external_id, name, id_hash, household, json.dumps(children.family_fingerprint(name, id_hash)))
 
 
 async def insert_many(conn: asyncpg.Connection, fid: int, external_ids: list[str]) -> dict[str, int]:

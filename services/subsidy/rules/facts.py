@@ -67,7 +67,10 @@ class ClassFacts:
 
 @dataclass(frozen=True)
 class ChildFacts:
-    """Children in columns: `family` key, `birth_date` (datetime64[D]) and registered `birth_order`."""
+    """Children in columns: `family` key, `birth_date` (datetime64[D]) and registered `birth_order`.
+
+    `family` is the key `enrolled_siblings` ranks within: the household's when the family has one, so the same
+    guardian's children at several facilities are siblings (`family.sibling_groups`), else the family's."""
 
     family: np.ndarray
     birth_date: np.ndarray

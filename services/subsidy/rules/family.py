@@ -31,8 +31,20 @@ def _starts(boundary: np.ndarray) -> np.ndarray:
     return np.maximum.accumulate(idx) if len(idx) else idx
 
 
+def sibling_groups(family: np.ndarray, household: np.ndarray) -> np.ndarray:
+    """The key `enrolled_sibling_rank` groups children by: the household's, when the family has one (object array,
+    None where not), else the family's (POLICY "Households"). Family keys are >= 0, households' negative."""
+    key = np.asarray(family, dtype=np.int64).copy()
+    has = np.not_equal(household, None).astype(bool)
+    if has.any():
+        _, code = np.unique(household[has].astype(str), return_inverse=True)
+        key[has] = -1 - code.reshape(-1)
+    return key
+
+
 def enrolled_sibling_rank(children: ChildFacts, qualifying: np.ndarray) -> np.ndarray:
-    """Rank of every child among its family's qualifying children by (birth date, birth order): 1 + those before.
+    """Rank of every child among its family's (household's: `sibling_groups`) qualifying children by (birth date,
+    birth order): 1 + those before.
 
     A child that does not qualify still gets the rank it would have; children with equal birth date and birth
     order share a rank. Sorting once by (family, birth date, birth order) and counting qualifying children with

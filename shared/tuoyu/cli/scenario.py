@@ -56,7 +56,9 @@ def _confirmed_on(facility: str, c: dict) -> str | None:
 
 def _family_steps(api: Api, facility: str, family: dict) -> None:
     E = api.enrollment
-    api.call(E, "POST", f"/facilities/{facility}/families", json={"external_id": family["external_id"]})
+    api.call(E, "POST", f"/facilities/{facility}/families", json={
+        "external_id": family["external_id"],
+        **({"guardian_id": str(family["guardian_id"])} if family.get("guardian_id") else {})})
     for k in family.get("children", []):
         api.call(E, "POST", f"/facilities/{facility}/children", json={
             "external_id": k["external_id"], "family": family["external_id"], "birth_date": _iso(k["birth_date"]),
@@ -122,6 +124,9 @@ def steps(api: Api, scenario: dict, bulk: bool = False) -> list[tuple[str, Calla
     family_of = {k["external_id"]: fam for fam in families.values() for k in fam.get("children", [])}
     registered = set()
     if bulk:
+        if any(fam.get("guardian_id") for fam in families.values()):
+            raise ApiError("a family's guardian_id is registered through the API, not a roster file: load without "
+                           "--bulk")
         for facility, body in roster_csvs(scenario).items():
             plan.append((f"roster of {facility}", lambda f=facility, b=body: _import_roster(api, f, b)))
     for e in [] if bulk else scenario.get("enrollments", []):

@@ -57,10 +57,12 @@ class Class(Record):
     confirmed_on: date | None = None  # the health commission's confirmation; None: not confirmed (no grant)
 
 
-class Family(Record):
+class Family(Record, omit_defaults=True):
+    """`household` is left out when the family has none, so such a family's payload is as it always was."""
     facility: str
     external_id: str
     version: int
+    household: str | None = None  # the same guardian's families at any facility share it (POLICY "Households")
 
 
 class Child(Record):

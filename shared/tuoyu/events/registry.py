@@ -72,7 +72,7 @@ EVENTS: dict[str, EventType] = {e.name: e for e in (
     _class("ClassClosed", "a class closes"),
     _class("ClassConfirmed", "the health commission confirms a class (its construction grant may be paid from then)"),
     EventType("FamilyRegistered", payloads.FamilySnapshot, "a facility registers a family (API or roster import)",
-              {"subsidy": FAMILY_FOR_BOTH, "billing": FAMILY_FOR_BOTH}),
+              {"subsidy": FAMILY_FOR_BOTH + ("family.household",), "billing": FAMILY_FOR_BOTH}),
     EventType("ChildRegistered", payloads.ChildSnapshot, "a facility registers a child (API or roster import)",
               {"subsidy": CHILD_FOR_SUBSIDY}),
     EventType("ChildCorrected", payloads.ChildSnapshot, "a child's birth order or birth date is corrected",

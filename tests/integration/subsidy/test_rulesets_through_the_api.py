@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import pytest
-import yaml
 
 from subsidy.rules.catalog import shipped_text
-from tests.stack import World
 
 UNSEEN = """
 id: lakeside-2024
@@ -39,16 +37,8 @@ WORLD = {
 
 
 @pytest.fixture(scope="module")
-def lakeside(infra, tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("lakeside")
-    world = World(tmp).start()
-    api = world.api()
-    api.call(api.subsidy, "POST", "/rulesets", content=UNSEEN.encode(), headers={"Content-Type": "application/yaml"})
-    scenario = tmp / "lakeside.yaml"
-    scenario.write_text(yaml.safe_dump(WORLD, allow_unicode=True), encoding="utf-8")
-    world.cli("scenario", "load", str(scenario))
-    yield world
-    world.close()
+def lakeside(world_under):
+    return world_under(UNSEEN, WORLD)
 
 
 def test_a_rule_set_the_code_has_never_seen_gives_its_own_amounts(lakeside):

@@ -22,6 +22,7 @@ from subsidy.due_answer import due_answer
 from subsidy.facts_store import Labels
 from subsidy.rules.catalog import load_shipped
 from subsidy.rules.engine import compute_month
+from subsidy.rules.ruleset import dump_ruleset, load_ruleset
 from tuoyu.months import Month
 from tests.unit.rules.world import World
 from tuoyu.contracts import due as contract
@@ -174,3 +175,23 @@ def test_a_facility_whose_rate_the_engine_cannot_hold_is_blocked_and_the_answer_
         ("F-THIRD", "a subsidy rate has more than six decimals")]
     assert [(f.facility, f.rate) for f in answer.facilities] == [("F-GOOD", "0.12"), ("F-THIRD", None)]
     assert answer.lines.enrollment == ["E1"]
+
+
+def test_a_ranges_context_facilities_and_their_lines_are_left_out_of_its_answer():
+    """A range's facts carry its households' children at facilities outside it after its own (`in_range`): they
+    rank its children, and the answer holds none of their lines, grants or standings."""
+    world = World()
+    inside, outside = world.facility("F-IN"), world.facility("F-OUT")
+    world.klass(outside, "2022-09-01", external_id="C-OUT")
+    world.enroll(world.child(family=-1, born="2020-02-01"), outside)
+    world.enroll(world.child(family=-1, born="2021-06-06"), inside)
+    facts = world.facts(SEPTEMBER)
+    labels = Labels(facilities=["F-IN", "F-OUT"], enrollment=np.array(["E-OUT", "E-IN"], dtype=object),
+                    child=np.array(["K1", "K2"], dtype=object), family=np.array(["A", "B"], dtype=object),
+                    facility_of_enrollment=np.array(["F-OUT", "F-IN"], dtype=object), in_range=1)
+    ruleset = load_ruleset(dump_ruleset(load_shipped("zhoushan-putuo-2022")).replace(
+        "basis: birth_order", "basis: enrolled_siblings"))
+    answer = due_answer(SEPTEMBER, ruleset, facts, labels, compute_month(SEPTEMBER, ruleset, facts), ("F-IN", "F-J"))
+    assert [f.facility for f in answer.facilities] == ["F-IN"] and answer.grants == []
+    assert (answer.lines.enrollment, list(answer.lines.sibling_rank)) == (["E-IN"], [2])
+    assert list(answer.lines.reduction_fen) == [60000]  # the second child: 30% of 2,000.00

@@ -188,6 +188,34 @@ def test_a_family_at_a_revoked_facility_is_refused_and_the_same_family_again_is_
     assert refusal(children.register_family, "FAM1", None, None, D("2022-01-01"))[0] == "facility"
 
 
+def test_a_guardians_id_is_checked_as_a_childs_and_accepted_only_from_a_filed_facility():
+    guardian = children.Guardian.of("pepper", national_id("1990-01-01"))
+    assert children.register_family("FAM1", None, None, None, guardian, filed=True) is True
+    assert refusal(children.register_family, "FAM1", None, None, None, guardian, filed=False) == (
+        "guardian_id", UNFILED)
+    mistyped = children.Guardian.of("pepper", national_id("1990-01-01")[:-1] + "0")
+    assert refusal(children.register_family, "FAM1", None, None, None, mistyped)[0] == "guardian_id"
+
+
+def test_a_guardians_id_is_kept_as_a_hash_and_makes_a_household_key_that_is_not_that_hash():
+    number = national_id("1990-01-01")
+    guardian = children.Guardian.of("pepper", number)
+    assert guardian == children.Guardian.of("pepper", number.lower())
+    assert number not in repr(guardian)
+    assert guardian.household != guardian.id_hash
+    assert children.Guardian.of("other pepper", number).household != guardian.household
+    assert children.Guardian.of("pepper", None) is None
+
+
+def test_the_same_family_again_with_another_guardian_differs():
+    first = children.Guardian.of("pepper", national_id("1990-01-01"))
+    other = children.Guardian.of("pepper", national_id("1991-01-01"))
+    held = children.family_fingerprint(None, first.id_hash)
+    assert children.register_family("FAM1", None, (held, held), None, first) is False
+    with pytest.raises(Differs):
+        children.register_family("FAM1", None, (held, held), None, other)
+
+
 def test_a_class_cannot_close_while_an_enrollment_runs_on_nor_shrink_below_its_busiest_day():
     before = {"name": "A", "opened_on": "2022-09-01", "closed_on": None, "capacity": 3}
     spans = [("E1", D("2022-09-01"), None), ("E2", D("2022-09-01"), D("2022-12-31"))]

@@ -34,6 +34,7 @@ class Family(Record):
     """The producer's family, had it dropped its external id."""
     facility: str
     version: int
+    household: str | None = None
 
 
 class FamilySnapshot(payloads.Payload):
@@ -44,8 +45,8 @@ def test_a_consumer_reading_a_field_the_producer_dropped_is_reported(monkeypatch
     dropped = registry.EventType("FamilyRegistered", FamilySnapshot, "", registry.EVENTS["FamilyRegistered"].reads)
     monkeypatch.setitem(registry.EVENTS, "FamilyRegistered", dropped)
     assert contract.unsent() == [
-        "FamilyRegistered (subsidy): family.external_id: Family has no field 'external_id' (it has facility, version)",
-        "FamilyRegistered (billing): family.external_id: Family has no field 'external_id' (it has facility, version)"]
+        "FamilyRegistered (subsidy): family.external_id: Family has no field 'external_id' (it has facility, version, household)",
+        "FamilyRegistered (billing): family.external_id: Family has no field 'external_id' (it has facility, version, household)"]
 
 
 def test_every_event_type_the_enrollment_service_names_is_registered():

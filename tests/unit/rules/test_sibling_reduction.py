@@ -1,6 +1,10 @@
 """`sibling_reduction` on both bases: registered birth order, or rank among enrolled siblings."""
 
+import numpy as np
+
 from subsidy.rules.engine import compute_month
+from subsidy.rules.family import sibling_groups
+from subsidy.rules.reference import reference_lines
 from subsidy.rules.ruleset import dump_ruleset, load_ruleset
 from tuoyu.months import Month
 
@@ -92,3 +96,40 @@ def test_a_table_starting_at_the_fourth_child_gives_nothing_to_the_second_and_th
     rows = [world.enroll(world.child(family=1, order=n), f) for n in (2, 3, 4, 5)]
     lines = compute_month(SEPTEMBER, ruleset, world.facts(SEPTEMBER)).lines
     assert [lines.reduction_fen[r] for r in rows] == [0, 0, 200000, 200000]
+
+
+def _household_world(households):
+    """Two families (7 and 8) at two facilities, with these households: the elder child at A, the younger at B."""
+    key = sibling_groups(np.array([7, 8]), np.array(households, dtype=object))
+    world = World()
+    a, b = world.facility(), world.facility()
+    elder = world.enroll(world.child(family=int(key[0]), born="2020-02-01", order=1), a)
+    younger = world.enroll(world.child(family=int(key[1]), born="2021-06-06", order=1), b)
+    return world, elder, younger
+
+
+def test_two_families_of_one_household_at_two_facilities_are_siblings(putuo):
+    world, elder, younger = _household_world(["h1", "h1"])
+    lines = _lines(_enrolled_siblings(putuo), world)
+    assert (lines.sibling_rank[elder], lines.reduction_fen[elder]) == (1, 0)
+    assert (lines.sibling_rank[younger], lines.reduction_fen[younger]) == (2, 60000)  # 30% of 2,000.00
+
+
+def test_two_families_without_a_household_each_have_a_first_child(putuo):
+    for households in ([None, None], ["h1", "h2"], ["h1", None]):
+        world, elder, younger = _household_world(households)
+        lines = _lines(_enrolled_siblings(putuo), world)
+        assert (lines.sibling_rank[younger], lines.reduction_fen[younger]) == (1, 0)
+
+
+def test_a_household_ranks_its_children_as_the_reference_does(putuo):
+    world, elder, younger = _household_world(["h1", "h1"])
+    ruleset = _enrolled_siblings(putuo)
+    facts = world.facts(SEPTEMBER)
+    reference = reference_lines(SEPTEMBER, ruleset, facts)
+    assert [reference[r].sibling_rank for r in (elder, younger)] == [1, 2]
+
+
+def test_sibling_groups_keep_families_apart_from_households():
+    key = sibling_groups(np.array([1, 2, 3, 4]), np.array([None, "h", None, "h"], dtype=object))
+    assert key[1] == key[3] and len({int(k) for k in key}) == 3
