@@ -6,7 +6,7 @@ from datetime import date
 
 from tuoyu.cli.client import CliSettings
 
-SECRETS = {"admin_key": "a", "finance_key": "f", "hash_pepper": "p"}
+SECRETS = {"admin_key": "a", "finance_key": "f", "operator_key": "o", "hash_pepper": "p"}
 
 
 def test_the_cli_finds_a_service_moved_to_another_port(monkeypatch):

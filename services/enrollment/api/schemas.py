@@ -58,6 +58,9 @@ FacilityCore = answer_of(records.Facility, name="FacilityCore", status=STATUS,
                          drop=("bank_account", "fire_safety_certified_on", "food_licence_on", "rates", "reviews"))
 
 
+Jurisdiction = answer_of(records.Jurisdiction, parent="the jurisdiction above it; null: a city or province")
+
+
 class FacilityListed(FacilityCore):
     self_registered: bool
 
