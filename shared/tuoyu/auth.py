@@ -1,7 +1,8 @@
 """API-key authentication: who is calling, as a `Principal`.
 
 Keys arrive as `Authorization: Bearer <key>` (or `X-API-Key`). The admin (health commission), finance and platform
-operator keys come from settings; facility keys and family tokens are looked up by their keyed hash by the owning service.
+operator keys come from settings; facility keys and family tokens are looked up by their keyed hash by the owning
+service.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """Who may call what, for the three services: the policy the access matrix checks and the fuzzer's keys follow.
 
 Callers hold one of: no key, a wrong key, another facility's key, a family token, the admin (health commission)
-key, the finance key, the platform operator's key, or the facility's own key. What each gets follows from three facts per endpoint:
+key, the finance key, the platform operator's key, or the facility's own key. What each gets follows from three facts
+per endpoint:
 
 - a key the service does not know (no key, a wrong one, a facility key at subsidy, a family token anywhere but
   billing) gets 401;

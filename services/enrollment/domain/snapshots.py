@@ -33,7 +33,8 @@ def facility_of(external_id: str, name: str, kind: str, ownership: str, inclusiv
         rates=tuple(records.Rate(effective_from=day, rate=format_rate(parse_rate(rate))) for day, rate in rates),
         reviews=tuple(records.Review(date=day, result=result) for day, result in reviews),
         status=standing.status(filed_on, revoked_on, reviews), version=version,
-        jurisdictions=tuple(records.InJurisdiction(effective_from=day, jurisdiction=code) for day, code in jurisdictions)))
+        jurisdictions=tuple(records.InJurisdiction(effective_from=day, jurisdiction=code)
+                            for day, code in jurisdictions)))
 
 
 def jurisdiction_of(code: str, name: str, parent: str | None) -> dict:

@@ -12,7 +12,8 @@ import typer
 from tuoyu.cli.client import Api, ApiError
 from tuoyu.cli.finance import fail, settings
 
-jurisdictions_app = typer.Typer(help="Jurisdictions (行政区划): the platform operator adds them", no_args_is_help=True)
+jurisdictions_app = typer.Typer(help="Jurisdictions (行政区划): the platform operator adds them",
+                                no_args_is_help=True)
 
 
 @jurisdictions_app.command("add")

@@ -47,8 +47,9 @@ def test_a_commission_key_cannot_add_a_jurisdiction_but_lists_them(desk, operato
 
 def test_a_facility_registered_in_putuo_and_moved_to_dinghai_keeps_both_in_its_record_and_event(desk, operator):
     fid = uid("F")
-    registered = desk.admin.post("/facilities", json={"external_id": fid, "name": "沈家门托育园", "kind": "community",
-                                                      "ownership": "public", "jurisdiction": "330903"})
+    registered = desk.admin.post("/facilities", json={"external_id": fid, "name": "沈家门托育园",
+                                                      "kind": "community", "ownership": "public",
+                                                      "jurisdiction": "330903"})
     assert registered.status_code == 201, registered.text
     assert registered.json()["jurisdictions"] == [{"from": "2000-01-01", "jurisdiction": "330903"}]
     since = desk.last_seq()
@@ -85,19 +86,8 @@ jurisdictions:
   - {code: "330903", name: 普陀区, parent: "330900"}
   - {code: "330902", name: 定海区, parent: "330900"}
 facilities:
-  - external_id: FJ1
-    jurisdiction: "330903"
-    name: 沈家门街道托育园
-    kind: childcare_institution
-    ownership: private_nonprofit
-    inclusive: true
-    filed_on: 2022-03-01
-    fire_safety_certified: true
-    serves_meals: true
-    food_licence: true
-    subsidy_rate: "0.12"
-    classes:
-      - {external_id: C1, opened_on: 2022-09-01, capacity: 20}
+  - {external_id: FJ1, jurisdiction: "330903", name: 沈家门街道托育园, kind: community, ownership: public,
+     filed_on: 2022-03-01, subsidy_rate: "0.12", classes: [{external_id: C1, opened_on: 2022-09-01, capacity: 20}]}
 timeline:
   - {move: {facility: FJ1, jurisdiction: "330902", from: 2023-01-01}}
 """
