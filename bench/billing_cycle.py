@@ -193,10 +193,12 @@ def main() -> None:
     args = parser.parse_args()
 
     namespace = f"bench{secrets.token_hex(4)}"
-    keys = {"admin": f"adm_{secrets.token_hex(12)}", "finance": f"fin_{secrets.token_hex(12)}"}
+    keys = {"admin": f"adm_{secrets.token_hex(12)}", "finance": f"fin_{secrets.token_hex(12)}",
+            "operator": f"opr_{secrets.token_hex(12)}"}
     ports = {"subsidy": free_port(), "billing": free_port()}
     env = {**os.environ, "TUOYU_TOPIC_PREFIX": namespace, "TUOYU_ADMIN_KEY": keys["admin"],
-           "TUOYU_FINANCE_KEY": keys["finance"], "TUOYU_HASH_PEPPER": secrets.token_hex(16),
+           "TUOYU_FINANCE_KEY": keys["finance"], "TUOYU_OPERATOR_KEY": keys["operator"],
+           "TUOYU_HASH_PEPPER": secrets.token_hex(16),
            "TUOYU_RUN_CONSUMER": "false", "TUOYU_LOG_LEVEL": "WARNING",
            "TUOYU_SUBSIDY_DATABASE": f"{namespace}_subsidy", "TUOYU_BILLING_DATABASE": f"{namespace}_billing",
            **{f"TUOYU_{n.upper()}_URL": f"http://127.0.0.1:{p}" for n, p in ports.items()}}

@@ -56,11 +56,16 @@ port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 # tests and the CLI read them from $TUOYU_STACK_DIR/secrets.env. Made once, random, kept across resets.
 ensure_secrets() {
   local file=$TUOYU_STACK_DIR/secrets.env
-  [[ -s $file ]] && return
   token() { head -c 24 /dev/urandom | base64 | tr '+/' '-_' | tr -d '='; }
-  (umask 077 && printf 'TUOYU_ADMIN_KEY=adm_%s\nTUOYU_FINANCE_KEY=fin_%s\nTUOYU_HASH_PEPPER=%s\n' \
-    "$(token)" "$(token)" "$(token)" >"$file")
-  say "wrote local secrets to $file"
+  if [[ ! -s $file ]]; then
+    (umask 077 && printf 'TUOYU_ADMIN_KEY=adm_%s\nTUOYU_FINANCE_KEY=fin_%s\nTUOYU_OPERATOR_KEY=opr_%s\nTUOYU_HASH_PEPPER=%s\n' \
+      "$(token)" "$(token)" "$(token)" "$(token)" >"$file")
+    say "wrote local secrets to $file"
+  elif ! grep -q '^TUOYU_OPERATOR_KEY=' "$file"; then
+    # A stack made before the operator key existed (issue 13): add it, keep the others.
+    printf 'TUOYU_OPERATOR_KEY=opr_%s\n' "$(token)" >>"$file"
+    say "added the platform operator's key to $file"
+  fi
 }
 
 # apt_install PKG...: Debian packages, non-interactive; only called when something is missing.

@@ -115,12 +115,14 @@ class World:
         self.namespace = f"t{uuid.uuid4().hex[:10]}"
         self.admin_key = f"adm_{secrets.token_hex(12)}"
         self.finance_key = f"fin_{secrets.token_hex(12)}"
+        self.operator_key = f"opr_{secrets.token_hex(12)}"
         ports = {name: free_port() for name in SERVICES}
         self.env = {
             **os.environ,
             "TUOYU_TOPIC_PREFIX": self.namespace,
             "TUOYU_ADMIN_KEY": self.admin_key,
             "TUOYU_FINANCE_KEY": self.finance_key,
+            "TUOYU_OPERATOR_KEY": self.operator_key,
             "TUOYU_HASH_PEPPER": secrets.token_hex(16),
             **{f"TUOYU_{name.upper()}_DATABASE": f"{self.namespace}_{name}" for name in SERVICES},
             **{f"TUOYU_{name.upper()}_URL": f"http://127.0.0.1:{port}" for name, port in ports.items()},
@@ -142,7 +144,8 @@ class World:
 
     def api(self) -> Api:
         settings = CliSettings(
-            _env_file=None, admin_key=self.admin_key, finance_key=self.finance_key, hash_pepper="unused",
+            _env_file=None, admin_key=self.admin_key, finance_key=self.finance_key,
+            operator_key=self.operator_key, hash_pepper="unused",
             enrollment_url=self["enrollment"].url, subsidy_url=self["subsidy"].url, billing_url=self["billing"].url)
         return Api(settings, timeout=300)
 

@@ -1,7 +1,8 @@
 """API-key authentication: who is calling, as a `Principal`.
 
-Keys arrive as `Authorization: Bearer <key>` (or `X-API-Key`). The admin (health commission) and finance keys
-come from settings; facility keys and family tokens are looked up by their keyed hash by the owning service.
+Keys arrive as `Authorization: Bearer <key>` (or `X-API-Key`). The admin (health commission), finance and platform
+operator keys come from settings; facility keys and family tokens are looked up by their keyed hash by the owning
+service.
 """
 
 from __future__ import annotations
@@ -13,8 +14,10 @@ from typing import Awaitable, Callable
 from fastapi import Request
 
 from tuoyu.errors import NotFound, Unauthorized
+from tuoyu.settings import CommonSettings
 
 ADMIN, FINANCE, FACILITY, FAMILY = "admin", "finance", "facility", "family"
+OPERATOR = "operator"  # the platform operator: creates jurisdictions (POLICY "Jurisdictions")
 
 
 @dataclass(frozen=True)
@@ -47,14 +50,15 @@ def same(a: str, b: str) -> bool:
 LookupKey = Callable[[str], Awaitable[Principal | None]]
 
 
-async def authenticate(request: Request, admin_key: str, finance_key: str, lookup: LookupKey | None = None) -> Principal:
+async def authenticate(request: Request, settings: CommonSettings, lookup: LookupKey | None = None) -> Principal:
+    """The caller: one of the keys in settings, else whoever `lookup` says the key belongs to (401 if nobody)."""
     key = presented_key(request)
     if not key:
         raise Unauthorized("an API key is required: send 'Authorization: Bearer <key>'")
-    if same(key, admin_key):
-        return Principal(ADMIN)
-    if same(key, finance_key):
-        return Principal(FINANCE)
+    for role, secret in ((ADMIN, settings.admin_key), (FINANCE, settings.finance_key),
+                         (OPERATOR, settings.operator_key)):
+        if same(key, secret.get_secret_value()):
+            return Principal(role)
     principal = await lookup(key) if lookup else None
     if principal is None:
         raise Unauthorized("the API key is not valid (unknown or revoked)")

@@ -30,6 +30,8 @@ class CommonSettings(BaseSettings):
     topic_prefix: str = "tuoyu"
     admin_key: SecretStr
     finance_key: SecretStr
+    # The platform operator's: creates jurisdictions (POLICY "Jurisdictions").
+    operator_key: SecretStr
     # Keys, tokens and national ID numbers are stored only as keyed hashes under this pepper.
     hash_pepper: SecretStr
     log_level: str = "INFO"

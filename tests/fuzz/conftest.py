@@ -80,7 +80,7 @@ def fuzz_world(infra, tmp_path_factory) -> FuzzWorld:
         finance = httpx.Client(base_url=world["billing"].url, headers=_bearer(world.finance_key), timeout=120)
         payouts = [p["number"] for p in _ok(finance.get("/payouts"))]
         keys = {
-            "enrollment": {"admin": world.admin_key, "facility": fz_key},
+            "enrollment": {"admin": world.admin_key, "facility": fz_key, "operator": world.operator_key},
             "subsidy": {"admin": world.admin_key, "finance": world.finance_key},
             "billing": {"finance": world.finance_key, "admin": world.admin_key, "facility": f1_key,
                         "family": family_token["token"]},

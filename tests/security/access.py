@@ -1,7 +1,8 @@
 """Who may call what, for the three services: the policy the access matrix checks and the fuzzer's keys follow.
 
 Callers hold one of: no key, a wrong key, another facility's key, a family token, the admin (health commission)
-key, the finance key, or the facility's own key. What each gets follows from three facts per endpoint:
+key, the finance key, the platform operator's key, or the facility's own key. What each gets follows from three facts
+per endpoint:
 
 - a key the service does not know (no key, a wrong one, a facility key at subsidy, a family token anywhere but
   billing) gets 401;
@@ -17,11 +18,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 ADMIN, FINANCE, FACILITY, FAMILY = "admin", "finance", "facility", "family"
-CREDENTIALS = ("no key", "wrong key", "other facility", "family token", "admin key", "finance key", "own facility")
+PLATFORM = "operator"  # the platform operator's key (`tuoyu.auth.OPERATOR`): it adds jurisdictions
+CREDENTIALS = ("no key", "wrong key", "other facility", "family token", "admin key", "finance key", "operator key",
+               "own facility")
 ROLE_OF = {"other facility": FACILITY, "family token": FAMILY, "admin key": ADMIN, "finance key": FINANCE,
-           "own facility": FACILITY}
-KNOWN_ROLES = {"enrollment": {ADMIN, FINANCE, FACILITY}, "subsidy": {ADMIN, FINANCE},
-               "billing": {ADMIN, FINANCE, FACILITY, FAMILY}}
+           "operator key": PLATFORM, "own facility": FACILITY}
+# Every service knows the keys in settings (admin, finance, operator); facility keys and family tokens are looked up.
+KNOWN_ROLES = {"enrollment": {ADMIN, FINANCE, PLATFORM, FACILITY}, "subsidy": {ADMIN, FINANCE, PLATFORM},
+               "billing": {ADMIN, FINANCE, PLATFORM, FACILITY, FAMILY}}
 
 
 @dataclass(frozen=True)
@@ -85,6 +89,9 @@ ACCESS: dict[str, dict[tuple[str, str], Rule]] = {
         ("PUT", "/facilities/{facility}/enrollments/{enrollment}/withdrawal"): _own_records,
         ("POST", "/facilities/{facility}/enrollments/{enrollment}/fees"): _own_records,
         ("POST", "/facilities/{facility}/roster"): _own_records,
+        ("POST", "/jurisdictions"): rule(PLATFORM),
+        ("GET", "/jurisdictions"): rule(PLATFORM, ADMIN),
+        ("PUT", "/facilities/{facility}/jurisdiction"): _commission,
     },
     "subsidy": {
         ("POST", "/rulesets"): _commission,

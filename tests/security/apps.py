@@ -19,7 +19,8 @@ _SETTINGS = {"enrollment": "EnrollmentSettings", "subsidy": "SubsidySettings", "
 
 def app_of(service: str):
     settings_class = getattr(importlib.import_module(f"{service}.settings"), _SETTINGS[service])
-    settings = settings_class(_env_file=None, admin_key="unused-a", finance_key="unused-f", hash_pepper="unused-p")
+    settings = settings_class(_env_file=None, admin_key="unused-a", finance_key="unused-f", operator_key="unused-o",
+                              hash_pepper="unused-p")
     return importlib.import_module(f"{service}.app").create_app(settings)
 
 

@@ -31,6 +31,7 @@ WRITTEN = {"enrollment": ENROLLMENT_TABLES, "subsidy": ("rulesets",),
                        "family_tokens", "bank_confirmations")}
 FUND = "putuo-childcare-fund"
 _days = itertools.count(1)
+_codes = itertools.count(110001)  # fresh jurisdiction codes (北京 is 110000: none of the scenario's)
 
 
 def later_day() -> str:
@@ -65,9 +66,12 @@ class Target:
         self.approved, self.waiting = payouts["F1"], payouts["F2"]
         assert (self.approved["status"], self.waiting["status"]) == ("approved", "awaiting_budget")
         self.family_token = self.token()
+        operator = httpx.Client(base_url=world["enrollment"].url, headers=_bearer(world.operator_key), timeout=300)
+        for code, name, parent in (("330900", "舟山市", None), ("330903", "普陀区", "330900")):
+            operator.post("/jurisdictions", json={"code": code, "name": name, "parent": parent}).raise_for_status()
         self.keys = {"no key": None, "wrong key": "fac_not-a-key-anyone-has", "other facility": other_key,
                      "family token": self.family_token["token"], "admin key": world.admin_key,
-                     "finance key": world.finance_key, "own facility": own_key}
+                     "finance key": world.finance_key, "operator key": world.operator_key, "own facility": own_key}
 
     def propose_account(self) -> str:
         """F1 asks for a new bank account; returns it once billing holds it waiting for finance to confirm."""
@@ -174,6 +178,10 @@ REQUESTS = {
             {"enrollment": t.enrollment}, {"json": {"monthly_fee": "2100.00", "from": "2022-11-01"}}),
         ("POST", "/facilities/{facility}/roster"): lambda t, k: ({}, {"content": _roster_csv(),
                                                                       "params": {"dry_run": "true"}}),
+        ("POST", "/jurisdictions"): lambda t, k: ({}, {"json": {"code": str(next(_codes)), "name": "某市"}}),
+        ("GET", "/jurisdictions"): lambda t, k: ({}, {}),
+        ("PUT", "/facilities/{facility}/jurisdiction"): lambda t, k: ({}, {"json": {"jurisdiction": "330903",
+                                                                                    "from": later_day()}}),
     },
     "subsidy": {
         ("POST", "/rulesets"): lambda t, k: ({}, {"content": shipped_text("zhoushan-putuo-2022").encode(),

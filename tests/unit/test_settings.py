@@ -8,7 +8,7 @@ import pytest
 
 from tuoyu.cli.client import CliSettings
 
-SECRETS = {"admin_key": "a", "finance_key": "f", "hash_pepper": "p"}
+SECRETS = {"admin_key": "a", "finance_key": "f", "operator_key": "o", "hash_pepper": "p"}
 
 
 @pytest.fixture(autouse=True)

@@ -37,8 +37,7 @@ async def lookup(request: Request, key: str) -> Principal | None:
 
 async def principal(request: Request) -> Principal:
     s = request.app.state.settings
-    return await auth.authenticate(request, s.admin_key.get_secret_value(), s.finance_key.get_secret_value(),
-                                   lambda key: lookup(request, key))
+    return await auth.authenticate(request, s, lambda key: lookup(request, key))
 
 
 Caller = Annotated[Principal, Depends(principal)]

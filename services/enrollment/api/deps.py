@@ -34,8 +34,7 @@ async def principal(request: Request) -> Principal:
         facility = await keys.facility_of(db, keyed_hash(s.hash_pepper.get_secret_value(), key))
         return Principal(auth.FACILITY, facility=facility) if facility else None
 
-    return await auth.authenticate(request, s.admin_key.get_secret_value(), s.finance_key.get_secret_value(),
-                                   facility_key)
+    return await auth.authenticate(request, s, facility_key)
 
 
 Caller = Annotated[Principal, Depends(principal)]
@@ -46,6 +45,20 @@ async def admin(caller: Caller) -> Principal:
 
 
 Admin = Annotated[Principal, Depends(admin)]
+
+
+async def operator(caller: Caller) -> Principal:
+    return caller.require(auth.OPERATOR)
+
+
+Operator = Annotated[Principal, Depends(operator)]
+
+
+async def operator_or_admin(caller: Caller) -> Principal:
+    return caller.require(auth.OPERATOR, auth.ADMIN)
+
+
+OperatorOrAdmin = Annotated[Principal, Depends(operator_or_admin)]
 
 
 def facility_scope(caller: Principal, facility: str) -> None:

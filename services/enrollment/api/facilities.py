@@ -9,9 +9,11 @@ from fastapi import APIRouter, Query, Request, Response
 from enrollment.api import schemas
 from enrollment.api.deps import Admin, Caller, OwnFacility, Today, pepper, unit_of_work
 from enrollment.domain import views
-from enrollment.handlers import facilities, keys
+from enrollment.handlers import facilities, jurisdictions, keys
 from enrollment.store import facilities as store, views as lists
-from enrollment.domain.models import Certifications, FacilityChange, Filing, NewFacility, RateChange, Review
+from enrollment.domain.models import (
+    Certifications, FacilityChange, Filing, Move, NewFacility, RateChange, Review,
+)
 from tuoyu import auth
 
 router = APIRouter(prefix="/facilities", tags=["facilities"])
@@ -106,5 +108,17 @@ async def change_rate(facility: str, body: RateChange, request: Request, _: Admi
 async def review(facility: str, body: Review, request: Request, _: Admin) -> dict:
     async with unit_of_work(request) as uow:
         snapshot, events = await facilities.review(uow.conn, facility, body)
+        uow.publish(events)
+    return snapshot
+
+
+@router.put("/{facility}/jurisdiction", response_model=schemas.Facility,
+            summary="Put the facility in a county-level jurisdiction from a date (health commission)",
+            description="An administrative merger moves a facility: its record keeps every earlier jurisdiction "
+                        "with the date it held from (`jurisdictions`); each month is governed by the facility's "
+                        "jurisdiction on the month's first day. The same move again changes nothing.")
+async def move(facility: str, body: Move, request: Request, _: Admin, today: Today) -> dict:
+    async with unit_of_work(request) as uow:
+        snapshot, events = await jurisdictions.move(uow.conn, facility, body, today)
         uow.publish(events)
     return snapshot

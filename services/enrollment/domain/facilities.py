@@ -29,7 +29,7 @@ def registration(new: NewFacility, existing: tuple[dict | None, dict] | None, *,
     if self_registered:
         raise Conflict(f"facility {new.external_id!r} is already registered; further keys come from the "
                        "health commission")
-    rules.same_or_differs("facility", new.external_id, new.model_dump(mode="json"), *existing)
+    rules.same_or_differs("facility", new.external_id, new.content(), *existing)
     return False
 
 

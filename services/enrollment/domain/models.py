@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from tuoyu.bounds import (
     BankAccount, BirthOrder, Capacity, Day, ExternalId, Label, MonthlyFee, Name, NationalId, Rate,
 )
+from tuoyu.jurisdictions import Code
 
 
 MAX_CONFIRMATIONS = 10_000
@@ -53,6 +54,25 @@ class NewFacility(Strict):
     inclusive: bool = False
     serves_meals: bool = False
     bank_account: BankAccount | None = None
+    jurisdiction: Code | None = Field(default=None, description="the county-level jurisdiction it is filed in "
+                                                                "(POLICY \"Jurisdictions\"); may be set later")
+
+    def content(self) -> dict:
+        """What the facility was registered with, as compared when it is registered again (no jurisdiction: as
+        before jurisdictions existed, so the facilities registered then compare the same)."""
+        return self.model_dump(mode="json", exclude={"jurisdiction"} if self.jurisdiction is None else set())
+
+
+class NewJurisdiction(Strict):
+    code: Code = Field(description="six digits (GB/T 2260), such as 330903")
+    name: Name
+    parent: Code | None = Field(default=None, description="a jurisdiction already known; none: a city or province")
+
+
+class Move(Strict):
+    """A facility in another county-level jurisdiction from a date (an administrative merger)."""
+    jurisdiction: Code
+    from_: Day = Field(alias="from")
 
 
 class FacilityChange(Strict):

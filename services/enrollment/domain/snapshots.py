@@ -23,15 +23,22 @@ from tuoyu.money import format_cny, format_rate, parse_rate
 def facility_of(external_id: str, name: str, kind: str, ownership: str, inclusive: bool, serves_meals: bool,
                 bank_account: str | None, filed_on: date | None, fire_safety_certified_on: date | None,
                 food_licence_on: date | None, revoked_on: date | None, rates: list[tuple[date, str]],
-                reviews: list[tuple[date, str]], version: int) -> dict:
-    """A facility's snapshot from its values; rates are decimal text, reviews (date, "pass" or "fail") in date order."""
+                reviews: list[tuple[date, str]], version: int, jurisdictions: list[tuple[date, str]] = ()) -> dict:
+    """A facility's snapshot from its values; rates are decimal text, reviews (date, "pass" or "fail") and
+    jurisdictions (from, code) in date order."""
     return to_builtins(records.Facility(
         external_id=external_id, name=name, kind=kind, ownership=ownership, inclusive=inclusive,
         serves_meals=serves_meals, bank_account=bank_account, filed_on=filed_on,
         fire_safety_certified_on=fire_safety_certified_on, food_licence_on=food_licence_on, revoked_on=revoked_on,
         rates=tuple(records.Rate(effective_from=day, rate=format_rate(parse_rate(rate))) for day, rate in rates),
         reviews=tuple(records.Review(date=day, result=result) for day, result in reviews),
-        status=standing.status(filed_on, revoked_on, reviews), version=version))
+        status=standing.status(filed_on, revoked_on, reviews), version=version,
+        jurisdictions=tuple(records.InJurisdiction(effective_from=day, jurisdiction=code)
+                            for day, code in jurisdictions)))
+
+
+def jurisdiction_of(code: str, name: str, parent: str | None) -> dict:
+    return to_builtins(records.Jurisdiction(code=code, name=name, parent=parent))
 
 
 def class_of(facility: str, external_id: str, name: str | None, opened_on: date, closed_on: date | None, capacity: int,

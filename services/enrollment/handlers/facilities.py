@@ -13,6 +13,7 @@ import asyncpg
 
 from enrollment.domain import facilities, snapshots
 from enrollment.domain.models import Certifications, FacilityChange, Filing, NewFacility, RateChange, Review
+from enrollment.handlers import jurisdictions
 from enrollment.store import enrollments as enrollments_store, facilities as store
 from tuoyu.envelope import Envelope
 
@@ -23,11 +24,13 @@ Conn = asyncpg.Connection
 async def register(conn: Conn, new: NewFacility, today: date, *, self_registered: bool = False
                    ) -> tuple[dict, bool, Events]:
     """Create the facility, or return the existing one when its content is the same (409 otherwise)."""
-    fid = await store.insert(conn, new, new.model_dump(mode="json"), self_registered)
+    fid = await store.insert(conn, new, new.content(), self_registered)
     existing = None
     if fid is None:
         fid = await store.facility_id(conn, new.external_id)
         existing = (await store.created_as(conn, fid), await store.snapshot(conn, fid))
+    elif new.jurisdiction is not None:
+        await jurisdictions.register_in(conn, fid, new.jurisdiction)
     if not facilities.registration(new, existing, self_registered=self_registered):
         return existing[1], False, []
     snapshot = await store.snapshot(conn, fid)

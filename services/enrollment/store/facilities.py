@@ -39,11 +39,14 @@ async def snapshot(conn: asyncpg.Connection, facility_id: int) -> dict:
         facility_id)
     reviews = await conn.fetch(
         "SELECT reviewed_on, result FROM facility_reviews WHERE facility_id = $1 ORDER BY reviewed_on", facility_id)
+    places = await conn.fetch("SELECT effective_from, jurisdiction FROM facility_jurisdictions WHERE facility_id = $1 "
+                              "ORDER BY effective_from", facility_id)
     return snapshots.facility_of(
         row["external_id"], row["name"], row["kind"], row["ownership"], row["inclusive"], row["serves_meals"],
         row["bank_account"], row["filed_on"], row["fire_safety_certified_on"], row["food_licence_on"],
         row["revoked_on"], [(r["effective_from"], r["rate"]) for r in rates],
-        [(r["reviewed_on"], r["result"]) for r in reviews], row["version"])
+        [(r["reviewed_on"], r["result"]) for r in reviews], row["version"],
+        [(r["effective_from"], r["jurisdiction"]) for r in places])
 
 
 async def insert(conn: asyncpg.Connection, new: NewFacility, wanted: dict, self_registered: bool) -> int | None:

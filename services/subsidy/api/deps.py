@@ -11,7 +11,7 @@ from tuoyu.auth import Principal
 
 async def principal(request: Request) -> Principal:
     s = request.app.state.settings
-    return await auth.authenticate(request, s.admin_key.get_secret_value(), s.finance_key.get_secret_value())
+    return await auth.authenticate(request, s)
 
 
 Caller = Annotated[Principal, Depends(principal)]

@@ -7,7 +7,7 @@ from datetime import date
 from fastapi import APIRouter, Body, Request, Response
 
 from subsidy import ruleset_store
-from subsidy.api.deps import Admin, Caller
+from subsidy.api.deps import Admin, Oversight
 from subsidy.rules.catalog import shipped_names, shipped_text
 from tuoyu.errors import NotFound
 
@@ -35,12 +35,12 @@ async def load_shipped(ruleset_id: str, request: Request, response: Response, ad
 
 
 @router.get("", summary="Every loaded rule set")
-async def list_all(request: Request, _: Caller) -> list[dict]:
+async def list_all(request: Request, _: Oversight) -> list[dict]:
     async with request.app.state.pool.acquire() as conn:
         return [r.model_dump(mode="json") for r in await ruleset_store.all_loaded(conn)]
 
 
 @router.get("/in-force", summary="The rule set in force on a date")
-async def in_force(on: date, request: Request, _: Caller) -> dict:
+async def in_force(on: date, request: Request, _: Oversight) -> dict:
     async with request.app.state.pool.acquire() as conn:
         return (await ruleset_store.in_force(conn, on)).model_dump(mode="json")

@@ -21,9 +21,12 @@ class Api:
     def __init__(self, settings: CliSettings, timeout: float = 900):
         admin = {"Authorization": f"Bearer {settings.admin_key.get_secret_value()}"}
         finance = {"Authorization": f"Bearer {settings.finance_key.get_secret_value()}"}
+        operator = {"Authorization": f"Bearer {settings.operator_key.get_secret_value()}"}
         self.enrollment = httpx.Client(base_url=settings.enrollment_url, headers=admin, timeout=timeout)
         self.subsidy = httpx.Client(base_url=settings.subsidy_url, headers=admin, timeout=timeout)
         self.billing = httpx.Client(base_url=settings.billing_url, headers=finance, timeout=timeout)
+        # The platform operator's key, on the enrollment service: it adds jurisdictions.
+        self.operator = httpx.Client(base_url=settings.enrollment_url, headers=operator, timeout=timeout)
 
     @staticmethod
     def call(client: httpx.Client, method: str, path: str, **kwargs) -> httpx.Response:

@@ -14,6 +14,7 @@ from tuoyu import settings as tuoyu_settings
 from tuoyu.cli.client import Api, ApiError, CliSettings
 from tuoyu.cli import finance
 from tuoyu.cli.classes import classes_app
+from tuoyu.cli.jurisdictions import jurisdictions_app
 from tuoyu.cli.scenario import steps
 from tuoyu.months import DESCRIPTION
 
@@ -23,6 +24,7 @@ app.add_typer(scenario_app, name="scenario")
 from tuoyu.cli.roster import import_app  # noqa: E402  (after `app`: it uses _api and _fail from here)
 app.add_typer(import_app, name="import")
 app.add_typer(classes_app, name="classes")
+app.add_typer(jurisdictions_app, name="jurisdictions")
 
 def _api() -> Api:
     try:

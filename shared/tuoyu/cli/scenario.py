@@ -23,7 +23,8 @@ def _facility_steps(api: Api, f: dict) -> None:
     api.call(E, "POST", "/facilities", json={
         "external_id": fid, "name": f["name"], "kind": f["kind"], "ownership": f["ownership"],
         "inclusive": f.get("inclusive", False), "serves_meals": f.get("serves_meals", False),
-        **({"bank_account": str(f["bank_account"])} if f.get("bank_account") else {})})
+        **({"bank_account": str(f["bank_account"])} if f.get("bank_account") else {}),
+        **({"jurisdiction": str(f["jurisdiction"])} if f.get("jurisdiction") else {})})
     certified_since = _iso(f.get("filed_on")) or min((_iso(c["opened_on"]) for c in f.get("classes", [])),
                                                      default=date.today().isoformat())
     api.call(E, "PUT", f"/facilities/{fid}/certifications", json={
@@ -85,9 +86,12 @@ def _timeline_step(api: Api, step: dict) -> None:
     elif kind == "confirm_class":
         api.call(E, "PUT", f"/facilities/{arg['facility']}/classes/{arg['class']}/confirmation",
                  json={"confirmed_on": _iso(arg["date"])})
+    elif kind == "move":
+        api.call(E, "PUT", f"/facilities/{arg['facility']}/jurisdiction",
+                 json={"jurisdiction": str(arg["jurisdiction"]), "from": _iso(arg["from"])})
     else:
         raise ApiError(f"timeline step {kind!r} is not one of bill, withdraw, fee_change, review, subsidy_rate, "
-                       "confirm_class")
+                       "confirm_class, move")
 
 
 def _month(value) -> str:
@@ -118,6 +122,10 @@ def steps(api: Api, scenario: dict, bulk: bool = False) -> list[tuple[str, Calla
 
     if ruleset:
         plan.append((f"rule set {ruleset}", load_ruleset))
+    for j in scenario.get("jurisdictions", []):  # in the file's order: parents first
+        body = {"code": str(j["code"]), "name": j["name"], **({"parent": str(j["parent"])} if j.get("parent") else {})}
+        plan.append((f"jurisdiction {j['code']}", lambda body=body: api.call(api.operator, "POST", "/jurisdictions",
+                                                                              json=body)))
     for f in scenario.get("facilities", []):
         plan.append((f"facility {f['external_id']}", lambda f=f: _facility_steps(api, f)))
     families = {fam["external_id"]: fam for fam in scenario.get("families", [])}

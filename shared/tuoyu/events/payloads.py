@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import msgspec
 
-from tuoyu.events.records import Child, Class, Enrollment, Facility, Family
+from tuoyu.events.records import Child, Class, Enrollment, Facility, Family, Jurisdiction
 
 
 class Payload(msgspec.Struct, frozen=True, gc=False):
@@ -18,6 +18,10 @@ class Payload(msgspec.Struct, frozen=True, gc=False):
 
 class FacilitySnapshot(Payload):
     facility: Facility
+
+
+class JurisdictionAdded(Payload):
+    jurisdiction: Jurisdiction
 
 
 class ClassSnapshot(Payload):

@@ -28,6 +28,18 @@ class Review(Record):
     result: str  # "pass" or "fail"
 
 
+class InJurisdiction(Record):
+    """One entry of a facility's jurisdiction history: in `jurisdiction` from `from` (`tuoyu.jurisdictions`)."""
+    effective_from: date = msgspec.field(name="from")
+    jurisdiction: str  # six-digit code (GB/T 2260)
+
+
+class Jurisdiction(Record):
+    code: str  # six digits (GB/T 2260)
+    name: str
+    parent: str | None  # None: a city or a province; with a parent: county-level
+
+
 class Facility(Record):
     external_id: str
     name: str
@@ -44,6 +56,8 @@ class Facility(Record):
     reviews: tuple[Review, ...]
     status: str  # registered, filed, rectification or revoked
     version: int
+    # Where it is filed, from each date (a move is a later entry); empty: in no jurisdiction yet.
+    jurisdictions: tuple[InJurisdiction, ...] = ()
 
 
 class Class(Record):

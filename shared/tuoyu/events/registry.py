@@ -67,6 +67,9 @@ EVENTS: dict[str, EventType] = {e.name: e for e in (
     _facility("SubsidyRateSet", "the commission sets the facility's subsidy rate from a date"),
     _facility("ReviewRecorded", "an annual review passes, or fails for the first time (rectification)"),
     _facility("FacilityRevoked", "a second failed review in a row revokes the facility"),
+    _facility("FacilityMoved", "the commission puts the facility in a jurisdiction from a date (`jurisdictions`)"),
+    # Subsidy and billing will choose a month's rule set and cycle by jurisdiction (issue 13): no consumer yet.
+    EventType("JurisdictionAdded", payloads.JurisdictionAdded, "the platform operator adds a jurisdiction", {}),
     _class("ClassOpened", "a facility opens a class"),
     _class("ClassChanged", "a class is renamed or resized"),
     _class("ClassClosed", "a class closes"),

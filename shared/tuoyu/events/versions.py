@@ -24,7 +24,8 @@ SCHEMAS = Path(__file__).parent / "schemas"
 
 
 def schema_of(model: type) -> dict:
-    return msgspec.json.schema(model)
+    """The model's JSON schema as the committed file reads back (a tuple default is a JSON list there)."""
+    return json.loads(msgspec.json.encode(msgspec.json.schema(model)))
 
 
 def path_of(name: str, version: int) -> Path:
