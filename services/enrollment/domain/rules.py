@@ -23,8 +23,8 @@ Span = tuple[str, date, date | None]
 # The same words whatever the other facility and its days: a refusal tells a facility nothing about another.
 ELSEWHERE = ("the child (recognised by national ID) is already enrolled at another facility on some of these days; "
              "a child is enrolled at one place at a time (the health commission sees such duplicates)")
-UNFILED = ("only a filed (备案) facility may give a child's national ID: file with the health commission first, or "
-           "register the child without it")
+UNFILED = ("only a filed (备案) facility may give a national ID (a child's or a guardian's): file with the health "
+           "commission first, or register without it")
 ID_HOLDS_BIRTH_DATE = ("the child was registered with a national ID, which holds its birth date: the birth date "
                        "cannot change apart from it (if the ID was wrong too, register the child again with both "
                        "right)")

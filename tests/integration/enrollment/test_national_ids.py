@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from tests.integration.enrollment.conftest import Facility, assert_problem, fresh_national_id, uid, walk
 
-UNFILED = ("only a filed (备案) facility may give a child's national ID: file with the health commission first, or "
-           "register the child without it")
+UNFILED = ("only a filed (备案) facility may give a national ID (a child's or a guardian's): file with the health "
+           "commission first, or register without it")
 HEADER = "family,child,birth_date,birth_order,national_id,class,enrollment,monthly_fee,start,end\n"
 
 
