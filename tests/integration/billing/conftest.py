@@ -4,7 +4,10 @@ loaded with the final facts issues (POLICY `late_change`)."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
+import time
 from collections import defaultdict
 from pathlib import Path
 
@@ -30,6 +33,22 @@ def final_facts(scenario: str, folder: Path) -> Path:
 def billing_get(world: World, route: str, **params):
     api = world.api()
     return api.call(api.billing, "GET", route, params=params).json()
+
+
+def bank_file(world: World, month: str) -> dict[str, dict]:
+    """The month's bank file as finance downloads it, a row per facility."""
+    api = world.api()
+    text = api.call(api.billing, "GET", f"/bank-files/{month}").text
+    return {r["facility"]: r for r in csv.DictReader(io.StringIO(text))}
+
+
+def proposed_account(world: World, facility: str, timeout: float = 30) -> dict:
+    """The facility's bank-account standing at billing once a new account waits there for confirmation."""
+    deadline = time.monotonic() + timeout
+    while (standing := billing_get(world, f"/facilities/{facility}/bank-account"))["proposed"] is None:
+        assert time.monotonic() < deadline, "billing never saw the facility's new account"
+        time.sleep(0.2)
+    return standing
 
 
 def issued_sums(world: World) -> tuple[dict, dict]:

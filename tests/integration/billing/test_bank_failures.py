@@ -7,11 +7,10 @@ from __future__ import annotations
 import csv
 import io
 import json
-import time
 
 import pytest
 
-from tests.integration.billing.conftest import billing_get
+from tests.integration.billing.conftest import bank_file, billing_get, proposed_account
 from tests.scenarios import path
 
 SEP = "2022-09"
@@ -80,7 +79,7 @@ def test_a_payout_the_bank_failed_stays_approved_and_goes_into_the_next_bank_fil
 def test_a_payout_the_bank_failed_is_paid_to_the_account_finance_confirms_next(world, tmp_path):
     world.cli("bill", "--month", "2022-10")
     world.cli("payouts", "approve", "--month", "2022-10")
-    october = _bank_file_of(world, "2022-10")
+    october = bank_file(world, "2022-10")
     reference = october["F2"]["reference"]
     failed = _confirm(world, tmp_path, HEADER + f"{reference},{october['F2']['amount']},2022-11-10,failed,销户\n",
                       "october-failed.csv")
@@ -89,15 +88,7 @@ def test_a_payout_the_bank_failed_is_paid_to_the_account_finance_confirms_next(w
     key = api.call(api.enrollment, "POST", "/facilities/F2/keys", json={}).json()["api_key"]
     api.enrollment.patch("/facilities/F2", json={"bank_account": "6222020200555566667"},
                          headers={"Authorization": f"Bearer {key}"}).raise_for_status()
-    deadline = time.monotonic() + 30
-    while billing_get(world, "/facilities/F2/bank-account")["proposed"] is None:
-        assert time.monotonic() < deadline
-        time.sleep(0.2)
+    proposed_account(world, "F2")
     world.cli("payouts", "confirm-account", "--facility", "F2", "--account", "6222020200555566667")
-    assert _bank_file_of(world, "2022-10")["F2"]["account"] == "6222020200555566667"
+    assert bank_file(world, "2022-10")["F2"]["account"] == "6222020200555566667"
 
-
-def _bank_file_of(world, month: str) -> dict:
-    api = world.api()
-    text = api.call(api.billing, "GET", f"/bank-files/{month}").text
-    return {r["facility"]: r for r in csv.DictReader(io.StringIO(text))}

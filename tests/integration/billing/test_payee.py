@@ -3,14 +3,11 @@ a facility's new account is only proposed until finance confirms it, and every s
 
 from __future__ import annotations
 
-import csv
-import io
 import json
-import time
 
 import pytest
 
-from tests.integration.billing.conftest import billing_get
+from tests.integration.billing.conftest import bank_file, billing_get, proposed_account
 from tests.scenarios import path
 
 ORIGINAL, NEW = "6222020200112233445", "9999888877776666"
@@ -21,12 +18,6 @@ def world(world_of):
     return world_of(path("bank-round-trip.yaml"))
 
 
-def _bank_lines(world, month: str) -> dict:
-    api = world.api()
-    text = api.call(api.billing, "GET", f"/bank-files/{month}").text
-    return {r["facility"]: (r["account"], r["reference"]) for r in csv.DictReader(io.StringIO(text))}
-
-
 def test_an_approved_payout_pays_the_account_approved_whatever_the_facility_changes_after(world):
     api = world.api()
     world.cli("payouts", "approve", "--month", "2022-09")
@@ -35,20 +26,20 @@ def test_an_approved_payout_pays_the_account_approved_whatever_the_facility_chan
                                    headers={"Authorization": f"Bearer {key}"})
     assert changed.status_code == 200
 
-    standing = _proposed_for(world, "F1")
+    standing = proposed_account(world, "F1")
     assert (standing["bank_account"], standing["proposed"]) == (ORIGINAL, NEW)
-    september = _bank_lines(world, "2022-09")
-    assert september["F1"][0] == ORIGINAL, "the bank file pays the account approved, not the one just typed"
+    assert bank_file(world, "2022-09")["F1"]["account"] == ORIGINAL, \
+        "the bank file pays the account approved, not the one just typed"
 
     wrong = world.cli("payouts", "confirm-account", "--facility", "F1", "--account", "1111", check=False)
     assert wrong.returncode != 0 and "is not '1111'" in wrong.stderr
     world.cli("payouts", "confirm-account", "--facility", "F1", "--account", NEW, "--by", "李科长")
     assert billing_get(world, "/facilities/F1/bank-account")["bank_account"] == NEW
-    assert _bank_lines(world, "2022-09")["F1"][0] == ORIGINAL, "approved before the confirmation: still the old one"
+    assert bank_file(world, "2022-09")["F1"]["account"] == ORIGINAL, "approved before the confirmation: still the old one"
 
     world.cli("bill", "--month", "2022-10")
     world.cli("payouts", "approve", "--month", "2022-10")
-    assert _bank_lines(world, "2022-10")["F1"][0] == NEW, "approved after the confirmation: the new account"
+    assert bank_file(world, "2022-10")["F1"]["account"] == NEW, "approved after the confirmation: the new account"
 
     trail = {e["action"]: e for e in billing_get(world, "/audit", limit=50)}
     assert trail["bank_account_proposed"]["detail"] == {"facility": "F1", "in_effect": ORIGINAL, "proposed": NEW}
@@ -81,16 +72,9 @@ def test_a_facility_without_a_bank_account_waits_unapproved_until_finance_confir
     assert waiting["status"] == "issued" and waiting["reason"].startswith("no bank account in effect")
 
     ok(admin.patch("/facilities/F3", json={"bank_account": "6222 0202 0033 4455"}))
-    _proposed_for(world, "F3")
+    proposed_account(world, "F3")
     world.cli("payouts", "confirm-account", "--facility", "F3", "--account", "6222020200334455")  # spaces aside
     again = json.loads(world.cli("payouts", "approve", "--month", "2022-11").stdout)
     assert [a["facility"] for a in again["approved"]] == ["F3"]
-    assert _bank_lines(world, "2022-11")["F3"][0] == "6222020200334455"
+    assert bank_file(world, "2022-11")["F3"]["account"] == "6222020200334455"
 
-
-def _proposed_for(world, facility: str) -> dict:
-    deadline = time.monotonic() + 30
-    while (standing := billing_get(world, f"/facilities/{facility}/bank-account"))["proposed"] is None:
-        assert time.monotonic() < deadline, "billing never saw the facility's new account"
-        time.sleep(0.2)
-    return standing
