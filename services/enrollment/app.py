@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import asyncpg
+
 from enrollment.api import (
     confirmations, duplicates, facilities, imports, jurisdictions, keys, operations, public, roster,
 )
+from enrollment.api import deps
 from enrollment.rate_bounds import RateBounds
 from enrollment.settings import EnrollmentSettings
 from tuoyu import settings as tuoyu_settings
@@ -18,7 +21,7 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 def create_app(settings: EnrollmentSettings | None = None):
     settings = settings or tuoyu_settings.load(EnrollmentSettings)
-    return create_service(
+    app = create_service(
         settings, title="tuoyu enrollment",
         description="Facilities, classes, families, children and enrollments; every change is published to Kafka.",
         database=settings.enrollment_database, migrations=MIGRATIONS, pool_size=20,
@@ -28,3 +31,5 @@ def create_app(settings: EnrollmentSettings | None = None):
         publishes=Publishes(ENROLLMENT_TOPIC, relay=settings.run_relay),
         large_bodies=[(r"/facilities/[^/]+/roster", settings.roster_max_bytes)],
         clients=lambda: {"rate_bounds": RateBounds(settings.subsidy_url, settings.admin_key.get_secret_value())})
+    app.add_exception_handler(asyncpg.UniqueViolationError, deps.caseless_id_taken)
+    return app

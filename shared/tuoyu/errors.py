@@ -2,7 +2,7 @@
 
     TuoyuError
     ├── InvalidInput     422: a field and the reason, e.g. ("subsidy_rate", "must be between 0.08 and 0.15")
-    ├── Conflict         409: the external_id exists with other content (or, in another case, at all)
+    ├── Conflict         409: the external_id exists with other content
     ├── NotFound         404: no such record, or another party's record
     ├── Unauthorized     401: a missing or wrong key
     └── NotCaughtUp      503: events published so far are not all applied yet (`Inbox.wait_caught_up`); retry
@@ -76,6 +76,12 @@ def _field(loc) -> str:
     return ".".join(parts) or "body"
 
 
+async def unexpected(_: Request, exc: Exception):
+    """A failure of the service, not of the request: logged, and answered as a 500 problem."""
+    log.exception("unexpected error", exc_info=exc)
+    return problem(500, "Internal error", "the service failed on this request; it is logged")
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(TuoyuError)
     async def _domain(_: Request, exc: TuoyuError):
@@ -99,22 +105,7 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(asyncpg.CharacterNotInRepertoireError, _unstorable_text)
     app.add_exception_handler(asyncpg.UntranslatableCharacterError, _unstorable_text)
 
-    async def _taken_without_case(request: Request, exc: asyncpg.UniqueViolationError):
-        # External ids are unique without regard to case (an index on lower(external_id), named `*_external_id_ci`):
-        # a record whose id differs from an existing one only in case is a conflict, not a failure.
-        if not (exc.constraint_name or "").endswith("_external_id_ci"):
-            return await _unexpected(request, exc)
-        noun = {"classes": "class", "children": "child", "families": "family"}.get(exc.table_name or "",
-                                                                                     (exc.table_name or "record")[:-1])
-        detail = f"a {noun} with this external id, compared without regard to case, already exists"
-        return problem(409, "Conflict", detail, [{"field": "external_id", "reason": detail}])
-
-    app.add_exception_handler(asyncpg.UniqueViolationError, _taken_without_case)
-
-    @app.exception_handler(Exception)
-    async def _unexpected(_: Request, exc: Exception):
-        log.exception("unexpected error", exc_info=exc)
-        return problem(500, "Internal error", "the service failed on this request; it is logged")
+    app.add_exception_handler(Exception, unexpected)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException):

@@ -9,9 +9,9 @@ import asyncpg
 from fastapi import Depends, Request
 
 from enrollment.settings import EnrollmentSettings
-from enrollment.store import keys
+from enrollment.store import keys, records
 from enrollment.store.unit_of_work import unit_of_work as store_unit_of_work
-from tuoyu import auth
+from tuoyu import auth, errors
 from tuoyu.auth import Principal
 from tuoyu.errors import NotFound
 from tuoyu.hashing import keyed_hash
@@ -95,3 +95,12 @@ async def today(request: Request) -> date:
 
 
 Today = Annotated[date, Depends(today)]
+
+
+async def caseless_id_taken(request: Request, exc: asyncpg.UniqueViolationError):
+    """409 for a record whose external id differs from an existing one only in case (`store.records`); any other
+    unique violation is the service's failure."""
+    detail = records.caseless_conflict(exc)
+    if detail is None:
+        return await errors.unexpected(request, exc)
+    return errors.problem(409, "Conflict", detail, [{"field": "external_id", "reason": detail}])

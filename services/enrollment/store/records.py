@@ -10,6 +10,18 @@ from tuoyu.errors import NotFound
 NOUNS = {"children": "child", "classes": "class", "families": "family", "enrollments": "enrollment"}
 
 
+CASELESS_INDEX = "_external_id_ci"
+"""The suffix of the indexes that keep external ids unique without regard to case (migration 0004)."""
+
+
+def caseless_conflict(exc: asyncpg.UniqueViolationError) -> str | None:
+    """What a write refused by a caseless-id index means to the caller, or None for any other unique violation."""
+    if not (exc.constraint_name or "").endswith(CASELESS_INDEX):
+        return None
+    noun = NOUNS.get(exc.table_name or "", "facility")
+    return f"a {noun} with this external id, compared without regard to case, already exists"
+
+
 async def id_or_none(conn: asyncpg.Connection, table: str, fid: int, external_id: str) -> int | None:
     return await conn.fetchval(f"SELECT id FROM {table} WHERE facility_id = $1 AND external_id = $2", fid,
                                external_id)
