@@ -25,6 +25,22 @@ class Principal:
     role: str
     facility: str | None = None  # the facility's external_id, for facility keys and family tokens
     family: str | None = None
+    # An official's scope (POLICY "Jurisdictions"): the code the key was issued for and every code under it, at the
+    # time of the request. None: the whole platform (the keys from settings), which alone sees unplaced facilities.
+    jurisdiction: str | None = None
+    covers: frozenset[str] | None = None
+
+    @property
+    def platform_wide(self) -> bool:
+        return self.covers is None
+
+    def may_act_in(self, code: str | None) -> bool:
+        """Whether the caller's scope holds jurisdiction `code` (None or `UNPLACED`: a facility in none)."""
+        return self.covers is None or (code is not None and code in self.covers)
+
+    def scope(self) -> list[str] | None:
+        """The codes a query is limited to (`= ANY($n)`), or None for no limit."""
+        return None if self.covers is None else sorted(self.covers)
 
     def require(self, *roles: str) -> "Principal":
         if self.role not in roles:

@@ -5,8 +5,8 @@ billing will choose a month's rule set and cycle by them. A facility's history i
 function reads a clock.
 
 - A code is six digits (GB/T 2260 行政区划代码).
-- A jurisdiction with a parent is county-level (a city's district, 区/县/县级市); one without is a city or a
-  province: facilities are filed only in county-level ones.
+- A code ending in 00 is a city's (or, in 0000, a province's); any other is county-level (a district, 区/县/县级市):
+  facilities are filed only in county-level ones.
 - A facility's jurisdiction on a day is the entry with the latest `from` on or before that day; before its first
   entry it is the first (a facility is where it was first filed until it first moves).
 - A month is governed by the facility's jurisdiction on the month's first day.
@@ -25,6 +25,11 @@ Code = Annotated[str, StringConstraints(pattern=CODE_PATTERN)]
 
 Entry = tuple[date, str]  # (from, jurisdiction code)
 
+UNPLACED = "000000"
+"""Where a facility registered without a jurisdiction is billed: the single-district platform before jurisdictions.
+Such a facility is governed, as then, by the latest `valid_from` of every loaded rule set, and only platform-wide
+keys see it. GB/T 2260 has no division 000000, so it never collides with a real one."""
+
 
 def jurisdiction_on(history: Iterable[Entry], day: date) -> str | None:
     """The facility's jurisdiction on `day`: the latest entry from on or before it, else its first; None if none."""
@@ -42,3 +47,27 @@ def jurisdiction_on(history: Iterable[Entry], day: date) -> str | None:
 def governing(history: Iterable[Entry], month: date) -> str | None:
     """The jurisdiction that governs the month (any day of it): the facility's on the month's first day."""
     return jurisdiction_on(history, month.replace(day=1))
+
+
+Tree = dict[str, str | None]  # code -> parent code (None: a province or a city without a parent here)
+
+
+def lineage(code: str, tree: Tree) -> list[str]:
+    """`code` and the jurisdictions above it, nearest first: [330903, 330900, 330000]. Where a rule set is chosen, the
+    first of these that some rule set covers is the most specific cover."""
+    chain: list[str] = []
+    while code is not None and code not in chain:
+        chain.append(code)
+        code = tree.get(code)
+    return chain
+
+
+def under(code: str, tree: Tree) -> frozenset[str]:
+    """`code` and every jurisdiction under it: what a key scoped to `code` acts on."""
+    return frozenset(c for c in tree if code in lineage(c, tree)) | {code}
+
+
+def county_level(code: str) -> bool:
+    """County-level (区/县/县级市) by its GB/T 2260 code: a province's ends in 0000, a city's in 00, a county's in
+    neither. Facilities are filed, and months billed, only in county-level jurisdictions."""
+    return not code.endswith("00")

@@ -12,6 +12,7 @@ from enrollment.domain import rules
 from enrollment.domain.models import NewJurisdiction
 from enrollment.domain.rules import Problem, refuse
 from tuoyu import bounds
+from tuoyu.jurisdictions import county_level
 from tuoyu.errors import Conflict
 
 REGISTERED_FROM = bounds.FIRST_DAY
@@ -36,10 +37,10 @@ def addition(new: NewJurisdiction, existing: dict | None, parent_known: bool) ->
 
 
 def placement_problem(code: str, found: dict | None, field: str = "jurisdiction") -> Problem:
-    """A facility is filed in a known county-level jurisdiction (one with a parent), never a city or province."""
+    """A facility is filed in a known county-level jurisdiction, never a city or province."""
     if found is None:
         return field, f"no jurisdiction {code!r}: the platform operator adds it first"
-    if found["parent"] is None:
+    if not county_level(code):
         return field, f"{code} {found['name']} is not county-level: name one of its districts or counties"
     return None
 
