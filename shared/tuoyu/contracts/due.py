@@ -21,6 +21,7 @@ from datetime import date
 import msgspec
 import orjson
 
+from tuoyu.jurisdictions import UNPLACED
 from tuoyu.money import format_cny
 
 
@@ -99,11 +100,12 @@ class Lines(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class Due(msgspec.Struct, frozen=True, kw_only=True):
-    """Every amount due for a month under the rule set in force, for all facilities or those in [from, to)."""
+    """Every amount due for a month to the facilities one jurisdiction governs (all of them, or those in [from, to)),
+    under the rule set in force there (POLICY "Jurisdictions")."""
 
     month: str  # "2022-09"
-    ruleset: RuleSetRef
-    fund: Fund
+    ruleset: RuleSetRef | None  # None: no rule set is in force there, nothing is subsidised (`unsubsidised` says why)
+    fund: Fund | None
     from_facility: str | None  # external_id bounds of the facilities answered for (None: open on that side)
     to_facility: str | None
     days_in_month: int
@@ -113,6 +115,8 @@ class Due(msgspec.Struct, frozen=True, kw_only=True):
     lines: Lines
     grants: list[Grant]
     blocked: list[Blocked] = []  # added later: an answer without it (an older subsidy service) blocks nothing
+    jurisdiction: str = UNPLACED  # the county-level jurisdiction governing these facilities this month
+    unsubsidised: str | None = None  # why nothing is subsidised (no rule set in force), for every fee line to say
 
 
 def line_explanations(due: Due) -> tuple[dict, dict[str, list], frozenset[str], dict[str, tuple[str, dict]]]:
@@ -122,8 +126,10 @@ def line_explanations(due: Due) -> tuple[dict, dict[str, list], frozenset[str], 
     In parts because a million lines have only a few thousand distinct explanations: billing formats each once.
     """
     lines = due.lines
-    constant = {"ruleset": due.ruleset.id, "ruleset_version": due.ruleset.version,
-                "days_in_month": due.days_in_month, "rank_basis": due.rank_basis}
+    constant = {"ruleset": due.ruleset.id if due.ruleset else None,
+                "ruleset_version": due.ruleset.version if due.ruleset else None,
+                "days_in_month": due.days_in_month, "rank_basis": due.rank_basis,
+                **({"unsubsidised": due.unsubsidised} if due.unsubsidised else {})}
     columns = {"days": lines.days, "subsidised_days": lines.subsidised_days, "sibling_rank": lines.sibling_rank,
                "age_eligible": lines.age_eligible, "monthly_fee": lines.monthly_fee_fen}
     return constant, columns, frozenset({"monthly_fee"}), {"reduction_rate": ("sibling_rank", due.reduction_rates)}
