@@ -6,13 +6,13 @@ from pathlib import Path
 
 from billing import consumer
 from billing.api import audit, budgets, cycles, family_tokens, payees, payouts
-from billing.key_directory import KeyDirectory
 from billing.payouts import bank
 from billing.settings import BillingSettings
 from billing.subsidy_client import SubsidyClient
 from billing.web import family
 from tuoyu import settings as tuoyu_settings
 from tuoyu.events import decoding
+from tuoyu.key_directory import KeyDirectory
 from tuoyu.service import Consumes, create_service
 from tuoyu.settings import ENROLLMENT_TOPIC
 

@@ -4,7 +4,7 @@ Applied through `tuoyu.inbox.Inbox`, each event decoded into its shared payload 
 what billing reads of each is declared in `tuoyu.events.registry` (consumer "billing") and held to the producer's
 models by the contract tests. Each event's effect commits with its id and offset. Facility snapshots carry a
 `version` and only a higher one replaces what is stored, a new bank account only as a proposal for finance to
-confirm (`billing.payouts.payees`). Facility keys are not copied here: `billing.key_directory` asks the enrollment
+confirm (`billing.payouts.payees`). Facility keys are not copied here: `tuoyu.key_directory` asks the enrollment
 service on each request. Everything else on the topic (classes, children, enrollments) is the subsidy service's.
 """
 

@@ -25,7 +25,7 @@ def create_app(settings: EnrollmentSettings | None = None):
         settings, title="tuoyu enrollment",
         description="Facilities, classes, families, children and enrollments; every change is published to Kafka.",
         database=settings.enrollment_database, migrations=MIGRATIONS, pool_size=20,
-        routers=[facilities.registrations, facilities.router, keys.router, keys.introspection, roster.router,
+        routers=[facilities.registrations, facilities.router, keys.router, keys.introspection, keys.officials, roster.router,
                  confirmations.router, imports.router, duplicates.router, jurisdictions.router, public.router,
                  operations.router],
         publishes=Publishes(ENROLLMENT_TOPIC, relay=settings.run_relay),

@@ -9,6 +9,7 @@ from subsidy.api import due, explanations, rulesets, whatif
 from subsidy.settings import SubsidySettings
 from tuoyu import settings as tuoyu_settings
 from tuoyu.events import decoding
+from tuoyu.key_directory import KeyDirectory
 from tuoyu.service import Consumes, create_service
 from tuoyu.settings import ENROLLMENT_TOPIC
 
@@ -23,4 +24,5 @@ def create_app(settings: SubsidySettings | None = None):
         database=settings.subsidy_database, migrations=MIGRATIONS,
         routers=[rulesets.router, due.router, explanations.router, whatif.router],
         consumes=Consumes(ENROLLMENT_TOPIC, settings.consumer_group, batch_handler=projection.apply_batch,
-                          decode=decoding.decode, run=settings.run_consumer))
+                          decode=decoding.decode, run=settings.run_consumer),
+        clients=lambda: {"keys": KeyDirectory(settings.enrollment_url, settings.admin_key.get_secret_value())})

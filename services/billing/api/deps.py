@@ -1,8 +1,8 @@
 """Request dependencies of the billing service: the caller and the year in the path.
 
-Callers: the finance bureau and the health commission (keys from settings), a facility (its API key, checked with
-the enrollment service on each request: `billing.key_directory`) and a family (its access token, issued here, kept
-as a keyed hash).
+Callers: the finance bureau and the health commission (platform-wide keys from settings, or keys scoped to a
+jurisdiction), a facility (its API key) and a family (its access token, issued here, kept as a keyed hash). Facility
+and scoped keys are checked with the enrollment service on each request (`tuoyu.key_directory`).
 """
 
 from __future__ import annotations
@@ -24,15 +24,14 @@ def pepper(request: Request) -> str:
 
 
 async def lookup(request: Request, key: str) -> Principal | None:
-    """A family token (billing issues them) or a facility key (the enrollment service says whose, now), by its keyed
-    hash; revoked ones are not found."""
+    """A family token (billing issues them), or a facility's or an official's key (the enrollment service says
+    whose, now, and what an official's jurisdiction covers), by its keyed hash; revoked ones are not found."""
     digest = keyed_hash(pepper(request), key)
     row = await request.app.state.pool.fetchrow(
         "SELECT facility, family FROM family_tokens WHERE token_hash = $1 AND revoked_at IS NULL", digest)
     if row:
         return Principal(auth.FAMILY, facility=row["facility"], family=row["family"])
-    facility = await request.app.state.keys.facility_of(digest)
-    return Principal(auth.FACILITY, facility=facility) if facility else None
+    return await request.app.state.keys.principal_of(digest)
 
 
 async def principal(request: Request) -> Principal:

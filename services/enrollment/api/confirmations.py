@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 
 from enrollment.api import schemas
-from enrollment.api.deps import Admin, Today, unit_of_work
+from enrollment.api.deps import Admin, CommissionFacility, Today, in_scope, unit_of_work
 from enrollment.domain.classes import Confirmation
 from enrollment.domain.models import ClassConfirmation, ClassConfirmations
 from enrollment.handlers import confirmations
@@ -21,7 +21,7 @@ router = APIRouter(tags=["classes"])
             summary="Confirm a class from a date (health commission); the same date again changes nothing",
             responses={409: {"description": "the class was confirmed on another date: a confirmation is recorded "
                                             "once"}})
-async def confirm(facility: str, klass: str, body: ClassConfirmation, request: Request, _: Admin, today: Today
+async def confirm(facility: CommissionFacility, klass: str, body: ClassConfirmation, request: Request, today: Today
                   ) -> dict:
     async with unit_of_work(request) as uow:
         uow.publish(await confirmations.confirm_class(uow.conn, facility, klass, body.confirmed_on))
@@ -33,10 +33,12 @@ async def confirm(facility: str, klass: str, body: ClassConfirmation, request: R
              summary="Confirm a list of classes (health commission), all or none",
              description="Any problem refuses the whole list (422), each named by its index: "
                          "`confirmations[3].class`. A class already confirmed on the same date is left as it is; "
-                         "on another date it is a problem.")
-async def confirm_many(body: ClassConfirmations, request: Request, _: Admin) -> dict:
+                         "on another date it is a problem. A key scoped to a jurisdiction confirms "
+                         "classes of facilities in it.")
+async def confirm_many(body: ClassConfirmations, request: Request, caller: Admin) -> dict:
     wanted = [Confirmation(c.facility, c.class_, c.confirmed_on) for c in body.confirmations]
+    among = await in_scope(request, caller)
     async with unit_of_work(request) as uow:
-        confirmed, events = await confirmations.confirm_classes(uow.conn, wanted)
+        confirmed, events = await confirmations.confirm_classes(uow.conn, wanted, among)
         uow.publish(events)
     return {"confirmed": confirmed, "unchanged": len(wanted) - confirmed}

@@ -1,4 +1,9 @@
-"""Request dependencies: the caller, a unit of work whose events go to the outbox, the day (the clock)."""
+"""Request dependencies: the caller and its scope, a unit of work whose events go to the outbox, the day (the clock).
+
+A facility's key acts on its own records. A commission key scoped to a jurisdiction (POLICY "Jurisdictions") acts on
+the facilities whose jurisdiction today it covers; any other facility, and every unplaced one, is 404 to it, as
+another facility's records are to a facility. The keys from settings are platform-wide.
+"""
 
 from __future__ import annotations
 
@@ -8,12 +13,14 @@ from typing import Annotated
 import asyncpg
 from fastapi import Depends, Request
 
+from enrollment.domain import jurisdictions as jurisdiction_rules, keys as key_rules
+from enrollment.domain.rules import refuse
 from enrollment.settings import EnrollmentSettings
-from enrollment.store import keys, records
+from enrollment.store import jurisdictions, keys, records
 from enrollment.store.unit_of_work import unit_of_work as store_unit_of_work
-from tuoyu import auth, errors
+from tuoyu import auth, errors, key_directory
 from tuoyu.auth import Principal
-from tuoyu.errors import NotFound
+from tuoyu.errors import InvalidInput, NotFound
 from tuoyu.hashing import keyed_hash
 from tuoyu.settings import ENROLLMENT_TOPIC
 
@@ -30,11 +37,18 @@ async def principal(request: Request) -> Principal:
     s: EnrollmentSettings = request.app.state.settings
     db: asyncpg.Pool = request.app.state.pool
 
-    async def facility_key(key: str) -> Principal | None:
-        facility = await keys.facility_of(db, keyed_hash(s.hash_pepper.get_secret_value(), key))
-        return Principal(auth.FACILITY, facility=facility) if facility else None
+    async def issued_here(key: str) -> Principal | None:
+        return key_directory.principal_of(await key_answer(db, keyed_hash(s.hash_pepper.get_secret_value(), key)))
 
-    return await auth.authenticate(request, s, facility_key)
+    return await auth.authenticate(request, s, issued_here)
+
+
+async def key_answer(db: asyncpg.Pool, key_hash: str) -> dict:
+    """Whose key this is, now, as `/key-introspection` answers every service (an official's cover from the
+    jurisdictions table as it is at this moment)."""
+    holder = await keys.holder(db, key_hash)
+    tree = await jurisdictions.tree(db) if holder is not None and holder["jurisdiction"] is not None else {}
+    return key_rules.answer(holder, tree)
 
 
 Caller = Annotated[Principal, Depends(principal)]
@@ -45,6 +59,17 @@ async def admin(caller: Caller) -> Principal:
 
 
 Admin = Annotated[Principal, Depends(admin)]
+
+
+async def platform_admin(caller: Caller) -> Principal:
+    """The health commission's platform-wide key (or a service asking with it): what no scoped key sees, such as
+    every event (`/outbox`) or whose any key is."""
+    if not caller.platform_wide:
+        raise NotFound("no such resource for this key")
+    return caller.require(auth.ADMIN)
+
+
+PlatformAdmin = Annotated[Principal, Depends(platform_admin)]
 
 
 async def operator(caller: Caller) -> Principal:
@@ -61,21 +86,55 @@ async def operator_or_admin(caller: Caller) -> Principal:
 OperatorOrAdmin = Annotated[Principal, Depends(operator_or_admin)]
 
 
-def facility_scope(caller: Principal, facility: str) -> None:
-    """A facility key sees only its own records: anything else is 'not found'."""
-    if caller.role == auth.ADMIN or (caller.role == auth.FACILITY and caller.facility == facility):
+async def in_scope(request: Request, caller: Principal) -> set[str] | None:
+    """The facilities (external ids) a scoped key acts on today, or None for a platform-wide one (no limit)."""
+    if caller.platform_wide:
+        return None
+    histories = await jurisdictions.histories(request.app.state.pool)
+    return jurisdiction_rules.in_scope(caller.covers, histories, request.app.state.settings.today())
+
+
+async def facility_scope(request: Request, caller: Principal, facility: str) -> None:
+    """A facility key sees only its own records, a scoped commission key those of facilities in its jurisdiction
+    today: anything else is 'not found'."""
+    if caller.role == auth.FACILITY and caller.facility == facility:
         return
+    if caller.role == auth.ADMIN:
+        if caller.platform_wide:
+            return
+        histories = await jurisdictions.histories(request.app.state.pool, [facility])
+        if jurisdiction_rules.in_scope(caller.covers, histories, request.app.state.settings.today()):
+            return
     raise NotFound(f"facility {facility!r} does not exist")
 
 
-async def own_facility(facility: str, caller: Caller) -> str:
+async def own_facility(facility: str, request: Request, caller: Caller) -> str:
     """The `{facility}` of the path, when the caller may act for it (before the body is even read)."""
-    facility_scope(caller, facility)
+    await facility_scope(request, caller, facility)
     return facility
 
 
 OwnFacility = Annotated[str, Depends(own_facility)]
 
+
+async def commission_facility(facility: str, request: Request, caller: Admin) -> str:
+    """The `{facility}` of the path, for the health commission whose scope holds it."""
+    await facility_scope(request, caller, facility)
+    return facility
+
+
+CommissionFacility = Annotated[str, Depends(commission_facility)]
+
+
+def placeable(caller: Principal, code: str | None, field: str = "jurisdiction") -> None:
+    """A scoped key puts a facility only in a jurisdiction it covers: any other reads as unknown to it (422), and
+    a facility it registers names one (an unplaced facility would be out of its sight)."""
+    if caller.platform_wide or caller.role != auth.ADMIN:
+        return
+    if code is None:
+        raise InvalidInput(field, f"a key for {caller.jurisdiction} registers facilities in a jurisdiction it covers")
+    if code not in caller.covers:
+        refuse(jurisdiction_rules.known_problem(code, None, field))
 
 def pepper(request: Request) -> str:
     return request.app.state.settings.hash_pepper.get_secret_value()

@@ -7,7 +7,9 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request, Response
 
 from enrollment.api import schemas
-from enrollment.api.deps import Admin, Caller, OwnFacility, Today, pepper, unit_of_work
+from enrollment.api.deps import (
+    Admin, Caller, CommissionFacility, OwnFacility, Today, facility_scope, in_scope, pepper, placeable, unit_of_work,
+)
 from enrollment.domain import views
 from enrollment.handlers import facilities, jurisdictions, keys
 from enrollment.store import facilities as store, views as lists
@@ -26,11 +28,13 @@ Cursor = Annotated[str | None, Query(description="next_cursor of the previous pa
 @router.post("", status_code=201, summary="Register a facility (health commission)",
              response_model=schemas.Facility,
              responses={200: {"description": "already registered with the same content"}})
-async def register(body: NewFacility, request: Request, response: Response, _: Admin, today: Today) -> dict:
+async def register(body: NewFacility, request: Request, response: Response, caller: Admin, today: Today) -> dict:
+    placeable(caller, body.jurisdiction)
     async with unit_of_work(request) as uow:
         snapshot, created, events = await facilities.register(uow.conn, body, today)
         uow.publish(events)
     if not created:
+        await facility_scope(request, caller, body.external_id)  # the same one again, where it is now
         response.status_code = 200
     return snapshot
 
@@ -51,12 +55,12 @@ async def self_register(body: NewFacility, request: Request, today: Today) -> di
 
 @router.get("", summary="Facilities, filtered and paginated (health commission)",
             response_model=schemas.Page[schemas.FacilityListed])
-async def listed(request: Request, _: Admin, limit: Limit = 100, cursor: Cursor = None,
+async def listed(request: Request, caller: Admin, limit: Limit = 100, cursor: Cursor = None,
                  status: Literal["registered", "filed", "rectification", "revoked"] | None = None,
                  kind: str | None = None, inclusive: bool | None = None) -> dict:
     async with request.app.state.pool.acquire() as conn:
         return await lists.facilities(conn, status_=status, kind=kind, inclusive=inclusive, limit=limit,
-                                      cursor=cursor)
+                                      cursor=cursor, among=await in_scope(request, caller))
 
 
 @router.get("/{facility}", summary="A facility as the subsidy rules see it", response_model=schemas.Facility)
@@ -76,7 +80,7 @@ async def change(facility: OwnFacility, body: FacilityChange, request: Request, 
 
 @router.put("/{facility}/filing", summary="File the facility (备案) and set its first subsidy rate",
             response_model=schemas.Facility)
-async def file(facility: str, body: Filing, request: Request, _: Admin, today: Today) -> dict:
+async def file(facility: CommissionFacility, body: Filing, request: Request, today: Today) -> dict:
     bounds = await request.app.state.rate_bounds.on(body.filed_on, "filed_on")
     async with unit_of_work(request) as uow:
         snapshot, events = await facilities.file(uow.conn, facility, body, bounds, today)
@@ -86,7 +90,7 @@ async def file(facility: str, body: Filing, request: Request, _: Admin, today: T
 
 @router.put("/{facility}/certifications", summary="Record fire-safety certification and food licence dates",
             response_model=schemas.Facility)
-async def certify(facility: str, body: Certifications, request: Request, _: Admin, today: Today) -> dict:
+async def certify(facility: CommissionFacility, body: Certifications, request: Request, today: Today) -> dict:
     async with unit_of_work(request) as uow:
         snapshot, events = await facilities.certify(uow.conn, facility, body, today)
         uow.publish(events)
@@ -95,7 +99,7 @@ async def certify(facility: str, body: Certifications, request: Request, _: Admi
 
 @router.post("/{facility}/rates", summary="Change the subsidy rate from a date (refused outside the rule set's "
                                           "bounds)", response_model=schemas.Facility)
-async def change_rate(facility: str, body: RateChange, request: Request, _: Admin, today: Today) -> dict:
+async def change_rate(facility: CommissionFacility, body: RateChange, request: Request, today: Today) -> dict:
     bounds = await request.app.state.rate_bounds.on(body.effective_from)
     async with unit_of_work(request) as uow:
         snapshot, events = await facilities.change_rate(uow.conn, facility, body, bounds, today)
@@ -105,7 +109,7 @@ async def change_rate(facility: str, body: RateChange, request: Request, _: Admi
 
 @router.post("/{facility}/reviews", summary="Record an annual review: a fail starts rectification (整改), a second "
                                             "consecutive fail revokes", response_model=schemas.Facility)
-async def review(facility: str, body: Review, request: Request, _: Admin) -> dict:
+async def review(facility: CommissionFacility, body: Review, request: Request) -> dict:
     async with unit_of_work(request) as uow:
         snapshot, events = await facilities.review(uow.conn, facility, body)
         uow.publish(events)
@@ -117,7 +121,8 @@ async def review(facility: str, body: Review, request: Request, _: Admin) -> dic
             description="An administrative merger moves a facility: its record keeps every earlier jurisdiction "
                         "with the date it held from (`jurisdictions`); each month is governed by the facility's "
                         "jurisdiction on the month's first day. The same move again changes nothing.")
-async def move(facility: str, body: Move, request: Request, _: Admin, today: Today) -> dict:
+async def move(facility: CommissionFacility, body: Move, request: Request, caller: Admin, today: Today) -> dict:
+    placeable(caller, body.jurisdiction)
     async with unit_of_work(request) as uow:
         snapshot, events = await jurisdictions.move(uow.conn, facility, body, today)
         uow.publish(events)

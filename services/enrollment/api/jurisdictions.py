@@ -29,6 +29,7 @@ async def add(body: NewJurisdiction, request: Request, response: Response, _: Op
 
 @router.get("", response_model=list[schemas.Jurisdiction],
             summary="Every jurisdiction with its parent, by code (platform operator, health commission)")
-async def listed(request: Request, _: OperatorOrAdmin) -> list[dict]:
+async def listed(request: Request, caller: OperatorOrAdmin) -> list[dict]:
+    """A key scoped to a jurisdiction sees the ones it covers."""
     async with request.app.state.pool.acquire() as conn:
-        return await store.every(conn)
+        return [j for j in await store.every(conn) if caller.may_act_in(j["code"])]

@@ -78,7 +78,24 @@ class IssuedKey(Out):
 
 class KeyAnswer(Out):
     active: bool = Field(description="the key exists and is not revoked")
-    facility: str | None = Field(description="the facility it belongs to, when active")
+    role: str | None = Field(description="whom it serves, when active: facility, admin (the health commission) or "
+                                         "finance")
+    facility: str | None = Field(description="the facility it belongs to, for a facility key")
+    jurisdiction: str | None = Field(description="the jurisdiction an official key was issued for")
+    covers: list[str] | None = Field(description="an official key's jurisdiction and every one under it, now")
+
+
+class OfficialKey(Out):
+    key_id: int
+    role: str = Field(description="commission or finance")
+    jurisdiction: str
+    label: str | None
+    created_at: str
+    revoked_at: str | None
+
+
+class IssuedOfficialKey(OfficialKey):
+    api_key: str = Field(description="shown this once: only its keyed hash is kept")
 
 
 class KeyInfo(Out):

@@ -12,7 +12,7 @@ from enrollment.domain import rules
 from enrollment.domain.models import NewJurisdiction
 from enrollment.domain.rules import Problem, refuse
 from tuoyu import bounds
-from tuoyu.jurisdictions import county_level
+from tuoyu.jurisdictions import Entry, county_level, jurisdiction_on
 from tuoyu.errors import Conflict
 
 REGISTERED_FROM = bounds.FIRST_DAY
@@ -36,10 +36,17 @@ def addition(new: NewJurisdiction, existing: dict | None, parent_known: bool) ->
     return True
 
 
+def known_problem(code: str, found: dict | None, field: str = "jurisdiction") -> Problem:
+    """A jurisdiction named must have been added (one a scoped key does not cover reads as unknown to it)."""
+    if found is None:
+        return field, f"no jurisdiction {code!r}: the platform operator adds it first"
+    return None
+
+
 def placement_problem(code: str, found: dict | None, field: str = "jurisdiction") -> Problem:
     """A facility is filed in a known county-level jurisdiction, never a city or province."""
     if found is None:
-        return field, f"no jurisdiction {code!r}: the platform operator adds it first"
+        return known_problem(code, found, field)
     if not county_level(code):
         return field, f"{code} {found['name']} is not county-level: name one of its districts or counties"
     return None
@@ -55,3 +62,9 @@ def move(code: str, found: dict | None, effective_from: date, there_then: str | 
     if there_then is not None:
         raise Conflict(f"the facility is already in {there_then} from {effective_from}")
     return True
+
+
+def in_scope(covers: frozenset[str], histories: dict[str, list[Entry]], today: date) -> set[str]:
+    """The facilities (by external id) whose jurisdiction today a key covering `covers` acts on; an unplaced
+    facility is in none (only platform-wide keys see it)."""
+    return {facility for facility, history in histories.items() if jurisdiction_on(history, today) in covers}

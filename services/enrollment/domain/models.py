@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import Enum
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -86,6 +87,14 @@ class FacilityChange(Strict):
 
 
 class NewKey(Strict):
+    label: Label | None = None
+
+
+class NewOfficialKey(Strict):
+    """A health commission's or finance bureau's key for a jurisdiction and everything under it."""
+    role: Literal["commission", "finance"]
+    jurisdiction: Code = Field(description="the jurisdiction it acts on, with every one under it: 330900 舟山市 "
+                                           "covers 330903 普陀区 and 330902 定海区")
     label: Label | None = None
 
 

@@ -36,9 +36,13 @@ async def confirm_class(conn: asyncpg.Connection, facility: str, klass: str, con
     return [await _record(conn, facility, class_id, confirmed_on)]
 
 
-async def confirm_classes(conn: asyncpg.Connection, wanted: list[Confirmation]) -> tuple[int, Events]:
-    """Confirm every class of the list or none (422 naming each problem by its index); how many were new."""
+async def confirm_classes(conn: asyncpg.Connection, wanted: list[Confirmation], among: set[str] | None = None
+                          ) -> tuple[int, Events]:
+    """Confirm every class of the list or none (422 naming each problem by its index); how many were new. A facility
+    not `among` those given (a scoped key's) is as unknown as one that does not exist."""
     facilities, found = await store.for_confirmation(conn, [(c.facility, c.klass) for c in wanted])
+    if among is not None:
+        facilities &= among
     record = classes.confirmations(wanted, facilities, {key: day for key, (_, day) in found.items()})
     events = [await _record(conn, wanted[i].facility, found[(wanted[i].facility, wanted[i].klass)][0],
                             wanted[i].confirmed_on) for i in record]

@@ -7,6 +7,7 @@ from datetime import date
 import asyncpg
 
 from enrollment.store import facilities
+from tuoyu.jurisdictions import Entry, Tree
 
 
 async def find(conn: asyncpg.Connection, code: str | None) -> dict | None:
@@ -27,6 +28,24 @@ async def add(conn: asyncpg.Connection, code: str, name: str, parent: str | None
 async def every(conn: asyncpg.Connection) -> list[dict]:
     """All jurisdictions, each with its parent, by code (a parent's code sorts before its children's)."""
     return [dict(r) for r in await conn.fetch("SELECT code, name, parent FROM jurisdictions ORDER BY code")]
+
+
+async def tree(db: asyncpg.Pool | asyncpg.Connection) -> Tree:
+    """Every jurisdiction's parent, by code: what a scoped key's cover is computed from, now."""
+    return {r["code"]: r["parent"] for r in await db.fetch("SELECT code, parent FROM jurisdictions")}
+
+
+async def histories(db: asyncpg.Pool | asyncpg.Connection, external_ids: list[str] | None = None
+                    ) -> dict[str, list[Entry]]:
+    """Each placed facility's jurisdiction history, by external id (of every facility, or of those named)."""
+    rows = await db.fetch(
+        "SELECT f.external_id, fj.effective_from, fj.jurisdiction FROM facility_jurisdictions fj "
+        "JOIN facilities f ON f.id = fj.facility_id WHERE $1::text[] IS NULL OR f.external_id = ANY($1)",
+        external_ids)
+    found: dict[str, list[Entry]] = {}
+    for r in rows:
+        found.setdefault(r["external_id"], []).append((r["effective_from"], r["jurisdiction"]))
+    return found
 
 
 async def placed_from(conn: asyncpg.Connection, fid: int, effective_from: date) -> str | None:

@@ -39,8 +39,9 @@ REVIEWS_SQL = ("(SELECT array_agg(r.reviewed_on ORDER BY r.reviewed_on) FROM fac
 
 
 async def facilities(conn: asyncpg.Connection, *, status_: str | None, kind: str | None, inclusive: bool | None,
-                     limit: int, cursor: str | None) -> dict:
-    """A page of facilities; a `status_` filter is applied in Python, by the one status rule (`tuoyu.standing`).
+                     limit: int, cursor: str | None, among: set[str] | None = None) -> dict:
+    """A page of facilities (of those whose external ids are `among`, when given: a scoped key's); a `status_`
+    filter is applied in Python, by the one status rule (`tuoyu.standing`).
 
     So a status-filtered page reads every facility after the cursor that the other filters keep: facilities are
     thousands at most, and the status rule is not copied into SQL (nor stored, where it could go stale).
@@ -51,6 +52,8 @@ async def facilities(conn: asyncpg.Connection, *, status_: str | None, kind: str
         q.add(f"f.kind = {q.arg(kind)}")
     if inclusive is not None:
         q.add(f"f.inclusive = {q.arg(inclusive)}")
+    if among is not None:
+        q.add(f"f.external_id = ANY({q.arg(sorted(among))}::text[])")
     sql = f"SELECT f.*, {REVIEWS_SQL} FROM facilities f WHERE {' AND '.join(q.where)} ORDER BY f.id"
     if status_ is None:
         sql += f" LIMIT {q.arg(limit + 1)}"

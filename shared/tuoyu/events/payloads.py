@@ -49,3 +49,9 @@ class ApiKey(Payload):
     facility: str  # the facility's external id
     key_id: int
     key_hash: str  # the keyed hash (`tuoyu.hashing.keyed_hash`), never the key
+
+
+class OfficialKey(Payload):
+    key_id: int
+    role: str  # "commission" or "finance"
+    jurisdiction: str  # the code it was issued for; it acts on every jurisdiction under it too

@@ -90,6 +90,9 @@ EVENTS: dict[str, EventType] = {e.name: e for e in (
     EventType("ApiKeyIssued", payloads.ApiKey, "the commission issues a facility key; self-registration issues one",
               {}),
     EventType("ApiKeyRevoked", payloads.ApiKey, "the commission revokes a facility key", {}),
+    EventType("OfficialKeyIssued", payloads.OfficialKey,
+              "the platform operator issues a commission or finance key for a jurisdiction (keyed by its code)", {}),
+    EventType("OfficialKeyRevoked", payloads.OfficialKey, "the platform operator revokes an official's key", {}),
 )}
 
 
