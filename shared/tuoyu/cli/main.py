@@ -15,6 +15,7 @@ from tuoyu.cli.client import Api, ApiError, CliSettings
 from tuoyu.cli import finance
 from tuoyu.cli.classes import classes_app
 from tuoyu.cli.jurisdictions import jurisdictions_app
+from tuoyu.cli.keys import keys_app
 from tuoyu.cli.scenario import steps
 from tuoyu.months import DESCRIPTION
 
@@ -25,6 +26,7 @@ from tuoyu.cli.roster import import_app  # noqa: E402  (after `app`: it uses _ap
 app.add_typer(import_app, name="import")
 app.add_typer(classes_app, name="classes")
 app.add_typer(jurisdictions_app, name="jurisdictions")
+app.add_typer(keys_app, name="keys")
 
 def _api() -> Api:
     try:

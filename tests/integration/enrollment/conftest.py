@@ -85,13 +85,15 @@ class Desk:
         return self.world.query("enrollment", "SELECT coalesce(max(seq), 0) FROM outbox")[0][0]
 
     def facility(self, *, filed: bool = True, rate: str = "0.12", classes=(("C1", "2022-09-01", 20),),
-                 inclusive: bool = True, name: str = "测试托育园") -> Facility:
-        """A facility registered and keyed by the health commission, filed from 2022-03-01 unless told not."""
+                 inclusive: bool = True, name: str = "测试托育园", jurisdiction: str | None = None) -> Facility:
+        """A facility registered and keyed by the health commission, filed from 2022-03-01 unless told not, in
+        `jurisdiction` when given (else in none)."""
         fid = uid("F")
         a = self.admin
         assert a.post("/facilities", json={"external_id": fid, "name": name, "kind": "childcare_institution",
                                            "ownership": "private_nonprofit", "inclusive": inclusive,
-                                           "serves_meals": True, "bank_account": "6222020200112233445"}
+                                           "serves_meals": True, "bank_account": "6222020200112233445",
+                                           **({"jurisdiction": jurisdiction} if jurisdiction else {})}
                       ).status_code == 201
         if filed:
             r = a.put(f"/facilities/{fid}/certifications", json={"fire_safety_certified_on": "2022-03-01",
@@ -138,6 +140,22 @@ def shared_world(infra, tmp_path_factory) -> World:
 @pytest.fixture(scope="package")
 def desk(shared_world) -> Desk:
     return Desk(shared_world)
+
+
+ZHOUSHAN = [{"code": "330900", "name": "舟山市", "parent": None},
+            {"code": "330903", "name": "普陀区", "parent": "330900"},
+            {"code": "330902", "name": "定海区", "parent": "330900"}]
+PUTUO, DINGHAI, CITY = "330903", "330902", "330900"
+
+
+@pytest.fixture(scope="package")
+def operator(shared_world) -> httpx.Client:
+    """The platform operator's client, once Zhoushan and two of its districts are added."""
+    client = httpx.Client(base_url=shared_world["enrollment"].url, headers=bearer(shared_world.operator_key),
+                          timeout=300)
+    for jurisdiction in ZHOUSHAN:
+        assert client.post("/jurisdictions", json=jurisdiction).status_code in (200, 201)
+    return client
 
 
 def national_id(seed: int, birth_date: str = "2021-03-10") -> str:

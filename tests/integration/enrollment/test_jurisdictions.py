@@ -4,23 +4,7 @@ fields (`jurisdictions`, facility `jurisdiction`, timeline `move`) load, and loa
 
 from __future__ import annotations
 
-import httpx
-import pytest
-
-from tests.integration.enrollment.conftest import assert_problem, bearer, uid
-
-ZHOUSHAN = [{"code": "330900", "name": "舟山市", "parent": None},
-            {"code": "330903", "name": "普陀区", "parent": "330900"},
-            {"code": "330902", "name": "定海区", "parent": "330900"}]
-
-
-@pytest.fixture(scope="module")
-def operator(shared_world) -> httpx.Client:
-    client = httpx.Client(base_url=shared_world["enrollment"].url, headers=bearer(shared_world.operator_key),
-                          timeout=300)
-    for jurisdiction in ZHOUSHAN:
-        assert client.post("/jurisdictions", json=jurisdiction).status_code in (200, 201)
-    return client
+from tests.integration.enrollment.conftest import ZHOUSHAN, assert_problem, uid
 
 
 def test_the_operator_adds_a_city_and_its_districts_and_the_same_again_is_200(operator):
