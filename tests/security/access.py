@@ -11,6 +11,12 @@ per endpoint:
 - a facility key that names another facility's record (`scoped`) gets 404; where the endpoint answers each facility
   with its own records (`scoped=False`), another facility's key gets 2xx and its own (empty) view.
 Public endpoints answer anyone.
+
+The jurisdiction dimension (POLICY "Jurisdictions"): officials' keys scoped to Putuo (330903) or to Zhoushan city
+(330900, which covers Putuo and Dinghai 330902) against the records of a facility in Putuo and of one in Dinghai
+(`expected_in`). A scoped key acts where the platform-wide key of its role does, on the records of a facility its
+scope covers; another facility's are 404 (422 where the request names the facility in its body); an endpoint naming
+no facility answers within the scope (`ANY_PLACE`); what only the platform sees is 404 (`PLATFORM_ONLY`).
 """
 
 from __future__ import annotations
@@ -92,6 +98,9 @@ ACCESS: dict[str, dict[tuple[str, str], Rule]] = {
         ("POST", "/jurisdictions"): rule(PLATFORM),
         ("GET", "/jurisdictions"): rule(PLATFORM, ADMIN),
         ("PUT", "/facilities/{facility}/jurisdiction"): _commission,
+        ("POST", "/official-keys"): rule(PLATFORM),
+        ("GET", "/official-keys"): rule(PLATFORM),
+        ("DELETE", "/official-keys/{key_id}"): rule(PLATFORM),
     },
     "subsidy": {
         ("POST", "/rulesets"): _commission,
@@ -151,3 +160,31 @@ def roles_allowed(service: str, endpoint: tuple[str, str]) -> set[str]:
     if endpoint in PUBLIC[service]:
         return set(KNOWN_ROLES[service])
     return set(ACCESS[service][endpoint].roles)
+
+
+SCOPED_KEYS = {"putuo commission": (ADMIN, "330903"), "putuo finance": (FINANCE, "330903"),
+               "city commission": (ADMIN, "330900"), "city finance": (FINANCE, "330900")}
+PLACES = {"putuo": "330903", "dinghai": "330902"}  # whose facility's records the request names
+COVERS = {"330903": {"330903"}, "330900": {"330900", "330903", "330902"}}
+PLATFORM_ONLY = {"enrollment": {("GET", "/outbox"), ("POST", "/key-introspection")}}
+ANY_PLACE = {  # name no facility: a list answers within the caller's scope; a rule set loaded is Putuo's own
+    "enrollment": {("GET", "/facilities"), ("GET", "/national-id-duplicates"), ("GET", "/jurisdictions")},
+    "subsidy": {("GET", "/rulesets"), ("GET", "/rulesets/in-force"), ("POST", "/rulesets"),
+                ("POST", "/rulesets/shipped/{ruleset_id}")},
+}
+OUTSIDE = {"enrollment": {("POST", "/facilities"): 422, ("POST", "/class-confirmations"): 422}}
+
+
+def expected_in(service: str, endpoint: tuple[str, str], credential: str, place: str) -> int | None:
+    """The status a scoped key (`SCOPED_KEYS`) gets at an endpoint naming the records of a facility in `place`."""
+    if endpoint in PUBLIC[service]:
+        return None
+    role, code = SCOPED_KEYS[credential]
+    policy = ACCESS[service][endpoint]
+    if role not in policy.roles:
+        return policy.refused
+    if endpoint in PLATFORM_ONLY.get(service, ()):
+        return 404
+    if endpoint in ANY_PLACE.get(service, ()) or PLACES[place] in COVERS[code]:
+        return None
+    return OUTSIDE.get(service, {}).get(endpoint, 404)

@@ -18,9 +18,11 @@ import pytest
 
 from subsidy.rules.catalog import shipped_text
 from tests.integration.enrollment.conftest import TABLES as ENROLLMENT_TABLES
-from tests.integration.enrollment.conftest import Desk, Facility, uid
+from tests.integration.enrollment.conftest import ZHOUSHAN, Desk, Facility, uid
 from tests.scenarios import path
-from tests.security.access import ACCESS, CREDENTIALS, PUBLIC, expected
+from tests.security.access import (
+    ACCESS, ADMIN, COVERS, CREDENTIALS, PLACES, PUBLIC, SCOPED_KEYS, expected, expected_in,
+)
 from tests.security.apps import SERVICES, routes_of
 from tests.stack import World
 
@@ -39,22 +41,54 @@ def later_day() -> str:
     return (date(2023, 1, 1) + timedelta(days=3 * next(_days))).isoformat()
 
 
-class Target:
+class Place:
+    """A facility whose records a request names, with a family, a child and an enrollment of the test's own; `code`
+    the jurisdiction it is in (None: none)."""
+
+    code: str | None = None
+
+    def __init__(self, world: World, desk: Desk, f: Facility):
+        self.world, self.desk, self.f = world, desk, f
+        self.family, self.child = self.desk.child(self.f)
+        self.enrollment = self.desk.enroll(self.f, self.child)
+        self.explained = self.enrollment
+
+    def new_class(self) -> str:
+        """A class the facility opens itself, nobody has confirmed yet."""
+        klass = uid("C")
+        self.f.post("/classes", json={"external_id": klass, "opened_on": "2022-09-01", "capacity": 5}
+                    ).raise_for_status()
+        return klass
+
+    def spare_key(self) -> int:
+        return self.desk.admin.post(f"/facilities/{self.f.external_id}/keys", json={}).json()["key_id"]
+
+    def spare_official_key(self) -> int:
+        made = httpx.post(self.desk.url + "/official-keys", json={"role": "finance", "jurisdiction": "330903"},
+                          headers=_bearer(self.world.operator_key), timeout=300)
+        made.raise_for_status()
+        return made.json()["key_id"]
+
+    def counts(self, service: str) -> dict:
+        sql = " UNION ALL ".join(f"SELECT '{t}', count(*) FROM {t}" for t in WRITTEN[service])
+        return dict(self.world.query(service, sql))
+
+
+class Target(Place):
     """The budget-runs-out world, billed for September: F1 is the caller's own facility, F3 another one.
 
     F1 holds a family, a child and an enrollment of the test's own; its September payout is approved (so a bank
     confirmation has something to confirm), F2's waits for budget (so finance has something to approve over it).
+    Zhoushan's districts hold a facility each (`places`), for the officials' keys scoped to them (`scoped_keys`).
     """
 
     def __init__(self, world: World):
-        self.world = world
-        self.desk = Desk(world)
-        admin = self.desk.admin
+        desk = Desk(world)
+        admin = desk.admin
         own_key = admin.post("/facilities/F1/keys", json={"label": "matrix"}).json()["api_key"]
         other_key = admin.post("/facilities/F3/keys", json={"label": "matrix"}).json()["api_key"]
-        self.f = Facility("F1", own_key, self.desk.as_key(own_key))
-        self.family, self.child = self.desk.child(self.f)
-        self.enrollment = self.desk.enroll(self.f, self.child)
+        super().__init__(world, desk, Facility("F1", own_key, desk.as_key(own_key)))
+        self.explained = "E1"
         self.billing_admin = httpx.Client(base_url=world["billing"].url, headers=_bearer(world.admin_key),
                                           timeout=300)
         self.finance = finance = httpx.Client(base_url=world["billing"].url, headers=_bearer(world.finance_key),
@@ -67,11 +101,20 @@ class Target:
         assert (self.approved["status"], self.waiting["status"]) == ("approved", "awaiting_budget")
         self.family_token = self.token()
         operator = httpx.Client(base_url=world["enrollment"].url, headers=_bearer(world.operator_key), timeout=300)
-        for code, name, parent in (("330900", "舟山市", None), ("330903", "普陀区", "330900")):
-            operator.post("/jurisdictions", json={"code": code, "name": name, "parent": parent}).raise_for_status()
+        for jurisdiction in ZHOUSHAN:
+            operator.post("/jurisdictions", json=jurisdiction).raise_for_status()
         self.keys = {"no key": None, "wrong key": "fac_not-a-key-anyone-has", "other facility": other_key,
                      "family token": self.family_token["token"], "admin key": world.admin_key,
                      "finance key": world.finance_key, "operator key": world.operator_key, "own facility": own_key}
+        self.places = {name: self._place(code) for name, code in PLACES.items()}
+        self.scoped_keys = {credential: operator.post("/official-keys", json={
+            "role": "commission" if role == ADMIN else "finance", "jurisdiction": code}).json()["api_key"]
+            for credential, (role, code) in SCOPED_KEYS.items()}
+
+    def _place(self, code: str) -> Place:
+        place = Place(self.world, self.desk, self.desk.facility(jurisdiction=code))
+        place.code = code
+        return place
 
     def propose_account(self) -> str:
         """F1 asks for a new bank account; returns it once billing holds it waiting for finance to confirm."""
@@ -83,24 +126,11 @@ class Target:
             time.sleep(0.1)
         return account
 
-    def new_class(self) -> str:
-        """A class F1 opens itself, nobody has confirmed yet."""
-        klass = uid("C")
-        self.f.post("/classes", json={"external_id": klass, "opened_on": "2022-09-01", "capacity": 5}
-                    ).raise_for_status()
-        return klass
-
-    def spare_key(self) -> int:
-        return self.desk.admin.post("/facilities/F1/keys", json={}).json()["key_id"]
-
     def token(self) -> dict:
         made = self.billing_admin.post("/family-tokens", json={"facility": "F1", "family": "FAM1"})
         made.raise_for_status()
         return made.json()
 
-    def counts(self, service: str) -> dict:
-        sql = " UNION ALL ".join(f"SELECT '{t}', count(*) FROM {t}" for t in WRITTEN[service])
-        return dict(self.world.query(service, sql))
 
 
 def _bearer(key: str) -> dict:
@@ -119,16 +149,23 @@ def _roster_csv() -> bytes:
             f"{uid('FAM')},{uid('K')},2021-01-01,1,C1,{uid('E')},2000.00,2022-09-01\n").encode()
 
 
-def _new_facility() -> dict:
-    return {"json": {"external_id": uid("F"), "name": "新园", "kind": "community", "ownership": "public"}}
+def _in_place(t: Place) -> dict:
+    """The `jurisdiction` parameter naming the place's (none for the budget-runs-out world's unplaced F1)."""
+    return {"params": {"jurisdiction": t.code}} if t.code else {}
+
+
+def _new_facility(t: Place) -> dict:
+    """A new facility, in the place's jurisdiction (a scoped key registers only where it acts)."""
+    return {"json": {"external_id": uid("F"), "name": "新园", "kind": "community", "ownership": "public",
+                     **({"jurisdiction": t.code} if t.code else {})}}
 
 
 # (service, (method, route)) → (target, presented key) → (path parameters beyond {facility}, httpx arguments):
 # a request the right caller makes with success. Built afresh for each caller.
 REQUESTS = {
     "enrollment": {
-        ("POST", "/registrations"): lambda t, k: ({}, _new_facility()),
-        ("POST", "/facilities"): lambda t, k: ({}, _new_facility()),
+        ("POST", "/registrations"): lambda t, k: ({}, _new_facility(t)),
+        ("POST", "/facilities"): lambda t, k: ({}, _new_facility(t)),
         ("GET", "/facilities"): lambda t, k: ({}, {"params": {"limit": 5}}),
         ("GET", "/outbox"): lambda t, k: ({}, {}),
         ("GET", "/national-id-duplicates"): lambda t, k: ({}, {"params": {"limit": 5}}),
@@ -155,7 +192,7 @@ REQUESTS = {
         ("PUT", "/facilities/{facility}/classes/{klass}/confirmation"): lambda t, k: (
             {"klass": t.new_class()}, {"json": {"confirmed_on": "2022-09-05"}}),
         ("POST", "/class-confirmations"): lambda t, k: ({}, {"json": {"confirmations": [
-            {"facility": "F1", "class": t.new_class(), "confirmed_on": "2022-09-05"}]}}),
+            {"facility": t.f.external_id, "class": t.new_class(), "confirmed_on": "2022-09-05"}]}}),
         ("POST", "/facilities/{facility}/families"): lambda t, k: ({}, {"json": {"external_id": uid("FAM")}}),
         ("GET", "/facilities/{facility}/families"): lambda t, k: ({}, {}),
         ("GET", "/facilities/{facility}/families/{family}"): lambda t, k: ({"family": t.family}, {}),
@@ -180,8 +217,11 @@ REQUESTS = {
                                                                       "params": {"dry_run": "true"}}),
         ("POST", "/jurisdictions"): lambda t, k: ({}, {"json": {"code": str(next(_codes)), "name": "某市"}}),
         ("GET", "/jurisdictions"): lambda t, k: ({}, {}),
-        ("PUT", "/facilities/{facility}/jurisdiction"): lambda t, k: ({}, {"json": {"jurisdiction": "330903",
-                                                                                    "from": later_day()}}),
+        ("PUT", "/facilities/{facility}/jurisdiction"): lambda t, k: ({}, {"json": {
+            "jurisdiction": t.code or "330903", "from": later_day()}}),  # a place stays where it is
+        ("POST", "/official-keys"): lambda t, k: ({}, {"json": {"role": "finance", "jurisdiction": "330903"}}),
+        ("GET", "/official-keys"): lambda t, k: ({}, {}),
+        ("DELETE", "/official-keys/{key_id}"): lambda t, k: ({"key_id": t.spare_official_key()}, {}),
     },
     "subsidy": {
         ("POST", "/rulesets"): lambda t, k: ({}, {"content": shipped_text("zhoushan-putuo-2022").encode(),
@@ -189,12 +229,12 @@ REQUESTS = {
         ("POST", "/rulesets/shipped/{ruleset_id}"): lambda t, k: ({"ruleset_id": "zhoushan-putuo-2022"}, {}),
         ("GET", "/rulesets"): lambda t, k: ({}, {}),
         ("GET", "/rulesets/in-force"): lambda t, k: ({}, {"params": {"on": "2022-09-01"}}),
-        ("GET", "/due/{month}"): lambda t, k: ({"month": "2022-09"}, {}),
-        ("GET", "/due/{month}/batches"): lambda t, k: ({"month": "2022-09"}, {}),
+        ("GET", "/due/{month}"): lambda t, k: ({"month": "2022-09"}, _in_place(t)),
+        ("GET", "/due/{month}/batches"): lambda t, k: ({"month": "2022-09"}, _in_place(t)),
         ("GET", "/explanations/{month}/{facility}/{enrollment}"): lambda t, k: (
-            {"month": "2022-09", "enrollment": "E1"}, {}),
+            {"month": "2022-09", "enrollment": t.explained}, {}),
         ("POST", "/whatif"): lambda t, k: ({}, {"json": {"draft": shipped_text("zhoushan-putuo-2022"),
-                                                         "from": "2022-09", "to": "2022-09"}}),
+                                                         "from": "2022-09", "to": "2022-09"}, **_in_place(t)}),
     },
     "billing": {
         ("POST", "/cycles/{month}"): lambda t, k: ({"month": "2022-09"}, {}),  # billed: runs, issues nothing
@@ -250,13 +290,13 @@ def test_every_endpoint_of_every_service_has_a_policy_and_a_request():
         assert not gone, f"{service}: the policy or REQUESTS name endpoints that no longer exist: {sorted(gone)}"
 
 
-def _request(target: Target, service: str, endpoint: tuple[str, str], credential: str) -> httpx.Request:
-    """The request, built (and whatever it needs made: a spare key, a family) before anything is counted."""
+def _request(place: Place, service: str, endpoint: tuple[str, str], key: str | None) -> httpx.Request:
+    """The request naming the place's records, built (and whatever it needs made: a spare key, a family) before
+    anything is counted."""
     method, route = endpoint
-    key = target.keys[credential]
     build = REQUESTS[service].get(endpoint, lambda t, k: ({}, {}))
-    params, kwargs = build(target, key)
-    url = target.world[service].url + route.format(**{"facility": "F1", **params})
+    params, kwargs = build(place, key)
+    url = place.world[service].url + route.format(**{"facility": place.f.external_id, **params})
     headers = {**kwargs.pop("headers", {}), **(_bearer(key) if key else {})}
     return httpx.Request(method, url, headers=headers, **kwargs)
 
@@ -290,7 +330,7 @@ def test_each_caller_gets_what_the_policy_says_and_a_refusal_changes_nothing(tar
     with httpx.Client(timeout=300) as client:
         for credential in CREDENTIALS:
             want = expected(service, endpoint, credential)
-            request = _request(target, service, endpoint, credential)
+            request = _request(target, service, endpoint, target.keys[credential])
             before = target.counts(service) if want is not None else None
             got = client.send(request)
             problem = _what_is_wrong(service, endpoint, credential, want, got)
@@ -300,3 +340,35 @@ def test_each_caller_gets_what_the_policy_says_and_a_refusal_changes_nothing(tar
                 wrong[credential] = problem
     assert not wrong, f"{service} {endpoint[0]} {endpoint[1]}:\n" + "\n".join(
         f"  {credential:15} {problem}" for credential, problem in wrong.items())
+
+
+SCOPED_ENDPOINTS = [(s, e) for s, e in ENDPOINTS if s in ("enrollment", "subsidy")]
+AWAITING_JURISDICTION = {("GET", "/due/{month}"), ("GET", "/due/{month}/batches"), ("POST", "/whatif"),
+                         ("GET", "/explanations/{month}/{facility}/{enrollment}")}
+"""Subsidy routes a scoped key reaches through a `jurisdiction` parameter (or the facility's) that the rule-set
+branch of issue 13 adds; `subsidy.api.deps.require_jurisdiction` is the check to wire there."""
+
+
+@pytest.mark.parametrize("service, endpoint", SCOPED_ENDPOINTS, ids=[f"{s} {m} {r}" for s, (m, r) in SCOPED_ENDPOINTS])
+def test_an_officials_key_acts_only_within_its_jurisdiction_and_a_refusal_changes_nothing(target, service, endpoint):
+    if service == "subsidy" and endpoint in AWAITING_JURISDICTION:
+        pytest.skip("the route takes its jurisdiction with the rule-set branch of issue 13")
+    wrong = {}
+    with httpx.Client(timeout=300) as client:
+        for credential, (_, code) in SCOPED_KEYS.items():
+            for name, place in target.places.items():
+                want = expected_in(service, endpoint, credential, name)
+                request = _request(place, service, endpoint, target.scoped_keys[credential])
+                before = target.counts(service) if want is not None else None
+                got = client.send(request)
+                problem = _what_is_wrong(service, endpoint, credential, want, got)
+                if problem is None and want is not None and target.counts(service) != before:
+                    problem = f"refused with {want}, yet it wrote something"
+                unseen = [p.f.external_id for n, p in target.places.items()
+                          if PLACES[n] not in COVERS[code] and endpoint not in PUBLIC[service]]
+                if problem is None and want is None and any(f in got.text for f in unseen):
+                    problem = f"shown a facility outside {code}: {got.text[:200]}"
+                if problem:
+                    wrong[f"{credential} on {name}"] = problem
+    assert not wrong, f"{service} {endpoint[0]} {endpoint[1]}:\n" + "\n".join(
+        f"  {who:28} {problem}" for who, problem in wrong.items())

@@ -4,6 +4,8 @@ facility are 404 to it; revoked, it is refused by all three services at once."""
 
 from __future__ import annotations
 
+import json
+
 import httpx
 import pytest
 
@@ -167,3 +169,15 @@ def test_a_revoked_official_key_is_refused_by_every_service_at_once(shared_world
         assert operator.delete(f"/official-keys/{issued['key_id']}").status_code == 204, "revoking again is done"
         [listed] = [k for k in operator.get("/official-keys").json() if k["key_id"] == issued["key_id"]]
         assert listed["revoked_at"] is not None
+
+
+def test_the_cli_issues_lists_and_revokes_a_key_with_the_operators_key(shared_world, desk, operator):
+    issued = json.loads(shared_world.cli("keys", "issue", "--role", "commission", "--jurisdiction", PUTUO).stdout)
+    assert issued["api_key"].startswith("off_") and issued["jurisdiction"] == PUTUO
+    assert desk.as_key(issued["api_key"]).get("/jurisdictions").status_code == 200
+    listed = [json.loads(line) for line in shared_world.cli("keys", "list").stdout.splitlines()]
+    assert issued["key_id"] in [k["key_id"] for k in listed] and not any("api_key" in k for k in listed)
+    shared_world.cli("keys", "revoke", str(issued["key_id"]))
+    assert_problem(desk.as_key(issued["api_key"]).get("/jurisdictions"), 401)
+    refused = shared_world.cli("keys", "issue", "--role", "mayor", "--jurisdiction", PUTUO, check=False)
+    assert refused.returncode == 1 and "role" in refused.stderr
