@@ -320,6 +320,19 @@ def _what_is_wrong(service: str, endpoint, credential: str, want: int | None, go
     return None
 
 
+def _send(client: httpx.Client, target: Target, place: Place, service: str, endpoint: tuple[str, str],
+          credential: str, key: str | None, want: int | None) -> tuple[str | None, httpx.Response]:
+    """What is wrong with the answer to the request naming the place's records (None: nothing), and the answer; a
+    refusal must have written nothing."""
+    request = _request(place, service, endpoint, key)
+    before = target.counts(service) if want is not None else None
+    got = client.send(request)
+    problem = _what_is_wrong(service, endpoint, credential, want, got)
+    if problem is None and want is not None and target.counts(service) != before:
+        problem = f"refused with {want}, yet it wrote something"
+    return problem, got
+
+
 @pytest.mark.parametrize("service, endpoint", ENDPOINTS, ids=[f"{s} {m} {r}" for s, (m, r) in ENDPOINTS])
 def test_each_caller_gets_what_the_policy_says_and_a_refusal_changes_nothing(target, service, endpoint):
     if endpoint not in PUBLIC[service]:
@@ -330,12 +343,7 @@ def test_each_caller_gets_what_the_policy_says_and_a_refusal_changes_nothing(tar
     with httpx.Client(timeout=300) as client:
         for credential in CREDENTIALS:
             want = expected(service, endpoint, credential)
-            request = _request(target, service, endpoint, target.keys[credential])
-            before = target.counts(service) if want is not None else None
-            got = client.send(request)
-            problem = _what_is_wrong(service, endpoint, credential, want, got)
-            if problem is None and want is not None and target.counts(service) != before:
-                problem = f"refused with {want}, yet it wrote something"
+            problem, _ = _send(client, target, target, service, endpoint, credential, target.keys[credential], want)
             if problem:
                 wrong[credential] = problem
     assert not wrong, f"{service} {endpoint[0]} {endpoint[1]}:\n" + "\n".join(
@@ -358,12 +366,8 @@ def test_an_officials_key_acts_only_within_its_jurisdiction_and_a_refusal_change
         for credential, (_, code) in SCOPED_KEYS.items():
             for name, place in target.places.items():
                 want = expected_in(service, endpoint, credential, name)
-                request = _request(place, service, endpoint, target.scoped_keys[credential])
-                before = target.counts(service) if want is not None else None
-                got = client.send(request)
-                problem = _what_is_wrong(service, endpoint, credential, want, got)
-                if problem is None and want is not None and target.counts(service) != before:
-                    problem = f"refused with {want}, yet it wrote something"
+                problem, got = _send(client, target, place, service, endpoint, credential,
+                                     target.scoped_keys[credential], want)
                 unseen = [p.f.external_id for n, p in target.places.items()
                           if PLACES[n] not in COVERS[code] and endpoint not in PUBLIC[service]]
                 if problem is None and want is None and any(f in got.text for f in unseen):

@@ -1,6 +1,6 @@
 """A facility key revoked at the enrollment service is refused by every service at once (issue 12, finding 11).
 
-Billing asks the enrollment service whose a key is on every request (`billing.key_directory`); the window between
+Billing asks the enrollment service whose a key is on every request (`tuoyu.key_directory`); the window between
 the revocation's commit and the first refusal is nil, so the request sent right after `DELETE` returns is refused.
 """
 
