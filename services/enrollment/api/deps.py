@@ -136,6 +136,7 @@ def placeable(caller: Principal, code: str | None, field: str = "jurisdiction") 
     if code not in caller.covers:
         refuse(jurisdiction_rules.known_problem(code, None, field))
 
+
 def pepper(request: Request) -> str:
     return request.app.state.settings.hash_pepper.get_secret_value()
 
