@@ -1,10 +1,11 @@
-"""Billing's view of enrollment events: facility names and bank accounts, and families.
+"""Billing's view of enrollment events: facility names and bank accounts, families, and the jurisdictions tree.
 
 Applied through `tuoyu.inbox.Inbox`, each event decoded into its shared payload model (`tuoyu.events.decoding`);
 what billing reads of each is declared in `tuoyu.events.registry` (consumer "billing") and held to the producer's
 models by the contract tests. Each event's effect commits with its id and offset. Facility snapshots carry a
 `version` and only a higher one replaces what is stored, a new bank account only as a proposal for finance to
-confirm (`billing.payouts.payees`). Facility keys are not copied here: `billing.key_directory` asks the enrollment
+confirm (`billing.payouts.payees`). Jurisdictions are kept as added (code, name, parent): a city's cycles, reports
+and keys reach its districts (`tuoyu.jurisdictions.under`). Facility keys are not copied here: `billing.key_directory` asks the enrollment
 service on each request. Everything else on the topic (classes, children, enrollments) is the subsidy service's.
 """
 
@@ -14,7 +15,7 @@ import asyncpg
 
 from billing.payouts import payees
 from tuoyu.events.decoding import Event
-from tuoyu.events.payloads import FacilitySnapshot, FamilySnapshot
+from tuoyu.events.payloads import FacilitySnapshot, FamilySnapshot, JurisdictionAdded
 
 
 async def apply(conn: asyncpg.Connection, event: Event) -> None:
@@ -24,3 +25,7 @@ async def apply(conn: asyncpg.Connection, event: Event) -> None:
         case FamilySnapshot(family=family):
             await conn.execute("INSERT INTO families (facility, external_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
                                family.facility, family.external_id)
+        case JurisdictionAdded(jurisdiction=j):
+            await conn.execute("INSERT INTO jurisdictions (code, name, parent) VALUES ($1, $2, $3) "
+                               "ON CONFLICT (code) DO UPDATE SET name = excluded.name, parent = excluded.parent",
+                               j.code, j.name, j.parent)

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from billing.api.deps import Finance, PayoutReader, actor
-from billing.cycle.run import CYCLE_LOCK
+from billing.cycle import locks
 from billing.payouts import payees
 from tuoyu.errors import NotFound
 
@@ -35,5 +35,5 @@ async def confirm(facility: str, body: Confirmation, request: Request, caller: F
     if request.app.state.inbox is not None:
         await request.app.state.inbox.wait_caught_up()
     async with request.app.state.pool.acquire() as conn, conn.transaction():
-        await conn.execute("SELECT pg_advisory_xact_lock($1)", CYCLE_LOCK)  # not while a batch is being approved
+        await locks.payees(conn)  # not while a batch is being approved
         return await payees.confirm(conn, facility, body.account, actor(caller, body.approver))

@@ -28,7 +28,9 @@ class Table:
     notes: list[tuple[str, str]] = field(default_factory=list)  # (label, value) shown under the table in XLSX
 
     def totals(self) -> dict:
-        out = {c.key: sum(r.get(c.key) or 0 for r in self.rows) for c in self.columns if c.money}
+        # A subtotal row (a city's, summing its districts' rows) is shown but not summed again.
+        out = {c.key: sum(r.get(c.key) or 0 for r in self.rows if not r.get("subtotal"))
+               for c in self.columns if c.money}
         out[self.columns[0].key] = TOTAL_LABEL
         return out
 
@@ -39,7 +41,7 @@ STATUS = {"issued": "已开具", "held": "暂缓（整改）", "awaiting_budget"
           "paid": "已支付", "cancelled": "已取消"}
 
 MONTH_COLUMNS = [
-    Column("kind", "单据类型"), Column("number", "单据编号"), Column("service_month", "服务月份"),
+    Column("kind", "单据类型"), Column("jurisdiction", "辖区"), Column("number", "单据编号"), Column("service_month", "服务月份"),
     Column("facility", "机构"), Column("family", "家庭"), Column("child", "幼儿"), Column("enrollment", "入托编号"),
     Column("corrects", "更正单据"), Column("status", "状态"),
     Column("fee", "保育费", True), Column("reduction", "减免", True), Column("due", "家庭应付", True),
@@ -64,18 +66,20 @@ def month_table(report: dict) -> Table:
         kind = doc.get("kind") or ("credit_note" if doc in report["credit_notes"] else "invoice")
         if kind == "invoice" and doc["corrects"]:
             kind = "supplementary_invoice"
-        rows.append({"kind": DOCUMENT_KIND[kind], "number": doc["number"], "service_month": doc["service_month"],
+        rows.append({"kind": DOCUMENT_KIND[kind], "jurisdiction": doc.get("jurisdiction", ""),
+                     "number": doc["number"], "service_month": doc["service_month"],
                      "facility": doc["facility"], "family": doc["family"], "child": doc["child"],
                      "enrollment": doc["enrollment"], "corrects": doc["corrects"] or "", "status": "",
                      "fee": _fen(doc["fee"]), "reduction": _fen(doc["reduction"]), "due": _fen(doc["due"])})
     for p in report["payouts"]:
-        rows.append({"kind": DOCUMENT_KIND["payout"], "number": p["number"], "service_month": report["month"],
+        rows.append({"kind": DOCUMENT_KIND["payout"], "jurisdiction": p.get("jurisdiction", ""),
+                     "number": p["number"], "service_month": report["month"],
                      "facility": p["facility"], "family": "", "child": "", "enrollment": "", "corrects": "",
                      "status": STATUS.get(p["status"], p["status"]),
                      **{k: _fen(p[k]) for k in ("operating_subsidy", "reduction_compensation", "construction_grants",
                                                 "adjustments", "released", "total")}})
     for b in report.get("blocked", []):
-        rows.append({"kind": DOCUMENT_KIND["blocked"], "number": "", "service_month": b["service_month"],
+        rows.append({"kind": DOCUMENT_KIND["blocked"], "jurisdiction": "", "number": "", "service_month": b["service_month"],
                      "facility": b["facility"], "family": "", "child": "", "enrollment": "", "corrects": "",
                      "status": "", "reason": b["reason"]})
     notes = [(TOTAL_LABELS.get(k, k), v) for k, v in report["totals"].items()]

@@ -1,0 +1,32 @@
+"""The jurisdictions a finance or commission request reaches: what its key covers, narrowed to a code asked for.
+
+A scoped key (an official of a jurisdiction) reaches that jurisdiction and those under it; anything else is 404 to
+it, as another facility's records are to a facility. Unplaced records (facilities in no jurisdiction) reach only
+platform-wide keys. Billing knows the tree from `JurisdictionAdded` events (`billing.consumer`).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import asyncpg
+from fastapi import Query
+
+from billing.cycle.driver import tree
+from tuoyu.auth import Principal
+from tuoyu.errors import NotFound
+from tuoyu.jurisdictions import CODE_PATTERN, under
+
+JurisdictionQuery = Annotated[str | None, Query(pattern=CODE_PATTERN, description=(
+    "a jurisdiction's six-digit code (GB/T 2260): a city's or a province's reaches its districts"))]
+
+
+async def codes(conn: asyncpg.Connection, caller: Principal, code: str | None) -> list[str] | None:
+    """The jurisdictions the request reads (None: every one): those under `code` within the caller's scope."""
+    if code is None:
+        return caller.scope()
+    if not caller.may_act_in(code):
+        raise NotFound(f"no jurisdiction {code!r} for this key")
+    within = under(code, await tree(conn))
+    return sorted(within if caller.covers is None else within & caller.covers)
+
