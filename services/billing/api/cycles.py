@@ -7,7 +7,7 @@ from typing import Literal
 from fastapi import APIRouter, Request, Response
 
 from billing.api.deps import Finance, Oversight, YearPath, actor
-from billing.api.scope import JurisdictionQuery, codes
+from billing.api.scope import JurisdictionQuery, caught_up, codes
 from billing.cycle.driver import run_cycles
 from billing.reports import formats
 from billing.reports.month import month_report
@@ -26,14 +26,15 @@ async def run(month: MonthPath, request: Request, caller: Finance, jurisdiction:
     today = request.app.state.settings.today()
     if month > f"{today:%Y-%m}":
         raise InvalidInput("month", f"{month} has not begun (today is {today}): a month is billed once it has begun")
+    await caught_up(request, jurisdiction)
     return await run_cycles(request.app.state.pool, request.app.state.subsidy, month, actor(caller), caller,
                             jurisdiction, request.app.state.settings.cycle_batch_lines)
 
 
 @router.get("/cycles", summary="The months billed in each jurisdiction, with the rule set that billed each")
 async def cycles(request: Request, caller: Oversight, jurisdiction: JurisdictionQuery = None) -> list[dict]:
+    reached = await codes(request, caller, jurisdiction)
     async with request.app.state.pool.acquire() as conn:
-        reached = await codes(conn, caller, jurisdiction)
         rows = await conn.fetch(
             "SELECT jurisdiction, month, ruleset_id, ruleset_version, fund, completed_at FROM cycles "
             "WHERE $1::text[] IS NULL OR jurisdiction = ANY($1) ORDER BY month, jurisdiction", reached)
@@ -51,8 +52,9 @@ def _file(table: Table, format: str, name: str) -> Response:
             responses={200: {"content": {formats.MEDIA_TYPES["csv"]: {}, formats.MEDIA_TYPES["xlsx"]: {}}}})
 async def report(month: MonthPath, request: Request, caller: Oversight, format: Format = "json",
                  jurisdiction: JurisdictionQuery = None):
+    reached = await codes(request, caller, jurisdiction)
     async with request.app.state.pool.acquire() as conn:
-        body = await month_report(conn, month, await codes(conn, caller, jurisdiction))
+        body = await month_report(conn, month, reached)
     if format == "json":
         return body
     return _file(month_table(body), format, f"report-{month}")
@@ -63,8 +65,9 @@ async def report(month: MonthPath, request: Request, caller: Oversight, format: 
 async def year_report(year: YearPath, request: Request, caller: Oversight,
                       by: Literal["facility", "fund", "jurisdiction"] = "facility", format: Format = "json",
                       jurisdiction: JurisdictionQuery = None):
+    reached = await codes(request, caller, jurisdiction)
     async with request.app.state.pool.acquire() as conn:
-        table = await year_table(conn, year, by, await codes(conn, caller, jurisdiction))
+        table = await year_table(conn, year, by, reached)
     if format == "json":
         return as_json(year, by, table)
     return _file(table, format, f"report-{year}-by-{by}")

@@ -61,8 +61,8 @@ async def list_payouts(request: Request, caller: PayoutReader,
         raise InvalidInput("status", f"must be one of {', '.join(STATUSES)}")
     if caller.role == auth.FACILITY:
         facility = caller.facility
+    reached = await codes(request, caller, jurisdiction)
     async with request.app.state.pool.acquire() as conn:
-        reached = await codes(conn, caller, jurisdiction)
         rows = await conn.fetch(
             "SELECT * FROM payouts WHERE ($1::text IS NULL OR cycle_month = $1) AND ($2::text IS NULL OR status = $2) "
             "AND ($3::text IS NULL OR facility = $3) AND ($4::text[] IS NULL OR jurisdiction = ANY($4)) "
@@ -121,6 +121,4 @@ async def bank_confirmation(request: Request, caller: Finance, file_name: str | 
 @router.get("/reconcile/{month}", summary="Issued vs approved vs paid for the month's payouts, every difference")
 async def reconcile(month: MonthPath, request: Request, caller: Oversight,
                     jurisdiction: JurisdictionQuery = None) -> dict:
-    async with request.app.state.pool.acquire() as conn:
-        reached = await codes(conn, caller, jurisdiction)
-    return await actions.reconciliation(request.app.state.pool, month, reached)
+    return await actions.reconciliation(request.app.state.pool, month, await codes(request, caller, jurisdiction))

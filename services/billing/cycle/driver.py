@@ -10,7 +10,7 @@ for callers that bill one district (or read the answer as before jurisdictions),
 from __future__ import annotations
 
 import logging
-from typing import Iterable
+from typing import Awaitable, Callable, Iterable
 
 import asyncpg
 
@@ -78,21 +78,14 @@ async def tree(conn: asyncpg.Connection) -> Tree:
     return {r["code"]: r["parent"] for r in await conn.fetch("SELECT code, parent FROM jurisdictions")}
 
 
-async def run_cycles(pool: asyncpg.Pool, subsidy: SubsidyClient, month: str, actor: str, caller: Principal,
-                     code: str | None = None, batch_lines: int = 100_000) -> dict:
-    """Run every chosen jurisdiction's cycle of the month (see `chosen`). If every one fails, nothing was issued
-    anywhere: the first error is raised, as one cycle's was before jurisdictions."""
-    if code is not None and not caller.may_act_in(code):
-        raise NotFound(f"no jurisdiction {code!r} for this key")
-    governing = [j["code"] for j in await subsidy.jurisdictions(month)]
-    async with pool.acquire() as conn:
-        known = await tree(conn)
-        billed = [r["jurisdiction"] for r in await conn.fetch(
-            "SELECT DISTINCT jurisdiction FROM cycles WHERE month < $1", month)]
+async def each(month: str, jurisdictions: list[str], run: Callable[[str], Awaitable[dict]]) -> dict:
+    """`run` each jurisdiction's cycle in turn; a failure is logged and reported in its place, the others run. If
+    every one fails, nothing was issued anywhere: the first error is raised, as one cycle's was before
+    jurisdictions. Returns `summed`."""
     results, errors = [], []
-    for jurisdiction in chosen(governing, billed, known, code, caller.covers):
+    for jurisdiction in jurisdictions:
         try:
-            results.append(await run_cycle(pool, subsidy, month, actor, batch_lines, jurisdiction))
+            results.append(await run(jurisdiction))
         except Exception as error:  # noqa: BLE001 - one jurisdiction's failure stops none of the others
             log.exception("cycle %s of %s failed", month, jurisdiction)
             errors.append(error)
@@ -101,3 +94,17 @@ async def run_cycles(pool: asyncpg.Pool, subsidy: SubsidyClient, month: str, act
     if errors and len(errors) == len(results):
         raise errors[0]
     return summed(month, results)
+
+
+async def run_cycles(pool: asyncpg.Pool, subsidy: SubsidyClient, month: str, actor: str, caller: Principal,
+                     code: str | None = None, batch_lines: int = 100_000) -> dict:
+    """Run every chosen jurisdiction's cycle of the month (see `chosen`), each in its own transaction."""
+    if code is not None and not caller.may_act_in(code):
+        raise NotFound(f"no jurisdiction {code!r} for this key")
+    governing = [j["code"] for j in await subsidy.jurisdictions(month)]
+    async with pool.acquire() as conn:
+        known = await tree(conn)
+        billed = [r["jurisdiction"] for r in await conn.fetch(
+            "SELECT DISTINCT jurisdiction FROM cycles WHERE month < $1", month)]
+    return await each(month, chosen(governing, billed, known, code, caller.covers),
+                      lambda jurisdiction: run_cycle(pool, subsidy, month, actor, batch_lines, jurisdiction))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from tuoyu.jurisdictions import UNPLACED
 from tuoyu.money import parse_cny
 
 TOTAL_LABEL = "合计"
@@ -41,7 +42,7 @@ STATUS = {"issued": "已开具", "held": "暂缓（整改）", "awaiting_budget"
           "paid": "已支付", "cancelled": "已取消"}
 
 MONTH_COLUMNS = [
-    Column("kind", "单据类型"), Column("jurisdiction", "辖区"), Column("number", "单据编号"), Column("service_month", "服务月份"),
+    Column("kind", "单据类型"), Column("number", "单据编号"), Column("service_month", "服务月份"),
     Column("facility", "机构"), Column("family", "家庭"), Column("child", "幼儿"), Column("enrollment", "入托编号"),
     Column("corrects", "更正单据"), Column("status", "状态"),
     Column("fee", "保育费", True), Column("reduction", "减免", True), Column("due", "家庭应付", True),
@@ -49,6 +50,7 @@ MONTH_COLUMNS = [
     Column("construction_grants", "建设补助", True), Column("adjustments", "调整", True),
     Column("released", "释放", True), Column("total", "拨付合计", True), Column("reason", "暂缓原因"),
 ]
+JURISDICTION_COLUMN = Column("jurisdiction", "辖区")
 TOTAL_LABELS = {"fees": "保育费", "family_due": "家庭应付", "credit_notes": "红字发票（退费）", "reductions": "减免",
                 "operating_subsidy": "运营补助", "construction_grants": "建设补助", "adjustments": "调整",
                 "held": "暂缓", "awaiting_budget": "待预算", "payouts": "拨付（已开具、已批准、已支付）"}
@@ -83,5 +85,9 @@ def month_table(report: dict) -> Table:
                      "facility": b["facility"], "family": "", "child": "", "enrollment": "", "corrects": "",
                      "status": "", "reason": b["reason"]})
     notes = [(TOTAL_LABELS.get(k, k), v) for k, v in report["totals"].items()]
-    return Table(f"{report['month']} 月度账单（{report['ruleset']} v{report['ruleset_version']}）", MONTH_COLUMNS,
+    # The jurisdiction's column after the facility's, once any document is a jurisdiction's: a report of unplaced
+    # facilities only (every platform before jurisdictions) keeps its columns as they were.
+    placed = any(j["code"] != UNPLACED for j in report.get("jurisdictions", []))
+    columns = MONTH_COLUMNS if not placed else [*MONTH_COLUMNS[:4], JURISDICTION_COLUMN, *MONTH_COLUMNS[4:]]
+    return Table(f"{report['month']} 月度账单（{report['ruleset']} v{report['ruleset_version']}）", columns,
                  rows, notes)
