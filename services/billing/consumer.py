@@ -21,7 +21,8 @@ from tuoyu.events.payloads import FacilitySnapshot, FamilySnapshot, Jurisdiction
 async def apply(conn: asyncpg.Connection, event: Event) -> None:
     match event.payload:
         case FacilitySnapshot(facility=f):
-            await payees.record_facility(conn, f.external_id, f.name, f.bank_account, f.version)
+            await payees.record_facility(conn, f.external_id, f.name, f.bank_account, f.version,
+                                         [(j.effective_from, j.jurisdiction) for j in f.jurisdictions])
         case FamilySnapshot(family=family):
             await conn.execute("INSERT INTO families (facility, external_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
                                family.facility, family.external_id)

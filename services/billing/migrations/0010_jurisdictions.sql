@@ -51,3 +51,7 @@ CREATE TABLE jurisdictions (
     name text NOT NULL,
     parent text
 );
+
+-- A facility's jurisdictions ([[from, code], ...], from its snapshots): an official reaches the facility's bank
+-- account while the facility is in its scope.
+ALTER TABLE facilities ADD COLUMN jurisdictions jsonb NOT NULL DEFAULT '[]';

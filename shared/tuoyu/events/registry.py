@@ -19,7 +19,8 @@ TOPIC = "enrollment.events"  # behind each world's prefix: `<prefix>.enrollment.
 FACILITY_FOR_SUBSIDY = tuple(f"facility.{name}" for name in (
     "external_id", "kind", "serves_meals", "filed_on", "fire_safety_certified_on", "food_licence_on", "revoked_on",
     "rates.from", "rates.rate", "reviews.date", "reviews.result", "version"))
-FACILITY_FOR_BILLING = ("facility.external_id", "facility.name", "facility.bank_account", "facility.version")
+FACILITY_FOR_BILLING = ("facility.external_id", "facility.name", "facility.bank_account", "facility.version",
+                        "facility.jurisdictions.from", "facility.jurisdictions.jurisdiction")
 JURISDICTION_FOR_BILLING = ("jurisdiction.code", "jurisdiction.name", "jurisdiction.parent")
 CLASS_FOR_SUBSIDY = tuple(f"class.{name}" for name in (
     "facility", "external_id", "opened_on", "closed_on", "confirmed_on", "version"))
