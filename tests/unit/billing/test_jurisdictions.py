@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 
+import httpx
 import msgspec
 import pytest
 
@@ -15,14 +16,17 @@ from billing.cycle.due import MonthDue
 from billing.cycle.numbering import number_prefix
 from billing.reports.table import Table, month_table
 from billing.reports.year import JURISDICTION_COLUMNS, with_subtotals
+from billing.subsidy_client import SubsidyClient
 from tests.unit.billing.conftest import answer, due, line
 from tests.unit.billing.ledger import Ledger
+from tuoyu.contracts import due as contract
 from tuoyu.errors import InvalidInput
 from tuoyu.jurisdictions import UNPLACED
 
 TREE = {"330000": None, "330900": "330000", "330903": "330900", "330902": "330900", "310000": None,
         "310117": "310000"}
 ZHOUSHAN = frozenset({"330900", "330903", "330902"})
+SEPTEMBER = "2022-09"
 
 
 def test_unplaced_documents_keep_their_numbers_and_a_jurisdictions_carry_its_code():
@@ -101,7 +105,7 @@ def _unsubsidised(month: str, *lines: dict) -> MonthDue:
 
 
 def test_without_a_rule_set_families_are_invoiced_the_full_fee_saying_why_and_no_payout_is_made():
-    result = Ledger().bill("2022-09", {"2022-09": _unsubsidised("2022-09", line("F1", "E1", 2000, 600))})
+    result = Ledger().bill(SEPTEMBER, {SEPTEMBER: _unsubsidised(SEPTEMBER, line("F1", "E1", 2000, 600))})
     (invoice,) = result.family.rows()
     assert (invoice["kind"], invoice["fee"], invoice["reduction"]) == ("invoice", 200000, 0)
     explanation = json.loads(invoice["explanation"])
@@ -154,3 +158,35 @@ def test_a_report_of_a_jurisdictions_documents_has_its_column_and_an_unplaced_on
     assert placed[placed.index("facility") + 1] == "jurisdiction"
     unplaced = {**REPORT, "jurisdictions": [{"code": UNPLACED}]}
     assert "jurisdiction" not in [c.key for c in month_table(unplaced).columns]
+
+
+def _ask(call, respond):
+    """What `call` gets from a subsidy client whose service answers with `respond`."""
+    async def run():
+        client = SubsidyClient("http://subsidy", "key", transport=httpx.MockTransport(respond))
+        try:
+            return await call(client)
+        finally:
+            await client.close()
+    return asyncio.run(run())
+
+
+def test_a_subsidy_service_without_jurisdictions_bills_everything_as_unplaced():
+    answer_ = _ask(lambda c: c.jurisdictions(SEPTEMBER), lambda request: httpx.Response(404, json={"detail": "no"}))
+    assert [j["code"] for j in answer_] == [UNPLACED]
+
+
+def test_the_cycle_asks_for_its_jurisdictions_lines_and_ranges():
+    asked = []
+
+    def respond(request):
+        asked.append((request.url.path, dict(request.url.params)))
+        if request.url.path.endswith("/batches"):
+            return httpx.Response(200, json={"batches": [{"from": None, "to": None}]})
+        return httpx.Response(200, content=contract.encode(answer(SEPTEMBER, line("F1", "E1", 2000))))
+
+    _ask(lambda c: c.batches(SEPTEMBER, 10, "330903"), respond)
+    _ask(lambda c: c.due(SEPTEMBER, jurisdiction="330903"), respond)
+    assert asked == [("/due/2022-09/batches", {"lines": "10", "jurisdiction": "330903"}),
+                     ("/due/2022-09", {"caught_up": "true", "jurisdiction": "330903"})]
+
