@@ -21,17 +21,6 @@ def number_prefix(kind: str, jurisdiction: str, year: int) -> str:
     return f"{PREFIX[kind]}-{year}-{code}"
 
 
-async def last_fund(conn: asyncpg.Connection, jurisdiction: str) -> Fund | None:
-    """The fund of the jurisdiction's latest cycle that had one (its rule set's), as that cycle recorded it."""
-    row = await conn.fetchrow(
-        "SELECT fund, ruleset_info FROM cycles WHERE jurisdiction = $1 AND fund IS NOT NULL ORDER BY month DESC "
-        "LIMIT 1", jurisdiction)
-    if row is None:
-        return None
-    info = json.loads(row["ruleset_info"]) if row["ruleset_info"] else {}
-    return Fund(row["fund"], info.get("fund_name", row["fund"]), info.get("default_budget_fen") or 0)
-
-
 async def next_numbers(conn: asyncpg.Connection, kind: str, jurisdiction: str, year: int, count: int) -> list[str]:
     """`count` new numbers such as INV-2022-330903-000001, unique per kind, jurisdiction and year (the counter row
     is locked)."""

@@ -115,6 +115,17 @@ async def default_budget(conn: asyncpg.Connection, fund: str) -> int | None:
     return json.loads(info).get("default_budget_fen") if info else None
 
 
+async def last_fund(conn: asyncpg.Connection, jurisdiction: str) -> Fund | None:
+    """The fund of the jurisdiction's latest cycle that had one (its rule set's), as that cycle recorded it."""
+    row = await conn.fetchrow(
+        "SELECT fund, ruleset_info FROM cycles WHERE jurisdiction = $1 AND fund IS NOT NULL ORDER BY month DESC "
+        "LIMIT 1", jurisdiction)
+    if row is None:
+        return None
+    info = json.loads(row["ruleset_info"]) if row["ruleset_info"] else {}
+    return Fund(row["fund"], info.get("fund_name", row["fund"]), info.get("default_budget_fen") or 0)
+
+
 def _codes(values: np.ndarray) -> np.ndarray:
     """Rank of each value among the sorted distinct values (orders object columns without sorting them)."""
     code_of = {v: i for i, v in enumerate(sorted(set(values.tolist())))}
