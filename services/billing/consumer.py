@@ -1,11 +1,11 @@
-"""Billing's view of enrollment events: facility names and bank accounts, families, and the jurisdictions tree.
+"""Billing's view of enrollment events: facility names, bank accounts and jurisdictions, families, and the tree of
+jurisdictions as added (code, name, parent: a city's cycles, reports and keys reach its districts).
 
 Applied through `tuoyu.inbox.Inbox`, each event decoded into its shared payload model (`tuoyu.events.decoding`);
 what billing reads of each is declared in `tuoyu.events.registry` (consumer "billing") and held to the producer's
 models by the contract tests. Each event's effect commits with its id and offset. Facility snapshots carry a
 `version` and only a higher one replaces what is stored, a new bank account only as a proposal for finance to
-confirm (`billing.payouts.payees`). Jurisdictions are kept as added (code, name, parent): a city's cycles, reports
-and keys reach its districts (`tuoyu.jurisdictions.under`). Facility keys are not copied here: `billing.key_directory` asks the enrollment
+confirm (`billing.payouts.payees`). Facility keys are not copied here: `billing.key_directory` asks the enrollment
 service on each request. Everything else on the topic (classes, children, enrollments) is the subsidy service's.
 """
 
