@@ -100,8 +100,8 @@ def test_a_citys_run_bills_each_district_and_its_year_report_sums_them(world):
 def test_a_district_key_reaches_only_its_own_cycles_reports_and_payouts(world):
     """Scoped finance keys come from the enrollment service's key directory (issue 13, decision 10)."""
     api = world.api()
-    issued = api.call(api.operator, "POST", "/official-keys", json={"role": "finance", "jurisdiction": "330902"})
-    key = issued.json()["key"] if "key" in issued.json() else issued.json()["api_key"]
+    key = api.call(api.operator, "POST", "/official-keys",
+                   json={"role": "finance", "jurisdiction": "330902"}).json()["api_key"]
     dinghai = httpx.Client(base_url=str(api.billing.base_url), headers={"Authorization": f"Bearer {key}"}, timeout=60)
     assert [c["jurisdiction"] for c in dinghai.get("/cycles").json()] == ["330902", "330902"]
     assert dinghai.get(f"/reports/{SEPTEMBER}", params={"jurisdiction": "330903"}).status_code == 404
