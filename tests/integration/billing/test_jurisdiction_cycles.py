@@ -108,3 +108,11 @@ def test_a_district_key_reaches_only_its_own_cycles_reports_and_payouts(world):
     putuo_payout = world.query("billing", "SELECT number FROM payouts WHERE jurisdiction = '330903' LIMIT 1")[0][0]
     assert dinghai.get(f"/payouts/{putuo_payout}").status_code == 404
     assert dinghai.post(f"/cycles/{SEPTEMBER}", params={"jurisdiction": "330903"}).status_code == 404
+    assert dinghai.get(f"/reconcile/{SEPTEMBER}", params={"jurisdiction": "330903"}).status_code == 404
+    assert dinghai.get("/payouts").json() == []  # Dinghai's families paid the full fee: no payout
+    assert dinghai.get("/facilities/F1/bank-account").status_code == 404
+    assert dinghai.get("/facilities/F2/bank-account").status_code == 200
+    assert dinghai.get("/budgets/putuo-childcare-fund/2022").status_code == 404
+    refused = dinghai.put("/budgets/putuo-childcare-fund/2022", json={"amount": "1.00"})
+    assert refused.status_code == 404 and world.query("billing", "SELECT count(*) FROM budgets")[0][0] == 0
+    assert {e["detail"]["jurisdiction"] for e in dinghai.get("/audit").json()} == {"330902"}
