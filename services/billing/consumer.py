@@ -1,4 +1,5 @@
-"""Billing's view of enrollment events: facility names and bank accounts, and families.
+"""Billing's view of enrollment events: facility names, bank accounts and jurisdictions, families, and the tree of
+jurisdictions as added (code, name, parent: a city's cycles, reports and keys reach its districts).
 
 Applied through `tuoyu.inbox.Inbox`, each event decoded into its shared payload model (`tuoyu.events.decoding`);
 what billing reads of each is declared in `tuoyu.events.registry` (consumer "billing") and held to the producer's
@@ -14,13 +15,18 @@ import asyncpg
 
 from billing.payouts import payees
 from tuoyu.events.decoding import Event
-from tuoyu.events.payloads import FacilitySnapshot, FamilySnapshot
+from tuoyu.events.payloads import FacilitySnapshot, FamilySnapshot, JurisdictionAdded
 
 
 async def apply(conn: asyncpg.Connection, event: Event) -> None:
     match event.payload:
         case FacilitySnapshot(facility=f):
-            await payees.record_facility(conn, f.external_id, f.name, f.bank_account, f.version)
+            await payees.record_facility(conn, f.external_id, f.name, f.bank_account, f.version,
+                                         [(j.effective_from, j.jurisdiction) for j in f.jurisdictions])
         case FamilySnapshot(family=family):
             await conn.execute("INSERT INTO families (facility, external_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
                                family.facility, family.external_id)
+        case JurisdictionAdded(jurisdiction=j):
+            await conn.execute("INSERT INTO jurisdictions (code, name, parent) VALUES ($1, $2, $3) "
+                               "ON CONFLICT (code) DO UPDATE SET name = excluded.name, parent = excluded.parent",
+                               j.code, j.name, j.parent)

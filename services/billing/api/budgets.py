@@ -3,6 +3,10 @@
 Raising a budget funds, in the same transaction, the payouts that wait for it and now fit (facility order). A
 budget is refused below what the fund has drawn for the year, and for a fund that no loaded rule set names
 (POLICY "Guard rails": budgets are honest).
+
+A fund is the jurisdictions' that its rule sets cover and whose cycles drew on it: a scoped finance key sees a
+fund one of those is in its scope, and sets its budget only when all of them are (a city's fund is the city's,
+not one district's); other funds are 404 to it.
 """
 
 from __future__ import annotations
@@ -13,10 +17,12 @@ from pydantic import BaseModel, ConfigDict
 from billing.api.deps import Finance, Oversight, YearPath, actor
 from billing.cycle import store
 from billing.cycle.documents import AWAITING_BUDGET, HELD
-from billing.cycle.run import CYCLE_LOCK, audit
+from billing.cycle import locks
+from billing.cycle.run import audit
 from billing.payouts.actions import refund
 from tuoyu.bounds import Amount, Label
-from tuoyu.errors import InvalidInput
+from tuoyu.auth import Principal
+from tuoyu.errors import InvalidInput, NotFound
 from tuoyu.money import format_cny, parse_cny
 
 router = APIRouter(prefix="/budgets", tags=["budgets"])
@@ -34,9 +40,13 @@ async def set_budget(fund: str, year: YearPath, body: Budget, request: Request, 
     who = actor(caller, body.approver)
     funds = await request.app.state.subsidy.funds()
     if fund not in funds:
-        raise InvalidInput("fund", f"no rule set names the fund {fund!r}; the funds are {', '.join(sorted(funds))}")
+        raise InvalidInput("fund", f"no rule set names the fund {fund!r}; the funds are "
+                                   f"{', '.join(sorted(f for f, covered in funds.items() if _sees(caller, covered)))}")
     async with request.app.state.pool.acquire() as conn, conn.transaction():
-        await conn.execute("SELECT pg_advisory_xact_lock($1)", CYCLE_LOCK)
+        owners = funds[fund] | await _drawn_by(conn, fund)
+        if not caller.platform_wide and not all(caller.may_act_in(code) for code in owners):
+            raise NotFound(f"no fund {fund!r} for this key: it is also {', '.join(sorted(owners))}'s")
+        await locks.fund(conn, fund)
         drawn = await store.drawn(conn, fund, year)
         if fen < drawn:
             raise InvalidInput("amount", f"must be at least {format_cny(drawn)}, what the fund has already drawn "
@@ -54,6 +64,16 @@ async def set_budget(fund: str, year: YearPath, body: Budget, request: Request, 
     return {"fund": fund, "year": year, "amount": format_cny(fen), "funded": funded}
 
 
+async def _drawn_by(conn, fund: str) -> frozenset[str]:
+    """The jurisdictions whose cycles drew on the fund."""
+    return frozenset(r["jurisdiction"] for r in await conn.fetch(
+        "SELECT DISTINCT jurisdiction FROM cycles WHERE fund = $1", fund))
+
+
+def _sees(caller: Principal, owners) -> bool:
+    return caller.platform_wide or any(caller.may_act_in(code) for code in owners)
+
+
 async def _standing(conn, fund: str, year: int) -> dict:
     default = await store.default_budget(conn, fund)
     amount = await store.budget_of(conn, fund, year, default)
@@ -67,15 +87,21 @@ async def _standing(conn, fund: str, year: int) -> dict:
 
 
 @router.get("", summary="Every fund and year: budget, drawn, left, what waits and what is held")
-async def list_budgets(request: Request, _: Oversight) -> list[dict]:
+async def list_budgets(request: Request, caller: Oversight) -> list[dict]:
+    covered = {} if caller.platform_wide else await request.app.state.subsidy.funds()
     async with request.app.state.pool.acquire() as conn:
         pairs = await conn.fetch(
             "SELECT fund, year FROM budgets UNION SELECT DISTINCT p.fund, left(l.service_month, 4)::int FROM payouts p "
             "JOIN payout_lines l ON l.payout = p.number WHERE p.fund IS NOT NULL ORDER BY 1, 2")
-        return [await _standing(conn, r["fund"], r["year"]) for r in pairs]
+        return [await _standing(conn, r["fund"], r["year"]) for r in pairs
+                if caller.platform_wide
+                or _sees(caller, covered.get(r["fund"], frozenset()) | await _drawn_by(conn, r["fund"]))]
 
 
 @router.get("/{fund}/{year}", summary="The fund's budget for a year: set or default, drawn, left")
-async def get_budget(fund: str, year: YearPath, request: Request, _: Oversight) -> dict:
+async def get_budget(fund: str, year: YearPath, request: Request, caller: Oversight) -> dict:
+    covered = {} if caller.platform_wide else await request.app.state.subsidy.funds()
     async with request.app.state.pool.acquire() as conn:
+        if not _sees(caller, covered.get(fund, frozenset()) | await _drawn_by(conn, fund)):
+            raise NotFound(f"no fund {fund!r} for this key")
         return await _standing(conn, fund, year)

@@ -7,7 +7,8 @@ from typing import Literal
 from fastapi import APIRouter, Request, Response
 
 from billing.api.deps import Finance, Oversight, YearPath, actor
-from billing.cycle.run import run_cycle
+from billing.api.scope import JurisdictionQuery, caught_up, codes
+from billing.cycle.driver import run_cycles
 from billing.reports import formats
 from billing.reports.month import month_report
 from billing.reports.table import Table, month_table
@@ -19,20 +20,25 @@ router = APIRouter(tags=["cycle"])
 Format = Literal["json", "csv", "xlsx"]
 
 
-@router.post("/cycles/{month}", summary="Run the month's cycle (idempotent: a second run issues nothing)")
-async def run(month: MonthPath, request: Request, caller: Finance) -> dict:
+@router.post("/cycles/{month}", summary="Run the month's cycle of every county-level jurisdiction under the code "
+                                      "(default: every one the key covers); idempotent: a second run issues nothing")
+async def run(month: MonthPath, request: Request, caller: Finance, jurisdiction: JurisdictionQuery = None) -> dict:
     today = request.app.state.settings.today()
     if month > f"{today:%Y-%m}":
         raise InvalidInput("month", f"{month} has not begun (today is {today}): a month is billed once it has begun")
-    return await run_cycle(request.app.state.pool, request.app.state.subsidy, month, actor(caller),
-                           request.app.state.settings.cycle_batch_lines)
+    await caught_up(request, jurisdiction)
+    return await run_cycles(request.app.state.pool, request.app.state.subsidy, month, actor(caller), caller,
+                            jurisdiction, request.app.state.settings.cycle_batch_lines)
 
 
-@router.get("/cycles", summary="The months billed, with the rule set that billed each")
-async def cycles(request: Request, _: Oversight) -> list[dict]:
-    rows = await request.app.state.pool.fetch(
-        "SELECT month, ruleset_id, ruleset_version, fund, completed_at FROM cycles ORDER BY month")
-    return [{"month": r["month"], "ruleset": r["ruleset_id"], "ruleset_version": r["ruleset_version"],
+@router.get("/cycles", summary="The months billed in each jurisdiction, with the rule set that billed each")
+async def cycles(request: Request, caller: Oversight, jurisdiction: JurisdictionQuery = None) -> list[dict]:
+    reached = await codes(request, caller, jurisdiction)
+    async with request.app.state.pool.acquire() as conn:
+        rows = await conn.fetch(
+            "SELECT jurisdiction, month, ruleset_id, ruleset_version, fund, completed_at FROM cycles "
+            "WHERE $1::text[] IS NULL OR jurisdiction = ANY($1) ORDER BY month, jurisdiction", reached)
+    return [{"month": r["month"], "jurisdiction": r["jurisdiction"], "ruleset": r["ruleset_id"], "ruleset_version": r["ruleset_version"],
              "fund": r["fund"], "completed_at": r["completed_at"].isoformat()} for r in rows]
 
 
@@ -44,20 +50,24 @@ def _file(table: Table, format: str, name: str) -> Response:
 
 @router.get("/reports/{month}", summary="What the month's cycle issued (CONTRACT report shape), as JSON, CSV or XLSX",
             responses={200: {"content": {formats.MEDIA_TYPES["csv"]: {}, formats.MEDIA_TYPES["xlsx"]: {}}}})
-async def report(month: MonthPath, request: Request, _: Oversight, format: Format = "json"):
+async def report(month: MonthPath, request: Request, caller: Oversight, format: Format = "json",
+                 jurisdiction: JurisdictionQuery = None):
+    reached = await codes(request, caller, jurisdiction)
     async with request.app.state.pool.acquire() as conn:
-        body = await month_report(conn, month)
+        body = await month_report(conn, month, reached)
     if format == "json":
         return body
     return _file(month_table(body), format, f"report-{month}")
 
 
-@router.get("/reports/year/{year}", summary="A year per facility or per fund, as JSON, CSV or XLSX",
+@router.get("/reports/year/{year}", summary="A year per facility, fund or jurisdiction, as JSON, CSV or XLSX",
             responses={200: {"content": {formats.MEDIA_TYPES["csv"]: {}, formats.MEDIA_TYPES["xlsx"]: {}}}})
-async def year_report(year: YearPath, request: Request, _: Oversight, by: Literal["facility", "fund"] = "facility",
-                      format: Format = "json"):
+async def year_report(year: YearPath, request: Request, caller: Oversight,
+                      by: Literal["facility", "fund", "jurisdiction"] = "facility", format: Format = "json",
+                      jurisdiction: JurisdictionQuery = None):
+    reached = await codes(request, caller, jurisdiction)
     async with request.app.state.pool.acquire() as conn:
-        table = await year_table(conn, year, by)
+        table = await year_table(conn, year, by, reached)
     if format == "json":
         return as_json(year, by, table)
     return _file(table, format, f"report-{year}-by-{by}")

@@ -6,8 +6,9 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from billing.api.deps import Finance, PayoutReader, actor
-from billing.cycle.run import CYCLE_LOCK
+from billing.cycle import locks
 from billing.payouts import payees
+from tuoyu.auth import Principal
 from tuoyu.errors import NotFound
 
 router = APIRouter(prefix="/facilities/{facility}/bank-account", tags=["payouts"])
@@ -20,12 +21,23 @@ class Confirmation(BaseModel):
     approver: str | None = Field(None, max_length=100, description="the person confirming, for the audit trail")
 
 
+async def _reached(request: Request, caller: Principal, facility: str) -> None:
+    """A scoped official reaches a facility in its jurisdictions today; any other is 404 to it."""
+    if caller.platform_wide or caller.facility is not None:
+        return
+    async with request.app.state.pool.acquire() as conn:
+        code = await payees.jurisdiction_of(conn, facility, request.app.state.settings.today())
+    if not caller.may_act_in(code):
+        raise NotFound(f"no facility {facility!r}")
+
+
 @router.get("", summary="The account payouts are approved to, and a change waiting for confirmation")
 async def bank_account(facility: str, request: Request, caller: PayoutReader) -> dict:
     if not caller.may_see_facility(facility):
         raise NotFound(f"no facility {facility!r}")
     if request.app.state.inbox is not None:
         await request.app.state.inbox.wait_caught_up()  # the latest change the facility made
+    await _reached(request, caller, facility)
     async with request.app.state.pool.acquire() as conn:
         return await payees.standing(conn, facility)
 
@@ -34,6 +46,7 @@ async def bank_account(facility: str, request: Request, caller: PayoutReader) ->
 async def confirm(facility: str, body: Confirmation, request: Request, caller: Finance) -> dict:
     if request.app.state.inbox is not None:
         await request.app.state.inbox.wait_caught_up()
+    await _reached(request, caller, facility)
     async with request.app.state.pool.acquire() as conn, conn.transaction():
-        await conn.execute("SELECT pg_advisory_xact_lock($1)", CYCLE_LOCK)  # not while a batch is being approved
+        await locks.payees(conn)  # not while a batch is being approved
         return await payees.confirm(conn, facility, body.account, actor(caller, body.approver))

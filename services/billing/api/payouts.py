@@ -13,6 +13,7 @@ from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from billing.api.deps import Finance, Oversight, PayoutReader, actor
+from billing.api.scope import JurisdictionQuery, codes
 from billing.cycle.documents import STATUSES
 from billing.payouts import actions
 from tuoyu import auth
@@ -42,7 +43,8 @@ class OverBudget(BaseModel):
 
 
 def _payout(row) -> dict:
-    return {"number": row["number"], "cycle_month": row["cycle_month"], "facility": row["facility"],
+    return {"number": row["number"], "cycle_month": row["cycle_month"], "jurisdiction": row["jurisdiction"],
+            "facility": row["facility"],
             "status": row["status"], "total": format_cny(row["total_fen"]), "fund": row["fund"],
             "released_by": row["released_by"], "approved_by": row["approved_by"],
             "approved_at": row["approved_at"].isoformat() if row["approved_at"] else None,
@@ -51,17 +53,20 @@ def _payout(row) -> dict:
             "paid_on": row["paid_on"].isoformat() if row["paid_on"] else None}
 
 
-@router.get("/payouts", summary="Payouts, by month, status and facility (a facility sees its own)")
+@router.get("/payouts", summary="Payouts, by month, status, facility and jurisdiction (a facility sees its own)")
 async def list_payouts(request: Request, caller: PayoutReader,
-                       month: MonthQuery = None,
-                       status: str | None = None, facility: str | None = None) -> list[dict]:
+                       month: MonthQuery = None, status: str | None = None, facility: str | None = None,
+                       jurisdiction: JurisdictionQuery = None) -> list[dict]:
     if status is not None and status not in STATUSES:
         raise InvalidInput("status", f"must be one of {', '.join(STATUSES)}")
     if caller.role == auth.FACILITY:
         facility = caller.facility
-    rows = await request.app.state.pool.fetch(
-        "SELECT * FROM payouts WHERE ($1::text IS NULL OR cycle_month = $1) AND ($2::text IS NULL OR status = $2) "
-        "AND ($3::text IS NULL OR facility = $3) ORDER BY cycle_month, facility, number", month, status, facility)
+    reached = await codes(request, caller, jurisdiction)
+    async with request.app.state.pool.acquire() as conn:
+        rows = await conn.fetch(
+            "SELECT * FROM payouts WHERE ($1::text IS NULL OR cycle_month = $1) AND ($2::text IS NULL OR status = $2) "
+            "AND ($3::text IS NULL OR facility = $3) AND ($4::text[] IS NULL OR jurisdiction = ANY($4)) "
+            "ORDER BY cycle_month, facility, number", month, status, facility, reached)
     return [_payout(r) for r in rows]
 
 
@@ -69,7 +74,7 @@ async def list_payouts(request: Request, caller: PayoutReader,
 async def get_payout(number: str, request: Request, caller: PayoutReader) -> dict:
     pool = request.app.state.pool
     row = await pool.fetchrow("SELECT * FROM payouts WHERE number = $1", number)
-    if row is None or not caller.may_see_facility(row["facility"]):
+    if row is None or not caller.may_see_facility(row["facility"]) or not caller.may_act_in(row["jurisdiction"]):
         raise NotFound(f"no payout {number!r}")
     lines = await pool.fetch("SELECT * FROM payout_lines WHERE payout = $1 ORDER BY line_no", number)
     return {**_payout(row), "explanation": json.loads(row["explanation"]) if row["explanation"] else None,
@@ -81,7 +86,8 @@ async def get_payout(number: str, request: Request, caller: PayoutReader) -> dic
 @router.post("/payouts/{month}/approve", summary="Approve the month's batch: every issued payout becomes approved")
 async def approve(month: MonthPath, request: Request, caller: Finance, body: Approval | None = None) -> dict:
     await _payees_current(request)
-    return await actions.approve_month(request.app.state.pool, month, actor(caller, body and body.approver))
+    return await actions.approve_month(request.app.state.pool, month, actor(caller, body and body.approver),
+                                       caller.scope())
 
 
 @router.post("/payouts/{number}/approve-over-budget",
@@ -89,14 +95,14 @@ async def approve(month: MonthPath, request: Request, caller: Finance, body: App
 async def approve_over_budget(number: str, body: OverBudget, request: Request, caller: Finance) -> dict:
     await _payees_current(request)
     return await actions.approve_over_budget(request.app.state.pool, number, body.reason,
-                                             actor(caller, body.approver))
+                                             actor(caller, body.approver), caller.scope())
 
 
 @router.get("/bank-files/{month}", summary="The bank file (CSV) of the month's approved payouts",
             response_class=Response, responses={200: {"content": {"text/csv": {}}}})
 async def bank_file(month: MonthPath, request: Request, caller: Finance) -> Response:
     # No wait for the enrollment topic: each payout pays the payee recorded when it was approved.
-    text = await actions.export(request.app.state.pool, month, actor(caller))
+    text = await actions.export(request.app.state.pool, month, actor(caller), caller.scope())
     return Response(text, media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="payouts-{month}.csv"'})
 
@@ -109,9 +115,10 @@ async def bank_confirmation(request: Request, caller: Finance, file_name: str | 
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise InvalidInput("body", "the confirmation file must be UTF-8 CSV") from None
-    return await actions.confirm(request.app.state.pool, text, file_name, actor(caller))
+    return await actions.confirm(request.app.state.pool, text, file_name, actor(caller), caller.scope())
 
 
 @router.get("/reconcile/{month}", summary="Issued vs approved vs paid for the month's payouts, every difference")
-async def reconcile(month: MonthPath, request: Request, _: Oversight) -> dict:
-    return await actions.reconciliation(request.app.state.pool, month)
+async def reconcile(month: MonthPath, request: Request, caller: Oversight,
+                    jurisdiction: JurisdictionQuery = None) -> dict:
+    return await actions.reconciliation(request.app.state.pool, month, await codes(request, caller, jurisdiction))

@@ -66,6 +66,13 @@ def _credit(fee: np.ndarray, reduction: np.ndarray) -> np.ndarray:
     return (due < 0) | ((due == 0) & (fee < 0))
 
 
+def _ruleset(due: MonthDue) -> dict:
+    """What a reversal's explanation says of the rule set now in force (none: why nothing is subsidised)."""
+    if due.ruleset is None:
+        return {"ruleset": None, "ruleset_version": None, "unsubsidised": due.unsubsidised}
+    return {"ruleset": due.ruleset.id, "ruleset_version": due.ruleset.version}
+
+
 def _money_texts(fen: np.ndarray) -> list[str]:
     return [format_cny(v) for v in fen.tolist()]
 
@@ -106,8 +113,7 @@ def family_difference(due: MonthDue, before: IssuedFamily, cycle_month: bool, ke
     gone &= (before.fee != 0) | (before.reduction != 0)
     rows = np.nonzero(gone)[0]
     if len(rows):
-        texts = [json.dumps({"ruleset": due.ruleset.id, "ruleset_version": due.ruleset.version,
-                             "rule": "late_change", "late_change": True, "days": 0,
+        texts = [json.dumps({**_ruleset(due), "rule": "late_change", "late_change": True, "days": 0,
                              "previously_billed_fee": format_cny(f), "previously_billed_reduction": format_cny(r)},
                             ensure_ascii=False, sort_keys=True)
                  for f, r in zip(before.fee[rows].tolist(), before.reduction[rows].tolist())]
@@ -146,8 +152,7 @@ def payout_difference(due: MonthDue, before: IssuedLines, keys: dict | None = No
         gone &= prior.amount != 0
         rows = np.nonzero(gone)[0]
         if len(rows):
-            texts = [json.dumps({"ruleset": due.ruleset.id, "ruleset_version": due.ruleset.version,
-                                 "rule": LINE_RULES[kind], "late_change": True, "subsidised_days": 0,
+            texts = [json.dumps({**_ruleset(due), "rule": LINE_RULES[kind], "late_change": True, "subsidised_days": 0,
                                  "previously_paid": format_cny(a)}, ensure_ascii=False, sort_keys=True)
                      for a in prior.amount[rows].tolist()]
             blocks.append(PayoutLines(

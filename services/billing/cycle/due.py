@@ -14,6 +14,7 @@ import numpy as np
 
 from billing.cycle.explain import Explanations
 from tuoyu.contracts.due import Due, FacilityStanding, Fund, Grant, RuleSetRef, line_explanations
+from tuoyu.jurisdictions import UNPLACED
 
 
 def objects(values) -> np.ndarray:
@@ -43,12 +44,14 @@ class DueLines:
 @dataclass(frozen=True)
 class MonthDue:
     month: str
-    ruleset: RuleSetRef
-    fund: Fund
+    ruleset: RuleSetRef | None  # None: no rule set in force there (`unsubsidised` says why): full fees, no payouts
+    fund: Fund | None
     lines: DueLines
     grants: tuple[Grant, ...] = ()
     facilities: dict[str, FacilityStanding] = field(default_factory=dict)  # by external_id
     blocked: dict[str, str] = field(default_factory=dict)  # facility -> why its facts were refused: it waits
+    jurisdiction: str = UNPLACED  # the county-level jurisdiction governing these facilities in the month
+    unsubsidised: str | None = None
 
     @classmethod
     def of(cls, answer: Due) -> "MonthDue":
@@ -64,4 +67,5 @@ class MonthDue:
             operating_subsidy=int64(cols.operating_subsidy_fen),
             explanation=Explanations(constant, columns, n, money, lookups))
         return cls(answer.month, answer.ruleset, answer.fund, lines, tuple(answer.grants),
-                   {f.facility: f for f in answer.facilities}, {b.facility: b.reason for b in answer.blocked})
+                   {f.facility: f for f in answer.facilities}, {b.facility: b.reason for b in answer.blocked},
+                   answer.jurisdiction, answer.unsubsidised)

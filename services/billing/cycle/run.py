@@ -1,12 +1,15 @@
-"""Runs a month's cycle once: fetch what is due, plan the difference, fund, number and commit in one transaction.
+"""Runs one jurisdiction's cycle of a month once: fetch what is due, plan the difference, fund, number and commit
+in one transaction.
 
-The month is taken a facility range at a time (the subsidy service cuts the ranges), so a million child-months
-never sit in memory at once; every range is written in the same transaction. Two runs at once serialise on an
-advisory lock; the second finds the cycle row and issues nothing. A crash before commit leaves nothing behind, so
-a re-run issues every document exactly once. Finance actions that move payouts (`billing.payouts`) take the same
-lock, so a cycle never funds against a budget that is changing under it.
+A cycle is one county-level jurisdiction's (POLICY "Jurisdictions"): it bills the facilities the jurisdiction
+governs in the month, under its rule set, and corrects the earlier months it billed, for the facilities it governed
+then (`/due/{m}?jurisdiction=J` answers for those), even if they have moved since. The month is taken a facility
+range at a time (the subsidy service cuts the ranges), so a million child-months never sit in memory at once; every
+range is written in the same transaction. Two runs of one jurisdiction at once serialise on its advisory lock
+(`billing.cycle.locks`); the second finds the cycle row and issues nothing. Another jurisdiction's cycle runs
+alongside, until both fund from one fund: then the fund's lock orders them, as it orders the finance actions that
+move that fund's money. A crash before commit leaves nothing behind, so a re-run issues every document exactly once.
 """
-
 from __future__ import annotations
 
 import gc
@@ -18,15 +21,15 @@ from contextlib import contextmanager
 
 import asyncpg
 
-from billing.cycle import budget, store
+from billing.cycle import budget, locks, store
 from billing.cycle.difference import plan_cycle
+from billing.cycle.due import MonthDue
 from billing.subsidy_client import SubsidyClient
 from tuoyu import faults, metrics
+from tuoyu.contracts.due import Fund
+from tuoyu.jurisdictions import UNPLACED
 
 log = logging.getLogger(__name__)
-
-CYCLE_LOCK = 7_531_001
-
 
 async def audit(conn: asyncpg.Connection, actor: str, action: str, detail: dict) -> None:
     """One row of the finance audit trail, in the caller's transaction."""
@@ -48,22 +51,40 @@ def bulk_allocation():
             gc.enable()
 
 
+async def _begin(conn: asyncpg.Connection, subsidy: SubsidyClient, jurisdiction: str, month: str,
+                 due: MonthDue) -> Fund | None:
+    """Write the cycle row and take the lock of the fund its payouts draw on: the rule set's now, or, where none
+    is in force, the fund of the jurisdiction's last subsidised cycle (its corrections are paid from the fund that
+    paid the months they correct). None: nothing this jurisdiction billed was ever subsidised."""
+    info = None
+    if due.ruleset is not None:
+        info = {**await subsidy.ruleset_info(month, jurisdiction), "default_budget_fen": due.fund.default_budget_fen}
+    await store.begin_cycle(conn, jurisdiction, month, {
+        "ruleset_id": due.ruleset and due.ruleset.id, "ruleset_version": due.ruleset and due.ruleset.version,
+        "fund": due.fund and due.fund.id, "ruleset_info": info})
+    fund = due.fund or await store.last_fund(conn, jurisdiction)
+    if fund is not None:
+        await locks.fund(conn, fund.id)
+    return fund
+
+
 async def run_cycle(pool: asyncpg.Pool, subsidy: SubsidyClient, month: str, actor: str,
-                    batch_lines: int = 100_000) -> dict:
+                    batch_lines: int = 100_000, jurisdiction: str = UNPLACED) -> dict:
     with bulk_allocation():
-        return await _run_cycle(pool, subsidy, month, actor, batch_lines)
+        return await _run_cycle(pool, subsidy, month, actor, batch_lines, jurisdiction)
 
 
-async def _run_cycle(pool: asyncpg.Pool, subsidy: SubsidyClient, month: str, actor: str, batch_lines: int) -> dict:
-    """The cycle, a facility range at a time (about `batch_lines` lines each, over all the months it reads, so
-    memory follows the batch, not the month or the year), all in one transaction: a family never spans two
-    facilities, and the budget is funded in facility order across the batches, so the result is the same as one
+async def _run_cycle(pool: asyncpg.Pool, subsidy: SubsidyClient, month: str, actor: str, batch_lines: int,
+                     jurisdiction: str) -> dict:
+    """The jurisdiction's cycle, a facility range at a time (about `batch_lines` lines each, over all the months it
+    reads, so memory follows the batch, not the month or the year), all in one transaction: a family never spans
+    two facilities, and the budget is funded in facility order across the batches, so the result is the same as one
     batch of everything."""
     started = time.perf_counter()
+    done = {"month": month, "jurisdiction": jurisdiction, "issued": False, "reason": "already billed"}
     async with pool.acquire() as conn:
-        if month in await store.billed_months(conn):
-            return {"month": month, "issued": False, "reason": "already billed"}
-    ruleset_info = await subsidy.ruleset_info(month)
+        if month in await store.billed_months(conn, jurisdiction):
+            return done
     fetching: Counter = Counter()
     phases: Counter = Counter()
     writing: Counter = Counter()
@@ -72,38 +93,36 @@ async def _run_cycle(pool: asyncpg.Pool, subsidy: SubsidyClient, month: str, act
     payouts: list[tuple] = []
     blocked: list[dict] = []
     async with pool.acquire() as conn, conn.transaction():
-        await conn.execute("SELECT pg_advisory_xact_lock($1)", CYCLE_LOCK)
-        billed = await store.billed_months(conn)
+        await locks.jurisdiction(conn, jurisdiction)
+        billed = await store.billed_months(conn, jurisdiction)
         if month in billed:
-            return {"month": month, "issued": False, "reason": "already billed"}
+            return done
         earlier = [m for m in billed if m < month]
         # Each range is read for every billed month of the year: cut them smaller as the year goes on, so that
         # December's cycle holds no more lines at once than September's.
-        batches = await subsidy.batches(month, max(1, batch_lines // (1 + len(earlier))))
+        batches = await subsidy.batches(month, max(1, batch_lines // (1 + len(earlier))), jurisdiction)
         left: dict[int, int] = {}
+        fund: Fund | None = None
         for number, facilities in enumerate(batches):
             clock = time.perf_counter()
-            due_now = await subsidy.due(month, fetching, facilities)
-            due_earlier = [await subsidy.due(m, fetching, facilities) for m in earlier]
+            due_now = await subsidy.due(month, fetching, facilities, jurisdiction)
+            due_earlier = [await subsidy.due(m, fetching, facilities, jurisdiction) for m in earlier]
             phases["fetch_due"] += time.perf_counter() - clock
             if number == 0:
-                await store.begin_cycle(conn, month, {
-                    "ruleset_id": due_now.ruleset.id, "ruleset_version": due_now.ruleset.version,
-                    "fund": due_now.fund.id,
-                    "ruleset_info": {**ruleset_info, "default_budget_fen": due_now.fund.default_budget_fen}})
+                fund = await _begin(conn, subsidy, jurisdiction, month, due_now)
             clock = time.perf_counter()
-            issued = await store.load_issued(conn, [month, *earlier], facilities)
+            issued = await store.load_issued(conn, jurisdiction, [month, *earlier], facilities)
             phases["load_issued"] += time.perf_counter() - clock
             clock = time.perf_counter()
             result = plan_cycle(month, due_now, due_earlier, issued)
             phases["difference"] += time.perf_counter() - clock
             clock = time.perf_counter()
-            new_years = {y for p in result.payouts for y in p.cost_by_year} - set(left)
-            left.update(await store.remaining_budget(conn, due_now.fund.id, due_now.fund.default_budget_fen,
-                                                     new_years))
-            left = budget.fund(result.payouts, left)  # facility order carries on from the previous batch
+            if fund is not None:
+                new_years = {y for p in result.payouts for y in p.cost_by_year} - set(left)
+                left.update(await store.remaining_budget(conn, fund.id, fund.default_budget_fen, new_years))
+                left = budget.fund(result.payouts, left)  # facility order carries on from the previous batch
             phases["fund"] += time.perf_counter() - clock
-            written = await store.write_cycle(conn, month, due_now.fund.id, result)
+            written = await store.write_cycle(conn, jurisdiction, month, fund and fund.id, result)
             documents.update(written.documents)
             amounts.update(written.amounts)
             writing.update(written.timings)
@@ -111,9 +130,10 @@ async def _run_cycle(pool: asyncpg.Pool, subsidy: SubsidyClient, month: str, act
             blocked += [{"service_month": m, "facility": f, "reason": r} for m, f, r in result.blocked]
             del due_now, due_earlier, issued, result, written
         clock = time.perf_counter()
-        await store.verify_cycle(conn, month, {n: (total, lines) for n, _, _, total, lines in payouts})
+        await store.verify_cycle(conn, jurisdiction, month, {n: (total, lines) for n, _, _, total, lines in payouts})
         writing["verify"] += time.perf_counter() - clock
-        await audit(conn, actor, "cycle_run", {"month": month, "documents": dict(documents),
+        await audit(conn, actor, "cycle_run", {"month": month, "jurisdiction": jurisdiction,
+                                               "documents": dict(documents),
                                                "corrected_months": earlier, "batches": len(batches),
                                                "blocked": blocked})
         faults.point("KILL_BEFORE_CYCLE_COMMIT")
@@ -131,9 +151,9 @@ async def _run_cycle(pool: asyncpg.Pool, subsidy: SubsidyClient, month: str, act
                "batches": len(batches), "fetch_due_parts": rounded(fetching),
                "plan_parts": rounded(Counter({k: phases[k] for k in ("load_issued", "difference", "fund")})),
                "write_parts": rounded(writing)}
-    log.info("cycle %s issued %s in %s", month, dict(documents), timings)
+    log.info("cycle %s of %s issued %s in %s", month, jurisdiction, dict(documents), timings)
     statuses = Counter(status for _, _, status, _, _ in payouts)
-    return {"month": month, "issued": True,
+    return {"month": month, "jurisdiction": jurisdiction, "issued": True,
             "family_documents": documents.get("invoice", 0) + documents.get("credit_note", 0),
             "payouts": len(payouts), "documents": dict(documents), "payout_statuses": dict(statuses),
             "corrected_months": earlier, "blocked": blocked, "seconds": timings}

@@ -19,13 +19,16 @@ from billing.cycle.documents import (
 )
 from billing.cycle.due import objects
 from billing.cycle.issued import Issued, IssuedFamily, IssuedLines
+from billing.cycle.numbering import next_numbers
+from tuoyu.contracts.due import Fund
 
-PREFIX = {INVOICE: "INV", CREDIT_NOTE: "CN", "payout": "PAY"}
 DRAWING = DRAWING_STATUSES
 
 
-async def billed_months(conn: asyncpg.Connection) -> list[str]:
-    return [r["month"] for r in await conn.fetch("SELECT month FROM cycles ORDER BY month")]
+async def billed_months(conn: asyncpg.Connection, jurisdiction: str) -> list[str]:
+    """The months the jurisdiction's cycles billed."""
+    return [r["month"] for r in await conn.fetch(
+        "SELECT month FROM cycles WHERE jurisdiction = $1 ORDER BY month", jurisdiction)]
 
 
 def _columns(rows, names: list[str], integer: set[str]) -> list[np.ndarray]:
@@ -50,27 +53,30 @@ def _in_range(column: str, facilities: Facilities, first: int) -> tuple[str, lis
     return " AND ".join(conditions) or "true", params
 
 
-async def load_issued(conn: asyncpg.Connection, months: list[str], facilities: Facilities = (None, None)) -> Issued:
-    """What was issued for `months` to the facilities in the range, summed as the difference needs it."""
+async def load_issued(conn: asyncpg.Connection, jurisdiction: str, months: list[str],
+                      facilities: Facilities = (None, None)) -> Issued:
+    """What the jurisdiction's cycles issued for `months` to the facilities in the range, summed as the difference
+    needs it (each jurisdiction corrects what it billed). Grants paid and held payouts are the facility's, whoever
+    billed them: a grant is paid once ever, and a held payout is released by the cycle that bills the facility."""
     issued = Issued()
     for month in months:  # one month at a time: each is a column set of its own
-        where, params = _in_range("facility", facilities, 2)
+        where, params = _in_range("facility", facilities, 3)
         rows = await conn.fetch(
             "SELECT facility, enrollment, min(family) AS family, min(child) AS child, "
             "sum(fee_fen)::bigint AS fee, sum(reduction_fen)::bigint AS reduction, "
             "coalesce(min(number) FILTER (WHERE corrects IS NULL), min(number)) AS first_number "
-            f"FROM family_documents WHERE service_month = $1 AND {where} GROUP BY facility, enrollment",
-            month, *params)
+            f"FROM family_documents WHERE service_month = $1 AND jurisdiction = $2 AND {where} "
+            "GROUP BY facility, enrollment", month, jurisdiction, *params)
         if rows:
             issued.family[month] = IssuedFamily(*_columns(
                 rows, ["facility", "enrollment", "family", "child", "fee", "reduction", "first_number"],
                 {"fee", "reduction"}))
-        where, params = _in_range("p.facility", facilities, 3)
+        where, params = _in_range("p.facility", facilities, 4)
         rows = await conn.fetch(
             "SELECT p.facility, l.kind, l.subject, sum(l.amount_fen)::bigint AS amount, min(l.payout) AS first_payout "
             "FROM payout_lines l JOIN payouts p ON p.number = l.payout WHERE l.service_month = $1 "
-            f"AND l.kind = ANY($2) AND {where} GROUP BY 1, 2, 3",
-            month, [OPERATING_SUBSIDY, REDUCTION_COMPENSATION], *params)
+            f"AND l.kind = ANY($2) AND p.jurisdiction = $3 AND {where} GROUP BY 1, 2, 3",
+            month, [OPERATING_SUBSIDY, REDUCTION_COMPENSATION], jurisdiction, *params)
         if rows:
             issued.lines[month] = IssuedLines(*_columns(
                 rows, ["facility", "kind", "subject", "amount", "first_payout"], {"amount"}))
@@ -109,15 +115,15 @@ async def default_budget(conn: asyncpg.Connection, fund: str) -> int | None:
     return json.loads(info).get("default_budget_fen") if info else None
 
 
-async def next_numbers(conn: asyncpg.Connection, kind: str, year: int, count: int) -> list[str]:
-    """`count` new numbers such as INV-2022-000001, unique per kind and year (the counter row is locked)."""
-    if not count:
-        return []
-    last = await conn.fetchval(
-        "INSERT INTO document_counters (kind, year, last) VALUES ($1, $2, $3) ON CONFLICT (kind, year) "
-        "DO UPDATE SET last = document_counters.last + $3 RETURNING last", kind, year, count)
-    prefix = f"{PREFIX[kind]}-{year}-"
-    return [f"{prefix}{n:06d}" for n in range(last - count + 1, last + 1)]
+async def last_fund(conn: asyncpg.Connection, jurisdiction: str) -> Fund | None:
+    """The fund of the jurisdiction's latest cycle that had one (its rule set's), as that cycle recorded it."""
+    row = await conn.fetchrow(
+        "SELECT fund, ruleset_info FROM cycles WHERE jurisdiction = $1 AND fund IS NOT NULL ORDER BY month DESC "
+        "LIMIT 1", jurisdiction)
+    if row is None:
+        return None
+    info = json.loads(row["ruleset_info"]) if row["ruleset_info"] else {}
+    return Fund(row["fund"], info.get("fund_name", row["fund"]), info.get("default_budget_fen") or 0)
 
 
 def _codes(values: np.ndarray) -> np.ndarray:
@@ -136,15 +142,17 @@ class Written:
     timings: dict[str, float] = field(default_factory=dict)
 
 
-async def begin_cycle(conn: asyncpg.Connection, month: str, due_info: dict) -> None:
-    """The cycle row: the proof, once committed, that the month is billed."""
+async def begin_cycle(conn: asyncpg.Connection, jurisdiction: str, month: str, due_info: dict) -> None:
+    """The cycle row: the proof, once committed, that the jurisdiction's month is billed."""
     await conn.execute(
-        "INSERT INTO cycles (month, ruleset_id, ruleset_version, fund, ruleset_info) VALUES ($1, $2, $3, $4, $5)",
-        month, due_info["ruleset_id"], due_info["ruleset_version"], due_info["fund"],
+        "INSERT INTO cycles (jurisdiction, month, ruleset_id, ruleset_version, fund, ruleset_info) "
+        "VALUES ($1, $2, $3, $4, $5, $6)",
+        jurisdiction, month, due_info["ruleset_id"], due_info["ruleset_version"], due_info["fund"],
         json.dumps(due_info.get("ruleset_info") or {}, ensure_ascii=False))
 
 
-async def write_cycle(conn: asyncpg.Connection, month: str, fund: str, result: CycleResult) -> Written:
+async def write_cycle(conn: asyncpg.Connection, jurisdiction: str, month: str, fund: str | None,
+                      result: CycleResult) -> Written:
     """Number and COPY one batch's documents, in the caller's transaction (after `begin_cycle`)."""
     timings: dict[str, float] = {}
     clock = [time.perf_counter()]
@@ -169,16 +177,17 @@ async def write_cycle(conn: asyncpg.Connection, month: str, fund: str, result: C
         numbers = np.empty(n, dtype=object)
         for kind in (INVOICE, CREDIT_NOTE):
             rows = np.nonzero(docs.kind == kind)[0]
-            numbers[rows] = await next_numbers(conn, kind, year, len(rows))
+            numbers[rows] = await next_numbers(conn, kind, jurisdiction, year, len(rows))
             documents[kind] = len(rows)
             amounts[kind] = int(np.abs(docs.due[rows]).sum())
         due = docs.due
         lap("number")
         status = await conn.copy_records_to_table(
             "family_documents",
-            columns=["number", "kind", "cycle_month", "service_month", "facility", "family", "child", "enrollment",
-                     "corrects", "fee_fen", "reduction_fen", "due_fen", "explanation"],
-            records=zip(numbers.tolist(), docs.kind.tolist(), [month] * n, docs.service_month.tolist(),
+            columns=["number", "kind", "jurisdiction", "cycle_month", "service_month", "facility", "family", "child",
+                     "enrollment", "corrects", "fee_fen", "reduction_fen", "due_fen", "explanation"],
+            records=zip(numbers.tolist(), docs.kind.tolist(), [jurisdiction] * n, [month] * n,
+                        docs.service_month.tolist(),
                         docs.facility.tolist(), docs.family.tolist(), docs.child.tolist(),
                         docs.enrollment.tolist(), docs.corrects.tolist(), docs.fee.tolist(),
                         docs.reduction.tolist(), due.tolist(), docs.explanation.tolist()))
@@ -187,11 +196,11 @@ async def write_cycle(conn: asyncpg.Connection, month: str, fund: str, result: C
             raise CycleIntegrityError(f"wrote {status!r} family documents, planned {n}")
 
     payouts = sorted(result.payouts, key=lambda p: p.facility)
-    payout_numbers = await next_numbers(conn, "payout", year, len(payouts))
+    payout_numbers = await next_numbers(conn, "payout", jurisdiction, year, len(payouts))
     await conn.copy_records_to_table(
-        "payouts", columns=["number", "cycle_month", "facility", "status", "total_fen", "fund", "explanation",
-                            "cancelled_at"],
-        records=[(number, month, p.facility, p.status, p.total, fund,
+        "payouts", columns=["number", "jurisdiction", "cycle_month", "facility", "status", "total_fen", "fund",
+                            "explanation", "cancelled_at"],
+        records=[(number, jurisdiction, month, p.facility, p.status, p.total, fund,
                   json.dumps(p.explanation, ensure_ascii=False), None)
                  for number, p in zip(payout_numbers, payouts)])
     lines = result.lines
@@ -215,9 +224,9 @@ async def write_cycle(conn: asyncpg.Connection, month: str, fund: str, result: C
                            [(held, by_facility[facility]) for held, facility in result.released])
     await conn.execute("UPDATE payouts SET status = $2, cancelled_at = now() WHERE number = ANY($1)",
                        result.cancelled, CANCELLED)
-    await conn.copy_records_to_table("blocked_facilities", columns=["cycle_month", "service_month", "facility",
-                                                                    "reason"],
-                                     records=[(month, *blocked) for blocked in result.blocked])
+    await conn.copy_records_to_table("blocked_facilities", columns=["jurisdiction", "cycle_month", "service_month",
+                                                                    "facility", "reason"],
+                                     records=[(jurisdiction, month, *blocked) for blocked in result.blocked])
     lap("grants_releases_cancellations")
     documents["payout"] = len(payouts)
     amounts["payout"] = sum(abs(p.total) for p in payouts)
@@ -229,14 +238,15 @@ class CycleIntegrityError(RuntimeError):
     """What the cycle wrote does not hold together: the transaction is rolled back, nothing is issued."""
 
 
-async def verify_cycle(conn: asyncpg.Connection, month: str, payouts: dict[str, tuple[int, int]]) -> None:
+async def verify_cycle(conn: asyncpg.Connection, jurisdiction: str, month: str,
+                       payouts: dict[str, tuple[int, int]]) -> None:
     """Set-based checks, in the cycle's transaction, of what per-row foreign keys would check and more (every
     document carries the cycle's month by construction, and COPY's own count is checked as it is written)."""
     wrong = await conn.fetch(
         "SELECT d.number, d.corrects FROM family_documents d LEFT JOIN family_documents o ON o.number = d.corrects "
-        "WHERE d.cycle_month = $1 AND d.corrects IS NOT NULL AND (o.number IS NULL OR o.kind <> 'invoice' "
-        "OR o.service_month <> d.service_month OR o.facility <> d.facility OR o.enrollment <> d.enrollment) "
-        "LIMIT 5", month)
+        "WHERE d.jurisdiction = $2 AND d.cycle_month = $1 AND d.corrects IS NOT NULL AND (o.number IS NULL "
+        "OR o.kind <> 'invoice' OR o.service_month <> d.service_month OR o.facility <> d.facility "
+        "OR o.enrollment <> d.enrollment) LIMIT 5", month, jurisdiction)
     if wrong:
         raise CycleIntegrityError(f"corrections naming no invoice of their month and enrollment: {list(map(tuple, wrong))}")
     rows = await conn.fetch(

@@ -1,7 +1,10 @@
 """Finance actions on payouts: approve a month's batch, approve over budget, re-fund after a budget rise, export
-the bank file, import the bank's confirmation, reconcile. Each runs in one transaction under the cycle lock and
-writes its row of the audit trail; the decisions themselves are the pure functions of `bank`, `reconcile` and
-`billing.cycle.budget`.
+the bank file, import the bank's confirmation, reconcile. Each runs in one transaction under its locks
+(`billing.cycle.locks`: a batch's jurisdictions, the fund whose money moves, the payees) and writes its row of the
+audit trail; the decisions themselves are the pure functions of `bank`, `reconcile` and `billing.cycle.budget`.
+
+Each reaches only the jurisdictions `codes` (the caller's scope; None: every one): another jurisdiction's payouts
+are unknown to it (404, or an unknown reference in a bank file).
 """
 
 from __future__ import annotations
@@ -11,9 +14,9 @@ from dataclasses import dataclass
 
 import asyncpg
 
-from billing.cycle import budget, store
+from billing.cycle import budget, locks, store
 from billing.cycle.documents import APPROVED, AWAITING_BUDGET, ISSUED, PAID
-from billing.cycle.run import CYCLE_LOCK, audit
+from billing.cycle.run import audit
 from billing.payouts import bank
 from billing.payouts import payees as payees_of
 from billing.payouts.reconcile import PayoutState, reconcile
@@ -21,27 +24,33 @@ from tuoyu.errors import Conflict, InvalidInput, NotFound
 from tuoyu.money import format_cny
 
 
-async def _lock(conn: asyncpg.Connection) -> None:
-    await conn.execute("SELECT pg_advisory_xact_lock($1)", CYCLE_LOCK)
+Codes = list[str] | None
+IN = "($2::text[] IS NULL OR p.jurisdiction = ANY($2))"  # the month is $1, the codes $2
 
 
-async def _billed(conn: asyncpg.Connection, month: str) -> None:
-    if not await conn.fetchval("SELECT 1 FROM cycles WHERE month = $1", month):
+async def _billed(conn: asyncpg.Connection, month: str, codes: Codes) -> list[str]:
+    """The jurisdictions within `codes` whose cycles billed the month (404 if none)."""
+    billed = [r["jurisdiction"] for r in await conn.fetch(
+        "SELECT jurisdiction FROM cycles WHERE month = $1 AND ($2::text[] IS NULL OR jurisdiction = ANY($2))",
+        month, codes)]
+    if not billed:
         raise NotFound(f"month {month} has not been billed: run `tuoyu bill --month {month}` first")
+    return billed
 
 
-async def approve_month(pool: asyncpg.Pool, month: str, actor: str) -> dict:
+async def approve_month(pool: asyncpg.Pool, month: str, actor: str, codes: Codes = None) -> dict:
     """Approve every `issued` payout of the month's cycle (the batch); approving again approves what is new.
 
     A payout whose facility has no bank account in effect stays issued (named in `not_approved`): approval records
     the payee, and there is none yet."""
     async with pool.acquire() as conn, conn.transaction():
-        await _lock(conn)
-        await _billed(conn, month)
+        await locks.jurisdictions(conn, await _billed(conn, month, codes))
+        await locks.payees(conn)
         rows = await conn.fetch(
-            "UPDATE payouts p SET status = $2, approved_by = $3, approved_at = now() FROM facilities f "
-            "WHERE p.cycle_month = $1 AND p.status = $4 AND f.external_id = p.facility AND f.bank_account IS NOT NULL "
-            "RETURNING p.number, p.facility, p.total_fen", month, APPROVED, actor, ISSUED)
+            "UPDATE payouts p SET status = $3, approved_by = $4, approved_at = now() FROM facilities f "
+            f"WHERE p.cycle_month = $1 AND {IN} AND p.status = $5 AND f.external_id = p.facility "
+            "AND f.bank_account IS NOT NULL RETURNING p.number, p.facility, p.total_fen",
+            month, codes, APPROVED, actor, ISSUED)
         approved = sorted((r["number"], r["facility"], r["total_fen"]) for r in rows)
         payees = await payees_of.freeze(conn, [n for n, _, _ in approved])
         await audit(conn, actor, "payouts_approved", {"month": month, "payouts": [n for n, _, _ in approved],
@@ -49,8 +58,8 @@ async def approve_month(pool: asyncpg.Pool, month: str, actor: str) -> dict:
                                                       "payees": payees})
         waiting = await conn.fetch(
             "SELECT p.number, p.facility, p.status, p.total_fen, f.bank_account IS NULL AS no_account FROM payouts p "
-            "LEFT JOIN facilities f ON f.external_id = p.facility WHERE p.cycle_month = $1 AND p.status <> ALL($2) "
-            "ORDER BY p.facility", month, [APPROVED, PAID, "cancelled"])
+            f"LEFT JOIN facilities f ON f.external_id = p.facility WHERE p.cycle_month = $1 AND {IN} "
+            "AND p.status <> ALL($3) ORDER BY p.facility, p.number", month, codes, [APPROVED, PAID, "cancelled"])
     return {"month": month, "approved": [{"number": n, "facility": f, "total": format_cny(t)} for n, f, t in approved],
             "total": format_cny(sum(t for _, _, t in approved)),
             "not_approved": [{"number": r["number"], "facility": r["facility"], "status": r["status"],
@@ -60,14 +69,18 @@ async def approve_month(pool: asyncpg.Pool, month: str, actor: str) -> dict:
                                  if r["status"] == ISSUED and r["no_account"] else {})} for r in waiting]}
 
 
-async def approve_over_budget(pool: asyncpg.Pool, number: str, reason: str, actor: str) -> dict:
+async def approve_over_budget(pool: asyncpg.Pool, number: str, reason: str, actor: str, codes: Codes = None
+                              ) -> dict:
     reason = reason.strip()
     if len(reason) < 4:
         raise InvalidInput("reason", "say why this payout is approved over budget (at least a few words)")
     async with pool.acquire() as conn, conn.transaction():
-        await _lock(conn)
-        row = await conn.fetchrow("SELECT status, total_fen, facility FROM payouts WHERE number = $1 FOR UPDATE",
-                                  number)
+        fund = await conn.fetchval(f"SELECT p.fund FROM payouts p WHERE p.number = $1 AND {IN}", number, codes)
+        if fund is not None:
+            await locks.fund(conn, fund)  # it moves the fund's money: not while a cycle funds from it
+        await locks.payees(conn)
+        row = await conn.fetchrow(f"SELECT status, total_fen, facility FROM payouts p WHERE number = $1 AND {IN} "
+                                  "FOR UPDATE", number, codes)
         if row is None:
             raise NotFound(f"no payout {number!r}")
         if not await conn.fetchval("SELECT bank_account IS NOT NULL FROM facilities WHERE external_id = $1",
@@ -96,7 +109,7 @@ class _Waiting:
 
 async def refund(conn: asyncpg.Connection, fund: str, actor: str) -> list[str]:
     """Fund waiting payouts of `fund` that now fit, in facility order (POLICY `budget`); in the caller's
-    transaction, under the cycle lock. Returns the payouts funded."""
+    transaction, under the fund's lock. Returns the payouts funded."""
     rows = await conn.fetch(
         "SELECT p.number, p.facility, left(l.service_month, 4)::int AS year, sum(l.amount_fen)::bigint AS amount "
         "FROM payouts p JOIN payout_lines l ON l.payout = p.number WHERE p.status = $1 AND coalesce(p.fund, $2) = $2 "
@@ -121,15 +134,14 @@ async def refund(conn: asyncpg.Connection, fund: str, actor: str) -> list[str]:
     return funded
 
 
-async def export(pool: asyncpg.Pool, month: str, actor: str) -> str:
+async def export(pool: asyncpg.Pool, month: str, actor: str, codes: Codes = None) -> str:
     """The bank file of the month's approved payouts (positive amounts; nothing to transfer otherwise)."""
     async with pool.acquire() as conn, conn.transaction():
-        await _billed(conn, month)
+        await _billed(conn, month, codes)
         rows = await conn.fetch(
             "SELECT p.number, p.facility, p.total_fen, p.payee_name AS name, p.payee_account AS bank_account "
-            "FROM payouts p "
-            "WHERE p.cycle_month = $1 AND p.status = $2 AND p.total_fen > 0 ORDER BY p.facility, p.number",
-            month, APPROVED)
+            f"FROM payouts p WHERE p.cycle_month = $1 AND {IN} AND p.status = $3 AND p.total_fen > 0 "
+            "ORDER BY p.facility, p.number", month, codes, APPROVED)
         missing = [r["facility"] for r in rows if not r["bank_account"]]
         if missing:
             raise InvalidInput("bank_account", f"facility {', '.join(sorted(set(missing)))} has no bank account on "
@@ -140,16 +152,16 @@ async def export(pool: asyncpg.Pool, month: str, actor: str) -> str:
     return bank.export_csv(payees)
 
 
-async def confirm(pool: asyncpg.Pool, text: str, file_name: str | None, actor: str) -> dict:
+async def confirm(pool: asyncpg.Pool, text: str, file_name: str | None, actor: str, codes: Codes = None) -> dict:
     """Apply the bank's confirmation whole, or refuse it whole with every finding and its line number."""
     lines, findings = bank.parse_confirmation(text)
     digest = hashlib.sha256(text.encode()).hexdigest()
     async with pool.acquire() as conn:
         async with conn.transaction():
-            await _lock(conn)
+            await locks.payees(conn)
             rows = await conn.fetch(
-                "SELECT number, status, total_fen, paid_on FROM payouts WHERE number = ANY($1) FOR UPDATE",
-                [line.reference for line in lines])
+                f"SELECT number, status, total_fen, paid_on FROM payouts p WHERE number = ANY($1) AND {IN} "
+                "FOR UPDATE", [line.reference for line in lines], codes)
             on_file = {r["number"]: bank.OnFile(r["status"], r["total_fen"], r["paid_on"]) for r in rows}
             findings = bank.shown(sorted(findings + bank.check_confirmation(lines, on_file), key=lambda f: f.line))
             if not findings:
@@ -179,14 +191,14 @@ async def confirm(pool: asyncpg.Pool, text: str, file_name: str | None, actor: s
     raise InvalidInput([f.as_error() for f in findings])
 
 
-async def reconciliation(pool: asyncpg.Pool, month: str) -> dict:
+async def reconciliation(pool: asyncpg.Pool, month: str, codes: Codes = None) -> dict:
     async with pool.acquire() as conn:
-        await _billed(conn, month)
+        await _billed(conn, month, codes)
         rows = await conn.fetch(
             "SELECT p.number, p.facility, p.status, p.total_fen, p.released_by, p.paid_amount_fen, p.paid_on, "
             "p.bank_failed_on, p.bank_failure, "
             "coalesce((SELECT sum(amount_fen) FROM payout_lines l WHERE l.payout = p.number), 0)::bigint AS lines "
-            "FROM payouts p WHERE p.cycle_month = $1", month)
+            f"FROM payouts p WHERE p.cycle_month = $1 AND {IN}", month, codes)
     return reconcile(month, [PayoutState(r["number"], r["facility"], r["status"], r["total_fen"], r["lines"],
                                          r["released_by"], r["paid_amount_fen"], r["paid_on"], r["bank_failed_on"],
                                          r["bank_failure"]) for r in rows])

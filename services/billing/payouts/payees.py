@@ -8,10 +8,14 @@ trail with both accounts, who and when.
 
 from __future__ import annotations
 
+import json
+from datetime import date
+
 import asyncpg
 
 from billing.cycle.run import audit
 from tuoyu.errors import Conflict, NotFound
+from tuoyu.jurisdictions import UNPLACED, jurisdiction_on
 
 
 def same_account(a: str | None, b: str | None) -> bool:
@@ -28,14 +32,16 @@ def account_decision(confirmed: str | None, incoming: str | None) -> str | None:
 
 
 async def record_facility(conn: asyncpg.Connection, external_id: str, name: str, bank_account: str | None,
-                          version: int) -> None:
-    """Apply a facility snapshot from the enrollment topic: name at once, a new bank account as a proposal."""
+                          version: int, jurisdictions: list[tuple[date, str]] = ()) -> None:
+    """Apply a facility snapshot from the enrollment topic: name and jurisdictions (its history, for whose
+    officials reach it) at once, a new bank account as a proposal."""
+    history = json.dumps([[day.isoformat(), code] for day, code in jurisdictions])
     row = await conn.fetchrow(
         "SELECT bank_account, proposed_bank_account, version FROM facilities WHERE external_id = $1 FOR UPDATE",
         external_id)
     if row is None:
-        await conn.execute("INSERT INTO facilities (external_id, name, bank_account, version) VALUES ($1, $2, $3, $4)",
-                           external_id, name, bank_account, version)
+        await conn.execute("INSERT INTO facilities (external_id, name, bank_account, version, jurisdictions) "
+                           "VALUES ($1, $2, $3, $4, $5)", external_id, name, bank_account, version, history)
         return
     if row["version"] >= version:
         return  # an older or repeated snapshot
@@ -43,10 +49,20 @@ async def record_facility(conn: asyncpg.Connection, external_id: str, name: str,
     await conn.execute(
         "UPDATE facilities SET name = $2, version = $3, proposed_bank_account = $4, bank_account_proposed_at = "
         "CASE WHEN $4::text IS NULL THEN NULL WHEN $4 IS DISTINCT FROM proposed_bank_account THEN now() "
-        "ELSE bank_account_proposed_at END WHERE external_id = $1", external_id, name, version, proposed)
+        "ELSE bank_account_proposed_at END, jurisdictions = $5 WHERE external_id = $1",
+        external_id, name, version, proposed, history)
     if proposed is not None and proposed != row["proposed_bank_account"]:
         await audit(conn, f"facility {external_id}", "bank_account_proposed",
                     {"facility": external_id, "in_effect": in_effect, "proposed": proposed})
+
+
+async def jurisdiction_of(conn: asyncpg.Connection, facility: str, today: date) -> str | None:
+    """The facility's jurisdiction today (UNPLACED if it has none); None if billing does not know it."""
+    history = await conn.fetchval("SELECT jurisdictions FROM facilities WHERE external_id = $1", facility)
+    if history is None:
+        return None
+    entries = [(date.fromisoformat(day), code) for day, code in json.loads(history)]
+    return jurisdiction_on(entries, today) or UNPLACED
 
 
 async def standing(conn: asyncpg.Connection, facility: str) -> dict:

@@ -55,23 +55,9 @@ def _payout(row, lines, month: str) -> dict:
     }
 
 
-async def month_report(conn: asyncpg.Connection, month: str) -> dict:
-    cycle = await conn.fetchrow("SELECT * FROM cycles WHERE month = $1", month)
-    if cycle is None:
-        raise NotFound(f"month {month} has not been billed: run `tuoyu bill --month {month}` first")
-    docs = await conn.fetch("SELECT * FROM family_documents WHERE cycle_month = $1 ORDER BY number", month)
-    payouts = await conn.fetch("SELECT * FROM payouts WHERE cycle_month = $1 ORDER BY facility", month)
-    lines = await conn.fetch(
-        "SELECT l.* FROM payout_lines l JOIN payouts p ON p.number = l.payout WHERE p.cycle_month = $1 "
-        "ORDER BY l.payout, l.line_no", month)
-    blocked = await conn.fetch("SELECT service_month, facility, reason FROM blocked_facilities "
-                               "WHERE cycle_month = $1 ORDER BY service_month, facility", month)
-    by_payout: dict[str, list] = {}
-    for line in lines:
-        by_payout.setdefault(line["payout"], []).append(line)
+def _totals(month: str, docs, payouts, lines) -> dict[str, str]:
     invoices = [d for d in docs if d["kind"] == "invoice"]
     credits = [d for d in docs if d["kind"] == "credit_note"]
-    payout_json = [_payout(p, by_payout.get(p["number"], []), month) for p in payouts]
     fen = lambda rows, col: sum(r[col] for r in rows)  # noqa: E731
     status_total = lambda *statuses: sum(p["total_fen"] for p in payouts if p["status"] in statuses)  # noqa: E731
     line_total = lambda pred: sum(l["amount_fen"] for l in lines if pred(l))  # noqa: E731
@@ -84,10 +70,47 @@ async def month_report(conn: asyncpg.Connection, month: str) -> dict:
         "held": status_total("held"), "awaiting_budget": status_total("awaiting_budget"),
         "payouts": status_total("issued", "approved", "paid"),
     }
-    return {"month": month, "ruleset": cycle["ruleset_id"], "ruleset_version": cycle["ruleset_version"],
-            "invoices": [_family_document(d) for d in invoices],
-            "credit_notes": [_family_document(d) for d in credits],
-            "payouts": payout_json, "totals": {k: format_cny(v) for k, v in totals.items()},
+    return {k: format_cny(v) for k, v in totals.items()}
+
+
+def _of(rows, code: str) -> list:
+    return [r for r in rows if r["jurisdiction"] == code]
+
+
+async def month_report(conn: asyncpg.Connection, month: str, codes: list[str] | None = None) -> dict:
+    """What the cycles of `month` issued in the jurisdictions `codes` (None: every one), in one document, with each
+    jurisdiction's rule set and totals; the top-level rule set is the first jurisdiction's (the one's)."""
+    cycles = await conn.fetch(
+        "SELECT c.*, j.name FROM cycles c LEFT JOIN jurisdictions j ON j.code = c.jurisdiction "
+        "WHERE c.month = $1 AND ($2::text[] IS NULL OR c.jurisdiction = ANY($2)) ORDER BY c.jurisdiction",
+        month, codes)
+    if not cycles:
+        raise NotFound(f"month {month} has not been billed: run `tuoyu bill --month {month}` first")
+    billed = [c["jurisdiction"] for c in cycles]
+    docs = await conn.fetch("SELECT * FROM family_documents WHERE cycle_month = $1 AND jurisdiction = ANY($2) "
+                            "ORDER BY number", month, billed)
+    payouts = await conn.fetch("SELECT * FROM payouts WHERE cycle_month = $1 AND jurisdiction = ANY($2) "
+                               "ORDER BY facility, jurisdiction", month, billed)
+    lines = await conn.fetch(
+        "SELECT l.*, p.jurisdiction FROM payout_lines l JOIN payouts p ON p.number = l.payout "
+        "WHERE p.cycle_month = $1 AND p.jurisdiction = ANY($2) ORDER BY l.payout, l.line_no", month, billed)
+    blocked = await conn.fetch("SELECT service_month, facility, reason FROM blocked_facilities "
+                               "WHERE cycle_month = $1 AND jurisdiction = ANY($2) "
+                               "ORDER BY service_month, facility, jurisdiction", month, billed)
+    by_payout: dict[str, list] = {}
+    for line in lines:
+        by_payout.setdefault(line["payout"], []).append(line)
+    document = lambda d: {**_family_document(d), "jurisdiction": d["jurisdiction"]}  # noqa: E731
+    return {"month": month, "ruleset": cycles[0]["ruleset_id"], "ruleset_version": cycles[0]["ruleset_version"],
+            "invoices": [document(d) for d in docs if d["kind"] == "invoice"],
+            "credit_notes": [document(d) for d in docs if d["kind"] == "credit_note"],
+            "payouts": [{**_payout(p, by_payout.get(p["number"], []), month), "jurisdiction": p["jurisdiction"]}
+                        for p in payouts],
+            "totals": _totals(month, docs, payouts, lines),
+            "jurisdictions": [{"code": c["jurisdiction"], "name": c["name"], "ruleset": c["ruleset_id"],
+                               "ruleset_version": c["ruleset_version"],
+                               "totals": _totals(month, *(_of(rows, c["jurisdiction"])
+                                                          for rows in (docs, payouts, lines)))} for c in cycles],
             # Facilities whose facts the subsidy engine refused (POLICY "Guard rails"): issued nothing for that
             # service month by this cycle; the cycle after the facts are fixed issues what waited.
             "blocked": [dict(b) for b in blocked]}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from tuoyu.jurisdictions import UNPLACED
 from tuoyu.money import parse_cny
 
 TOTAL_LABEL = "合计"
@@ -28,7 +29,9 @@ class Table:
     notes: list[tuple[str, str]] = field(default_factory=list)  # (label, value) shown under the table in XLSX
 
     def totals(self) -> dict:
-        out = {c.key: sum(r.get(c.key) or 0 for r in self.rows) for c in self.columns if c.money}
+        # A subtotal row (a city's, summing its districts' rows) is shown but not summed again.
+        out = {c.key: sum(r.get(c.key) or 0 for r in self.rows if not r.get("subtotal"))
+               for c in self.columns if c.money}
         out[self.columns[0].key] = TOTAL_LABEL
         return out
 
@@ -47,6 +50,7 @@ MONTH_COLUMNS = [
     Column("construction_grants", "建设补助", True), Column("adjustments", "调整", True),
     Column("released", "释放", True), Column("total", "拨付合计", True), Column("reason", "暂缓原因"),
 ]
+JURISDICTION_COLUMN = Column("jurisdiction", "辖区")
 TOTAL_LABELS = {"fees": "保育费", "family_due": "家庭应付", "credit_notes": "红字发票（退费）", "reductions": "减免",
                 "operating_subsidy": "运营补助", "construction_grants": "建设补助", "adjustments": "调整",
                 "held": "暂缓", "awaiting_budget": "待预算", "payouts": "拨付（已开具、已批准、已支付）"}
@@ -64,20 +68,26 @@ def month_table(report: dict) -> Table:
         kind = doc.get("kind") or ("credit_note" if doc in report["credit_notes"] else "invoice")
         if kind == "invoice" and doc["corrects"]:
             kind = "supplementary_invoice"
-        rows.append({"kind": DOCUMENT_KIND[kind], "number": doc["number"], "service_month": doc["service_month"],
+        rows.append({"kind": DOCUMENT_KIND[kind], "jurisdiction": doc.get("jurisdiction", ""),
+                     "number": doc["number"], "service_month": doc["service_month"],
                      "facility": doc["facility"], "family": doc["family"], "child": doc["child"],
                      "enrollment": doc["enrollment"], "corrects": doc["corrects"] or "", "status": "",
                      "fee": _fen(doc["fee"]), "reduction": _fen(doc["reduction"]), "due": _fen(doc["due"])})
     for p in report["payouts"]:
-        rows.append({"kind": DOCUMENT_KIND["payout"], "number": p["number"], "service_month": report["month"],
+        rows.append({"kind": DOCUMENT_KIND["payout"], "jurisdiction": p.get("jurisdiction", ""),
+                     "number": p["number"], "service_month": report["month"],
                      "facility": p["facility"], "family": "", "child": "", "enrollment": "", "corrects": "",
                      "status": STATUS.get(p["status"], p["status"]),
                      **{k: _fen(p[k]) for k in ("operating_subsidy", "reduction_compensation", "construction_grants",
                                                 "adjustments", "released", "total")}})
     for b in report.get("blocked", []):
-        rows.append({"kind": DOCUMENT_KIND["blocked"], "number": "", "service_month": b["service_month"],
+        rows.append({"kind": DOCUMENT_KIND["blocked"], "jurisdiction": "", "number": "", "service_month": b["service_month"],
                      "facility": b["facility"], "family": "", "child": "", "enrollment": "", "corrects": "",
                      "status": "", "reason": b["reason"]})
     notes = [(TOTAL_LABELS.get(k, k), v) for k, v in report["totals"].items()]
-    return Table(f"{report['month']} 月度账单（{report['ruleset']} v{report['ruleset_version']}）", MONTH_COLUMNS,
+    # The jurisdiction's column after the facility's, once any document is a jurisdiction's: a report of unplaced
+    # facilities only (every platform before jurisdictions) keeps its columns as they were.
+    placed = any(j["code"] != UNPLACED for j in report.get("jurisdictions", []))
+    columns = MONTH_COLUMNS if not placed else [*MONTH_COLUMNS[:4], JURISDICTION_COLUMN, *MONTH_COLUMNS[4:]]
+    return Table(f"{report['month']} 月度账单（{report['ruleset']} v{report['ruleset_version']}）", columns,
                  rows, notes)

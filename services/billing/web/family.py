@@ -58,6 +58,7 @@ async def family_view(request: Request, family: Principal) -> dict:
     pool = request.app.state.pool
     rows = await pool.fetch(
         "SELECT d.*, c.ruleset_info FROM family_documents d JOIN cycles c ON c.month = d.cycle_month "
+        "AND c.jurisdiction = d.jurisdiction "
         "WHERE d.facility = $1 AND d.family = $2 ORDER BY d.service_month DESC, d.child, d.issued_at, d.number",
         family.facility, family.family)
     facility = await pool.fetchval("SELECT name FROM facilities WHERE external_id = $1", family.facility)
