@@ -49,7 +49,7 @@ def scenario_load(file: Path = typer.Argument(..., exists=True, dir_okay=False, 
         _fail(f"{file}: not valid YAML ({exc})")
     api = _api()
     try:
-        plan = steps(api, scenario, bulk=bulk)
+        plan = steps(api, scenario, bulk=bulk, base=file.resolve().parent)
         with Progress(transient=not sys.stderr.isatty(), console=None) as progress:
             task = progress.add_task(f"loading {file.name}", total=len(plan))
             for label, action in plan:
