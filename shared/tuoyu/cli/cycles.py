@@ -29,6 +29,11 @@ def cycle_line(month: str, cycle: dict) -> str:
             f"payout(s)" + (f", {blocked} blocked (see the report)" if blocked else ""))
 
 
+def failures(result: dict) -> list[str]:
+    """The lines of the cycles that failed, from a `POST /cycles/{month}` answer (none without `cycles`)."""
+    return [cycle_line(result["month"], c) for c in result.get("cycles") or [] if c.get("error")]
+
+
 def bill(month: str = finance.MONTH, jurisdiction: str = finance.JURISDICTION) -> None:
     """Run the month's cycle of every county-level jurisdiction under --jurisdiction (default: all your key covers).
 
@@ -43,7 +48,7 @@ def bill(month: str = finance.MONTH, jurisdiction: str = finance.JURISDICTION) -
         return
     for cycle in cycles:
         typer.echo(cycle_line(month, cycle), err=True)
-    if any(cycle.get("error") for cycle in cycles):
+    if failures(result):
         raise typer.Exit(1)
 
 

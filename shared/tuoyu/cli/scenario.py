@@ -10,6 +10,7 @@ from pathlib import Path
 
 from tuoyu.cli.bulk import roster_csvs
 from tuoyu.cli.client import Api, ApiError
+from tuoyu.cli.cycles import failures
 from tuoyu.cli.scenario_rulesets import RuleSets, Step
 from tuoyu.months import Month
 
@@ -88,8 +89,10 @@ TIMELINE = {
 
 def _timeline_step(api: Api, step: dict) -> None:
     (kind, arg), = step.items()
-    if kind == "bill":
-        api.bill(_month(arg))
+    if kind == "bill":  # every jurisdiction's cycle; one that failed stops the load (the others have run)
+        failed = failures(api.bill(_month(arg)))
+        if failed:
+            raise ApiError(f"bill {_month(arg)}: " + "; ".join(failed))
         return
     if kind not in TIMELINE:
         raise ApiError(f"timeline step {kind!r} is not one of bill, {', '.join(TIMELINE)}")

@@ -23,9 +23,10 @@ FACILITY = {"external_id": "F1", "name": "园", "kind": "childcare_institution",
 class Services:
     """The three services and the operator's desk, answering what a scenario's first steps ask."""
 
-    def __init__(self, shipped: dict | None = None, on_platform: list[str] = ()):
+    def __init__(self, shipped: dict | None = None, on_platform: list[str] = (), cycles: list[dict] | None = None):
         self.shipped = shipped or PUTUO
         self.on_platform = list(on_platform)
+        self.cycles = cycles  # each jurisdiction's cycle in the answer of POST /cycles/{month}
         self.requests: list[tuple[str, str, str, object]] = []
 
     def handle(self, request: httpx.Request) -> httpx.Response:
@@ -41,6 +42,10 @@ class Services:
             return httpx.Response(200, json=[{"code": c} for c in self.on_platform])
         if request.url.path == "/outbox":  # a timeline's `bill` waits for the enrollment service's events
             return httpx.Response(200, json={"pending": 0})
+        if request.url.path.startswith("/cycles/"):
+            month = request.url.path.rsplit("/", 1)[1]
+            return httpx.Response(200, json={"month": month, "issued": True, **(
+                {"cycles": self.cycles} if self.cycles is not None else {})})
         return httpx.Response(201, json={})
 
     def api(self) -> Api:
@@ -166,3 +171,14 @@ def test_a_place_outside_the_seeds_is_asked_for_in_the_world():
     with pytest.raises(ApiError, match="330921 is not one of the seeds' places"):
         known_lineage("330921", set())
     assert known_lineage("330921", {"330921"}) == []
+
+
+def test_a_bill_step_whose_cycle_failed_in_one_jurisdiction_stops_the_load_naming_it():
+    services = Services(cycles=[{"jurisdiction": "330903", "issued": True},
+                                {"jurisdiction": "330902", "issued": False, "error": "no budget table"}])
+    with pytest.raises(ApiError, match="bill 2022-09: 330902 2022-09: failed: no budget table"):
+        services.run({"timeline": [{"bill": "2022-09"}, {"review": {"facility": "F1", "date": "2022-10-20",
+                                                                     "result": "fail"}}]})
+    assert services.sent("enrollment", path="/facilities/F1/reviews") == []
+    Services(cycles=[{"jurisdiction": "330903", "issued": False, "reason": "already billed"}]).run(
+        {"timeline": [{"bill": "2022-09"}]})
