@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from subsidy.rules.ruleset import RuleSet, load_ruleset
-from tests.unit.shared.test_scenario_rulesets import Services
+from tests.unit.shared.fake_services import Services
 from tuoyu.cli.cycles import cycle_line
 from tuoyu.cli.rulesets import summary
 from tuoyu.jurisdictions import KNOWN

@@ -1,65 +1,21 @@
 """A scenario's rule sets, as `tuoyu scenario load` plans them (CONTRACT "Scenario files"): files named relative to
 the scenario, facilities placed under the old single `ruleset`, budgets with and without their fund, and the seeds'
-places it adds. The services are a fake behind httpx.MockTransport that records every request."""
+places it adds."""
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
-import httpx
 import pytest
 
-from tuoyu.cli.client import Api, ApiError, CliSettings
+from tests.unit.shared.fake_services import PUTUO, Services
+from tuoyu.cli.client import ApiError
 from tuoyu.cli.scenario import steps
 from tuoyu.cli.scenario_rulesets import budget_fund, known_lineage, placement, sources
 from tuoyu.jurisdictions import CODE_PATTERN, KNOWN, county_level, lineage
 
-PUTUO = {"id": "zhoushan-putuo-2022", "fund": {"id": "putuo-childcare-fund"}, "jurisdictions": ["330903"]}
 FACILITY = {"external_id": "F1", "name": "园", "kind": "childcare_institution", "ownership": "private_nonprofit"}
-
-
-class Services:
-    """The three services and the operator's desk, answering what a scenario's first steps ask."""
-
-    def __init__(self, shipped: dict | None = None, on_platform: list[str] = (), cycles: list[dict] | None = None):
-        self.shipped = shipped or PUTUO
-        self.on_platform = list(on_platform)
-        self.cycles = cycles  # each jurisdiction's cycle in the answer of POST /cycles/{month}
-        self.requests: list[tuple[str, str, str, object]] = []
-
-    def handle(self, request: httpx.Request) -> httpx.Response:
-        body = json.loads(request.content) if request.headers.get("content-type") == "application/json" else (
-            request.content.decode() or None)
-        self.requests.append((request.url.host, request.method, request.url.path, body))
-        if request.url.path.startswith("/rulesets/shipped/"):
-            return httpx.Response(201, json={**self.shipped, "id": request.url.path.rsplit("/", 1)[1]})
-        if request.url.path == "/rulesets":
-            fund = "dinghai-childcare-fund" if "dinghai" in body else "other-fund"
-            return httpx.Response(201, json={"id": "doc", "fund": {"id": fund}, "jurisdictions": ["330902"]})
-        if request.method == "GET" and request.url.path == "/jurisdictions":
-            return httpx.Response(200, json=[{"code": c} for c in self.on_platform])
-        if request.url.path == "/outbox":  # a timeline's `bill` waits for the enrollment service's events
-            return httpx.Response(200, json={"pending": 0})
-        if request.url.path.startswith("/cycles/"):
-            month = request.url.path.rsplit("/", 1)[1]
-            return httpx.Response(200, json={"month": month, "issued": True, **(
-                {"cycles": self.cycles} if self.cycles is not None else {})})
-        return httpx.Response(201, json={})
-
-    def api(self) -> Api:
-        api = Api(CliSettings(_env_file=None, admin_key="a", finance_key="f", operator_key="o", hash_pepper="p"))
-        for name in ("enrollment", "subsidy", "billing", "operator"):
-            setattr(api, name, httpx.Client(base_url=f"http://{name}", transport=httpx.MockTransport(self.handle)))
-        return api
-
-    def run(self, scenario: dict, base: Path = Path(".")) -> None:
-        for _, action in steps(self.api(), scenario, base=base):
-            action()
-
-    def sent(self, host: str, method: str = "POST", path: str | None = None) -> list:
-        return [body for h, m, p, body in self.requests if (h, m) == (host, method) and path in (None, p)]
 
 
 def test_rule_set_files_are_named_relative_to_the_scenario_file_and_shipped_ids_by_id(tmp_path):
