@@ -8,7 +8,7 @@ help:
 	@echo "make up | down | status | reset   the whole local stack (PostgreSQL, Kafka, services)"
 	@echo "make infra                        PostgreSQL and Kafka only"
 	@echo "make bootstrap                    install what is missing (.venv, postgresql, Kafka jars)"
-	@echo "make test | demo | bench          test suite, worked-examples demo, benchmarks"
+	@echo "make test | demo | bench          test suite, two-district demo, benchmarks"
 
 $(TARGETS):
 	@bash deploy/stack.sh $@

@@ -28,8 +28,9 @@ test() {
 demo() {
   up
   cd "$ROOT"
-  "$VENV/bin/tuoyu" scenario load tests/scenarios/worked-examples.yaml
-  "$VENV/bin/tuoyu" report --month 2022-09 --format json
+  # Two districts of Zhoushan under different rules: Putuo (the worked examples) and Dinghai, billed Sep 2022–Jan 2023.
+  "$VENV/bin/tuoyu" scenario load deploy/demo/zhoushan.yaml
+  "$VENV/bin/tuoyu" report --month 2023-01 --format json
   # A token for the worked examples' first family, so the page can be opened at once (a new one each run).
   "$VENV/bin/tuoyu" family-token issue --facility F1 --family FAM1 |
     "$VENV/bin/python" -c 'import json, sys; print("Family page (FAM1):", json.load(sys.stdin)["url"])'

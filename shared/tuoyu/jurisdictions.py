@@ -67,6 +67,25 @@ def under(code: str, tree: Tree) -> frozenset[str]:
     return frozenset(c for c in tree if code in lineage(c, tree)) | {code}
 
 
+KNOWN: dict[str, tuple[str, str | None]] = {
+    "330000": ("浙江省", None),
+    "330900": ("舟山市", "330000"),
+    "330903": ("普陀区", "330900"),   # seed 001
+    "330902": ("定海区", "330900"),   # Putuo's neighbour, where seed 001 says the city means to extend its scheme
+    "330200": ("宁波市", "330000"),
+    "330282": ("慈溪市", "330200"),   # seed 000
+    "330281": ("余姚市", "330200"),   # seed 002
+    "330100": ("杭州市", "330000"),
+    "330103": ("下城区", "330100"),   # seed 003; merged into 拱墅区 in 2021
+    "330105": ("拱墅区", "330100"),
+    "310000": ("上海市", None),
+    "310117": ("松江区", "310000"),   # seed 004
+}
+"""The seeds' places of POLICY "Jurisdictions", code -> (name, parent): what a scenario with the old single
+`ruleset: X` adds (the jurisdiction X covers and its parents) when the world names no `jurisdictions`. Not a
+gazetteer: any other division is added by the platform operator, or listed in a scenario's `jurisdictions`."""
+
+
 def county_level(code: str) -> bool:
     """County-level (区/县/县级市) by its GB/T 2260 code: a province's ends in 0000, a city's in 00, a county's in
     neither. Facilities are filed, and months billed, only in county-level jurisdictions."""

@@ -52,6 +52,8 @@ class Api:
                 raise ApiError("the enrollment service's outbox did not drain: is Kafka up (make status)?")
             time.sleep(0.1)
 
-    def bill(self, month: str) -> dict:
+    def bill(self, month: str, jurisdiction: str | None = None) -> dict:
+        """Run the month's cycles: every county-level jurisdiction under `jurisdiction` (None: the key's scope)."""
         self.wait_for_outbox()
-        return self.call(self.billing, "POST", f"/cycles/{month}").json()
+        params = {"jurisdiction": jurisdiction} if jurisdiction else {}
+        return self.call(self.billing, "POST", f"/cycles/{month}", params=params).json()

@@ -1,4 +1,4 @@
-"""The finance bureau's commands: payouts (approve, export, confirm), reconcile, budgets, audit, reports, and the
+"""The finance bureau's commands: payouts (approve, export, confirm), reconcile, budgets, audit, and the
 family tokens a facility or the health commission hands out. Each is a client of the billing service's API.
 
 Exit codes: 0 done; 1 refused or failed (one clear line on stderr, or one line per finding); 2 for `reconcile`
@@ -8,6 +8,7 @@ when the month has differences.
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -16,6 +17,7 @@ import typer
 
 from tuoyu import settings as tuoyu_settings
 from tuoyu.cli.client import Api, ApiError, CliSettings
+from tuoyu.jurisdictions import CODE_PATTERN
 from tuoyu.months import DESCRIPTION, api_month
 
 payouts_app = typer.Typer(help="Payouts: approve the month's batch, the bank file, the bank's confirmation",
@@ -35,6 +37,23 @@ def check_month(value: str | None) -> str | None:
 
 
 MONTH = typer.Option(..., "--month", help=DESCRIPTION, callback=check_month)
+
+
+def check_jurisdiction(value: str | None) -> str | None:
+    """`--jurisdiction`: a six-digit code, or a usage error saying what one looks like."""
+    if value is not None and not re.fullmatch(CODE_PATTERN, value):
+        raise typer.BadParameter(f"{value!r} is not a jurisdiction's six-digit code (GB/T 2260), such as 330903")
+    return value
+
+
+JURISDICTION = typer.Option(None, "--jurisdiction", callback=check_jurisdiction,
+                            help="a jurisdiction's code, e.g. 330903 (a city's covers its districts); default: all "
+                                 "that your key covers")
+
+
+def scope(jurisdiction: str | None) -> dict:
+    """The query parameters that narrow a request to `--jurisdiction` (none: the key's whole scope)."""
+    return {"jurisdiction": jurisdiction} if jurisdiction else {}
 
 
 def fail(message: str) -> None:
@@ -145,9 +164,10 @@ def confirm(file: Path = typer.Argument(..., exists=True, dir_okay=False,
     show(body)
 
 
-def reconcile(month: str = MONTH, as_json: bool = typer.Option(False, "--json", help="print the whole answer")) -> None:
+def reconcile(month: str = MONTH, as_json: bool = typer.Option(False, "--json", help="print the whole answer"),
+              jurisdiction: str = JURISDICTION) -> None:
     """Issued vs approved vs paid for the month's payouts; exits 2 when there are differences."""
-    body = call("GET", f"/reconcile/{month}").json()
+    body = call("GET", f"/reconcile/{month}", params=scope(jurisdiction)).json()
     if as_json:
         show(body)
     else:
@@ -209,24 +229,6 @@ def token_list(facility: str = typer.Option(None, "--facility"), family: str = t
 def token_revoke(token_id: int = typer.Argument(..., help="the token's id (from issue or list)")) -> None:
     call("DELETE", f"/family-tokens/{token_id}", as_admin=True)
     typer.echo(f"family token {token_id} revoked", err=True)
-
-
-def report(month: str | None, year: int | None, by: str, format: str, output: Path | None) -> None:
-    """`tuoyu report`: a month (CONTRACT shape) or a year per facility or fund, as JSON, CSV or XLSX."""
-    if format not in ("json", "csv", "xlsx"):
-        fail(f"--format {format!r}: choose json, csv or xlsx")
-    if (month is None) == (year is None):
-        fail("give --month M (a month's report) or --year Y (a year's, --by facility|fund)")
-    if by not in ("facility", "fund"):
-        fail(f"--by {by!r}: choose facility or fund")
-    path = f"/reports/{month}" if month else f"/reports/year/{year}"
-    params = {"format": format, **({"by": by} if year else {})}
-    response = call("GET", path, params=params)
-    if format == "json":
-        data = (json.dumps(response.json(), ensure_ascii=False, indent=2) + "\n").encode()
-        write_output(data, output, binary=False)
-    else:
-        write_output(response.content, output, binary=format == "xlsx")
 
 
 def register(app: typer.Typer) -> None:

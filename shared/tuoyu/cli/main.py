@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
@@ -12,12 +11,12 @@ from rich.progress import Progress
 
 from tuoyu import settings as tuoyu_settings
 from tuoyu.cli.client import Api, ApiError, CliSettings
-from tuoyu.cli import finance
+from tuoyu.cli import cycles, finance
 from tuoyu.cli.classes import classes_app
 from tuoyu.cli.jurisdictions import jurisdictions_app
 from tuoyu.cli.keys import keys_app
+from tuoyu.cli.rulesets import rulesets_app
 from tuoyu.cli.scenario import steps
-from tuoyu.months import DESCRIPTION
 
 app = typer.Typer(help="tuoyu: childcare subsidies and billing", no_args_is_help=True, add_completion=False)
 scenario_app = typer.Typer(help="Scenario files (CONTRACT 'Scenario files')", no_args_is_help=True)
@@ -27,6 +26,7 @@ app.add_typer(import_app, name="import")
 app.add_typer(classes_app, name="classes")
 app.add_typer(jurisdictions_app, name="jurisdictions")
 app.add_typer(keys_app, name="keys")
+app.add_typer(rulesets_app, name="rulesets")
 
 def _api() -> Api:
     try:
@@ -51,7 +51,7 @@ def scenario_load(file: Path = typer.Argument(..., exists=True, dir_okay=False, 
         _fail(f"{file}: not valid YAML ({exc})")
     api = _api()
     try:
-        plan = steps(api, scenario, bulk=bulk)
+        plan = steps(api, scenario, bulk=bulk, base=file.resolve().parent)
         with Progress(transient=not sys.stderr.isatty(), console=None) as progress:
             task = progress.add_task(f"loading {file.name}", total=len(plan))
             for label, action in plan:
@@ -63,27 +63,8 @@ def scenario_load(file: Path = typer.Argument(..., exists=True, dir_okay=False, 
     typer.echo(f"loaded {file} ({len(plan)} steps)", err=True)
 
 
-@app.command()
-def bill(month: str = finance.MONTH) -> None:
-    """Run the month's cycle (idempotent: running it again issues nothing)."""
-    try:
-        result = _api().bill(month)
-    except ApiError as exc:
-        _fail(str(exc))
-    typer.echo(json.dumps(result, ensure_ascii=False))
-
-
-@app.command()
-def report(month: str = typer.Option(None, "--month", help=DESCRIPTION, callback=finance.check_month),
-           year: int = typer.Option(None, "--year", help="a year's report instead (with --by)"),
-           by: str = typer.Option("facility", "--by", help="a year per facility or per fund"),
-           format: str = typer.Option("json", "--format", help="json, csv or xlsx"),
-           output: Path = typer.Option(None, "--output", "-o", help="write to this file, not stdout")) -> None:
-    """Print what the month's cycle issued (or a year per facility or fund), as JSON, CSV or XLSX."""
-    finance.report(month, year, by, format, output)
-
-
 finance.register(app)
+cycles.register(app)
 
 
 if __name__ == "__main__":

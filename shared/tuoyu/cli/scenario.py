@@ -6,10 +6,12 @@ Every step is idempotent on the service side (external ids, dates), so loading a
 from __future__ import annotations
 
 from datetime import date
-from typing import Callable
+from pathlib import Path
 
 from tuoyu.cli.bulk import roster_csvs
 from tuoyu.cli.client import Api, ApiError
+from tuoyu.cli.cycles import failures
+from tuoyu.cli.scenario_rulesets import RuleSets, Step
 from tuoyu.months import Month
 
 
@@ -17,14 +19,17 @@ def _iso(value) -> str | None:
     return value.isoformat() if isinstance(value, date) else value
 
 
-def _facility_steps(api: Api, f: dict) -> None:
+def _facility_steps(api: Api, f: dict, placed: str | None = None) -> None:
+    """Register, certify, file, open classes and record reviews; `placed`: the jurisdiction of a facility that names
+    none (the old single `ruleset`; None leaves it unplaced)."""
     E = api.enrollment
     fid = f["external_id"]
+    jurisdiction = f.get("jurisdiction") or placed
     api.call(E, "POST", "/facilities", json={
         "external_id": fid, "name": f["name"], "kind": f["kind"], "ownership": f["ownership"],
         "inclusive": f.get("inclusive", False), "serves_meals": f.get("serves_meals", False),
         **({"bank_account": str(f["bank_account"])} if f.get("bank_account") else {}),
-        **({"jurisdiction": str(f["jurisdiction"])} if f.get("jurisdiction") else {})})
+        **({"jurisdiction": str(jurisdiction)} if jurisdiction else {})})
     certified_since = _iso(f.get("filed_on")) or min((_iso(c["opened_on"]) for c in f.get("classes", [])),
                                                      default=date.today().isoformat())
     api.call(E, "PUT", f"/facilities/{fid}/certifications", json={
@@ -84,8 +89,10 @@ TIMELINE = {
 
 def _timeline_step(api: Api, step: dict) -> None:
     (kind, arg), = step.items()
-    if kind == "bill":
-        api.bill(_month(arg))
+    if kind == "bill":  # every jurisdiction's cycle; one that failed stops the load (the others have run)
+        failed = failures(api.bill(_month(arg)))
+        if failed:
+            raise ApiError(f"bill {_month(arg)}: " + "; ".join(failed))
         return
     if kind not in TIMELINE:
         raise ApiError(f"timeline step {kind!r} is not one of bill, {', '.join(TIMELINE)}")
@@ -107,26 +114,21 @@ def _import_roster(api: Api, facility: str, body: bytes) -> None:
                        f"{first['column']}: {first['reason']}")
 
 
-def steps(api: Api, scenario: dict, bulk: bool = False) -> list[tuple[str, Callable[[], None]]]:
+def steps(api: Api, scenario: dict, bulk: bool = False, base: Path = Path(".")) -> list[Step]:
     """The scenario as a list of (label, action), in the order they must run.
 
-    `bulk` sends families, children and enrollments as one roster import per facility instead of record by record.
+    `bulk` sends families, children and enrollments as one roster import per facility instead of record by record;
+    `base` is the scenario file's folder, which its rule-set files are named relative to.
     """
-    plan: list[tuple[str, Callable[[], None]]] = []
-    ruleset = scenario.get("ruleset")
-    fund: dict[str, str] = {}  # the rule set's fund, known once the subsidy service has loaded it
-
-    def load_ruleset() -> None:
-        fund["id"] = api.call(api.subsidy, "POST", f"/rulesets/shipped/{ruleset}").json()["fund"]["id"]
-
-    if ruleset:
-        plan.append((f"rule set {ruleset}", load_ruleset))
+    plan: list[Step] = []
     for j in scenario.get("jurisdictions", []):  # in the file's order: parents first
         body = {"code": str(j["code"]), "name": j["name"], **({"parent": str(j["parent"])} if j.get("parent") else {})}
         plan.append((f"jurisdiction {j['code']}", lambda body=body: api.call(api.operator, "POST", "/jurisdictions",
                                                                               json=body)))
+    rulesets = RuleSets(scenario, base)
+    plan += rulesets.steps(api)
     for f in scenario.get("facilities", []):
-        plan.append((f"facility {f['external_id']}", lambda f=f: _facility_steps(api, f)))
+        plan.append((f"facility {f['external_id']}", lambda f=f: _facility_steps(api, f, rulesets.placed)))
     families = {fam["external_id"]: fam for fam in scenario.get("families", [])}
     family_of = {k["external_id"]: fam for fam in families.values() for k in fam.get("children", [])}
     registered = set()
@@ -150,10 +152,9 @@ def steps(api: Api, scenario: dict, bulk: bool = False) -> list[tuple[str, Calla
         plan.append((f"enrollment {e['external_id']}", lambda e=e, body=body: api.call(
             api.enrollment, "POST", f"/facilities/{e['facility']}/enrollments", json=body)))
     for b in scenario.get("budgets", []):
-        if not ruleset:
-            raise ApiError("budgets need the scenario's `ruleset` (its fund)")
-        plan.append((f"budget {b['year']}", lambda b=b: api.call(
-            api.billing, "PUT", f"/budgets/{fund['id']}/{b['year']}", json={"amount": str(b["amount"])})))
+        label = f"budget {b['year']}" + (f" of {b['fund']}" if b.get("fund") else "")
+        plan.append((label, lambda b=b: api.call(
+            api.billing, "PUT", f"/budgets/{rulesets.fund(b)}/{b['year']}", json={"amount": str(b["amount"])})))
     for step in scenario.get("timeline", []):
         plan.append((f"timeline {step}", lambda step=step: _timeline_step(api, step)))
     return plan
