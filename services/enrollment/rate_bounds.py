@@ -1,14 +1,17 @@
-"""The operating-subsidy rate bounds in force on a date, asked of the subsidy service that holds rule sets."""
+"""The operating-subsidy rate bounds in force in a facility's jurisdiction on a date, asked of the subsidy service
+that holds rule sets (POLICY "Jurisdictions": a rate is checked against the rule set in force for the facility's
+jurisdiction on the rate's effective date; where none is in force yet, it is accepted)."""
 
 from __future__ import annotations
 
 from datetime import date
 from fractions import Fraction
+from typing import Iterable
 
 import httpx
 from tenacity import retry, retry_if_exception_type, stop_after_delay, wait_exponential
 
-from tuoyu.errors import InvalidInput
+from tuoyu.jurisdictions import UNPLACED, Entry, jurisdiction_on
 from tuoyu.money import parse_rate
 
 
@@ -19,11 +22,15 @@ class RateBounds:
 
     @retry(retry=retry_if_exception_type(httpx.TransportError), wait=wait_exponential(max=2),
            stop=stop_after_delay(20), reraise=True)
-    async def on(self, day: date, field: str = "effective_from") -> tuple[Fraction, Fraction]:
-        """The [min, max] rate on `day`; 422 naming `field` when no rule set is in force then."""
-        response = await self._client.get("/rulesets/in-force", params={"on": day.isoformat()})
+    async def on(self, day: date, history: Iterable[Entry]) -> tuple[Fraction, Fraction] | None:
+        """The [min, max] rate on `day` in the jurisdiction of the facility's `history` then (UNPLACED when it has
+        none); None when no rule set is in force there: any rate within the shared guard rails is accepted, and a
+        month billed under narrower bounds clamps it (the subsidy service's explanation says so)."""
+        jurisdiction = jurisdiction_on(history, day) or UNPLACED
+        response = await self._client.get("/rulesets/in-force",
+                                          params={"on": day.isoformat(), "jurisdiction": jurisdiction})
         if response.status_code == 404:
-            raise InvalidInput(field, f"no rule set is in force on {day}")
+            return None
         response.raise_for_status()
         bounds = response.json()["operating_subsidy"]
         return parse_rate(bounds["min_rate"]), parse_rate(bounds["max_rate"])
