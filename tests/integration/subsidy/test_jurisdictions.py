@@ -13,35 +13,30 @@ from tests.stack import World
 from tuoyu.cli.client import ApiError
 from tuoyu.contracts import due as contract
 
-CITY = """
-id: zhoushan-city-2022
+def _ruleset(id: str, valid_from: str, code: str, seed: str, fund: str, grant: str, second_child: str) -> str:
+    """A rule set written for this test: bounds 5%-10% for childcare institutions, a per-class grant, a reduction
+    for the second child."""
+    return f"""
+id: {id}
 version: "1"
-valid_from: 2022-01-01
-jurisdictions: ["330900"]           # 舟山市: every district without its own
-source: {seed: 001_c1a71b064fc26ba5.txt, quote: "a city scheme written for this test"}
-fund: {id: zhoushan-city-fund, name: 舟山市托育补助资金, default_budget: "900000.00"}
+valid_from: {valid_from}
+jurisdictions: ["{code}"]
+source: {{seed: {seed}, quote: "a scheme written for this test"}}
+fund: {fund}
 construction_grants:
-  - {id: construction, rule: construction_grant, amount: "10000.00"}
-operating_subsidy: {min_rate: "0.05", max_rate: "0.10"}
+  - {{id: construction, rule: construction_grant, amount: "{grant}"}}
+operating_subsidy: {{min_rate: "0.05", max_rate: "0.10"}}
 covered_kinds: [childcare_institution]
-sibling_reduction: {basis: birth_order, table: {2: "0.50"}}
-age_limit: {years: 3}
+sibling_reduction: {{basis: birth_order, table: {{2: "{second_child}"}}}}
+age_limit: {{years: 3}}
 """
 
-CIXI = """
-id: cixi-2022
-version: "1"
-valid_from: 2022-10-01              # only from October
-jurisdictions: ["330282"]           # 慈溪市
-source: {seed: 000_cc0012ab62bf9a12.txt, quote: "a Cixi scheme written for this test"}
-fund: {id: cixi-childcare-fund, name: 慈溪市托育专项资金, default_budget: "700000.00"}
-construction_grants:
-  - {id: construction, rule: construction_grant, amount: "5000.00"}
-operating_subsidy: {min_rate: "0.05", max_rate: "0.10"}
-covered_kinds: [childcare_institution]
-sibling_reduction: {basis: birth_order, table: {2: "0.20"}}
-age_limit: {years: 3}
-"""
+
+# 舟山市's, for every district of the city without its own; Cixi's only from October.
+CITY = _ruleset("zhoushan-city-2022", "2022-01-01", "330900", "001_c1a71b064fc26ba5.txt",
+                '{id: zhoushan-city-fund, name: 舟山市托育补助资金, default_budget: "900000.00"}', "10000.00", "0.50")
+CIXI = _ruleset("cixi-2022", "2022-10-01", "330282", "000_cc0012ab62bf9a12.txt",
+                '{id: cixi-childcare-fund, name: 慈溪市托育专项资金, default_budget: "700000.00"}', "5000.00", "0.20")
 
 
 def _facility(external_id: str, jurisdiction: str, filed_on: str, rate: str) -> dict:
