@@ -75,18 +75,18 @@ async def change(facility: OwnFacility, body: FacilityChange, request: Request, 
     return snapshot
 
 
-async def _rate_bounds(request: Request, facility: str, day: date) -> tuple | None:
+async def _rate_bounds(request: Request, facility: str, day: date, field: str = "effective_from") -> tuple | None:
     """The rate bounds in force in the facility's jurisdiction on `day`; None (any rate accepted): none in force."""
     async with request.app.state.pool.acquire() as conn:
         snapshot = await store.snapshot(conn, await store.facility_id(conn, facility))
     history = [(date.fromisoformat(e["from"]), e["jurisdiction"]) for e in snapshot["jurisdictions"]]
-    return await request.app.state.rate_bounds.on(day, history)
+    return await request.app.state.rate_bounds.on(day, history, field)
 
 
 @router.put("/{facility}/filing", summary="File the facility (备案) and set its first subsidy rate",
             response_model=schemas.Facility)
 async def file(facility: str, body: Filing, request: Request, _: Admin, today: Today) -> dict:
-    bounds = await _rate_bounds(request, facility, body.filed_on)
+    bounds = await _rate_bounds(request, facility, body.filed_on, "filed_on")
     async with unit_of_work(request) as uow:
         snapshot, events = await facilities.file(uow.conn, facility, body, bounds, today)
         uow.publish(events)
