@@ -29,6 +29,7 @@ from tuoyu.months import Month, MonthPath
 
 router = APIRouter(tags=["due"])
 
+
 @router.get("/due/{month}/batches", summary="Facility ranges of about `lines` enrollments each, covering every "
                                             "facility the jurisdiction governs in the month")
 async def due_batches(month: MonthPath, request: Request, _: Oversight, jurisdiction: JurisdictionQuery = None,
