@@ -213,3 +213,20 @@ def test_a_line_of_a_district_is_explained_under_its_rule_set(platform):
     assert (unsubsidised["ruleset"], unsubsidised["unsubsidised"]) == (
         None, "no rule set covers 330282 慈溪市 on 2022-09-01")
     assert unsubsidised["fee"]["amount"] == "1250.00" and unsubsidised["reduction"]["amount"] == "0.00"
+
+
+def test_a_rate_accepted_before_its_districts_scheme_is_clamped_when_billed_and_the_payout_says_so(world_under):
+    cixi_only = dict(
+        jurisdictions=[j for j in WORLD["jurisdictions"] if j["code"] in ("330000", "330200", "330282")],
+        facilities=[f for f in WORLD["facilities"] if f["external_id"] == "CIXI"],
+        families=[f for f in WORLD["families"] if f["external_id"] == "FC"],
+        enrollments=[e for e in WORLD["enrollments"] if e["facility"] == "CIXI"], timeline=[{"bill": "2022-10"}])
+    world = world_under(CIXI, cixi_only)
+    api = world.api()
+    report = api.call(api.billing, "GET", "/reports/2022-10").json()
+    assert [(i["enrollment"], i["fee"], i["reduction"], i["due"]) for i in report["invoices"]] == [
+        ("E5", "2500.00", "500.00", "2000.00")]  # a second child: 20% off 2,500.00
+    (payout,) = report["payouts"]
+    assert (payout["operating_subsidy"], payout["construction_grants"]) == ("250.00", "5000.00")  # 10%, not 20%
+    explanation = api.call(api.billing, "GET", f"/payouts/{payout['number']}").json()["explanation"]
+    assert (explanation["rate"], explanation["rate_set"], explanation["clamped"]) == ("0.1", "0.2", True)
