@@ -175,7 +175,8 @@ def test_rates_are_checked_against_the_bounds_in_force_in_the_facilitys_jurisdic
     # 0.14 is within Putuo's 8%-15% but above the city's 10%, which governs Dinghai.
     api.call(api.enrollment, "POST", "/facilities/PUTUO/rates", json={"rate": "0.14", "effective_from": "2022-11-01"})
     with pytest.raises(ApiError, match="between 0.05 and 0.1"):
-        api.call(api.enrollment, "POST", "/facilities/DINGHAI/rates", json={"rate": "0.14", "effective_from": "2022-11-01"})
+        api.call(api.enrollment, "POST", "/facilities/DINGHAI/rates",
+                 json={"rate": "0.14", "effective_from": "2022-11-01"})
 
 
 def test_loading_songjiangs_next_version_leaves_putuos_due_unchanged(platform):
