@@ -23,6 +23,7 @@ from tests.scenarios import path
 from tests.security.access import ACCESS, CREDENTIALS, PUBLIC, expected
 from tests.security.apps import SERVICES, routes_of
 from tests.stack import World
+from tuoyu.jurisdictions import UNPLACED
 
 HTML_PAGES = {("billing", ("GET", "/family")), ("billing", ("GET", "/family/{token}"))}
 # The tables each service's API writes (not its Kafka consumer, which runs on its own time).
@@ -188,13 +189,16 @@ REQUESTS = {
                                                   "headers": {"Content-Type": "application/yaml"}}),
         ("POST", "/rulesets/shipped/{ruleset_id}"): lambda t, k: ({"ruleset_id": "zhoushan-putuo-2022"}, {}),
         ("GET", "/rulesets"): lambda t, k: ({}, {}),
-        ("GET", "/rulesets/in-force"): lambda t, k: ({}, {"params": {"on": "2022-09-01"}}),
-        ("GET", "/due/{month}"): lambda t, k: ({"month": "2022-09"}, {}),
-        ("GET", "/due/{month}/batches"): lambda t, k: ({"month": "2022-09"}, {}),
+        # F1 is in 330903 once moved, the other facilities in none: the month has two jurisdictions, name one.
+        ("GET", "/rulesets/in-force"): lambda t, k: ({}, {"params": {"on": "2022-09-01", "jurisdiction": UNPLACED}}),
+        ("GET", "/due/{month}"): lambda t, k: ({"month": "2022-09"}, {"params": {"jurisdiction": UNPLACED}}),
+        ("GET", "/due/{month}/batches"): lambda t, k: ({"month": "2022-09"}, {"params": {"jurisdiction": UNPLACED}}),
+        ("GET", "/due/{month}/jurisdictions"): lambda t, k: ({"month": "2022-09"}, {}),
         ("GET", "/explanations/{month}/{facility}/{enrollment}"): lambda t, k: (
             {"month": "2022-09", "enrollment": "E1"}, {}),
         ("POST", "/whatif"): lambda t, k: ({}, {"json": {"draft": shipped_text("zhoushan-putuo-2022"),
-                                                         "from": "2022-09", "to": "2022-09"}}),
+                                                         "from": "2022-09", "to": "2022-09",
+                                                         "jurisdiction": UNPLACED}}),
     },
     "billing": {
         ("POST", "/cycles/{month}"): lambda t, k: ({"month": "2022-09"}, {}),  # billed: runs, issues nothing
