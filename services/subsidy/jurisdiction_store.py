@@ -27,7 +27,7 @@ class Jurisdictions:
     names: dict[str, str]
 
     def label(self, code: str) -> str:
-        """"330903 普陀区" (the code alone when its name is not known)."""
+        """The code and its name, such as 330903 普陀区 (the code alone when its name is not known)."""
         return f"{code} {self.names[code]}" if code in self.names else code
 
 
