@@ -10,11 +10,13 @@ from datetime import date
 import numpy as np
 
 from subsidy.facts_store import FacilityRange, Labels
+from subsidy.rules.catalog import NONE_IN_FORCE
 from subsidy.rules.due import MonthDue
 from subsidy.rules.facts import Facility, MonthFacts, Refusal
 from tuoyu.months import Month
 from subsidy.rules.ruleset import RuleSet
 from tuoyu.contracts.due import Blocked, Due, FacilityStanding, Fund, Grant, Lines, RuleSetRef
+from tuoyu.jurisdictions import UNPLACED
 from tuoyu.money import format_rate
 
 
@@ -28,14 +30,24 @@ def _monthly_fee(facts: MonthFacts, n: int) -> np.ndarray:
     return fee
 
 
-def _rate_at(facility: Facility, ruleset: RuleSet, day: date) -> str | None:
+def _rates_at(facility: Facility, ruleset: RuleSet, day: date) -> dict:
+    """The rate applied on `day` and, if the rule set's bounds moved it, the facility's own."""
     rates = [rate for since, rate in sorted(facility.rates) if since <= day]
-    return format_rate(ruleset.operating_subsidy.clamp(rates[-1])) if rates else None
+    if not rates:
+        return {"rate": None}
+    applied = ruleset.operating_subsidy.clamp(rates[-1])
+    clamped = {"rate_set": format_rate(rates[-1]), "clamped": True} if applied != rates[-1] else {}
+    return {"rate": format_rate(applied), **clamped}
 
 
-def due_answer(month: Month, ruleset: RuleSet, facts: MonthFacts, labels: Labels, due: MonthDue,
-               facilities: FacilityRange = (None, None)) -> Due:
-    """What `due` (the engine's result for `facts`) says, in the shared model billing reads."""
+def due_answer(month: Month, ruleset: RuleSet | None, facts: MonthFacts, labels: Labels, due: MonthDue,
+               facilities: FacilityRange = (None, None), *, jurisdiction: str = UNPLACED,
+               unsubsidised: str | None = None) -> Due:
+    """What `due` (the engine's result for `facts`) says, in the shared model billing reads.
+
+    `ruleset` None: none is in force in `jurisdiction` (`due` was computed under `catalog.NONE_IN_FORCE`) and
+    `unsubsidised` says why; the answer names no rule set, fund or rate."""
+    applied = ruleset or NONE_IN_FORCE
     lines, standing = due.lines, due.facilities
     # The facilities asked for; the rest are context for their households' ranks.
     n = len(labels.facilities) if labels.in_range is None else labels.in_range
@@ -47,19 +59,20 @@ def due_answer(month: Month, ruleset: RuleSet, facts: MonthFacts, labels: Labels
     of_lines = (lambda column: column[rows]) if len(rows) != len(facts.enrollments) else (  # noqa: E731
         lambda column: column)
     return Due(
-        month=str(month), ruleset=RuleSetRef(ruleset.id, ruleset.version),
-        fund=Fund(ruleset.fund.id, ruleset.fund.name, ruleset.fund.default_budget),
+        month=str(month), jurisdiction=jurisdiction, unsubsidised=None if ruleset else unsubsidised,
+        ruleset=RuleSetRef(ruleset.id, ruleset.version) if ruleset else None,
+        fund=Fund(ruleset.fund.id, ruleset.fund.name, ruleset.fund.default_budget) if ruleset else None,
         from_facility=facilities[0], to_facility=facilities[1],
-        days_in_month=month.days, rank_basis=ruleset.sibling_reduction.basis,
-        reduction_rates={rank: format_rate(ruleset.sibling_reduction.rate_for(rank))
+        days_in_month=month.days, rank_basis=applied.sibling_reduction.basis,
+        reduction_rates={rank: format_rate(applied.sibling_reduction.rate_for(rank))
                          for rank in np.unique(line(lines.sibling_rank)).tolist()},
         facilities=[
             FacilityStanding(facility=name, held=bool(standing.held[i]), revoked=bool(standing.revoked[i]),
                              in_rectification=bool(standing.in_rectification_at_month_end[i]),
                              eligible_days=int(standing.eligible_days[i]),
-                             rate=None if i in due.refused else _rate_at(facts.facilities[i], ruleset,
-                                                                          month.last_day),
-                             revoked_on=standing.revoked_on[i])
+                             revoked_on=standing.revoked_on[i],
+                             **({"rate": None} if i in due.refused or ruleset is None else
+                                _rates_at(facts.facilities[i], ruleset, month.last_day)))
             for i, name in enumerate(labels.facilities[:n])],
         lines=Lines(
             facility=of_lines(facts.enrollments.facility), family=of_lines(labels.family).tolist(),

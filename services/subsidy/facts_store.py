@@ -9,9 +9,12 @@ from datetime import date
 import asyncpg
 import numpy as np
 
+from subsidy import jurisdiction_store
 from subsidy.rules.family import sibling_groups
 from subsidy.rules.facts import OPEN_END, ChildFacts, ClassFacts, EnrollmentFacts, Facility, FeePeriods, MonthFacts
+from tuoyu.jurisdictions import UNPLACED
 from tuoyu.money import parse_rate
+from tuoyu.months import Month
 
 
 _EPOCH = date(1970, 1, 1)
@@ -77,17 +80,20 @@ FacilityRange = tuple[str | None, str | None]
 """Facilities whose external_id is in [from, to): None leaves that side open."""
 
 
-async def load_month(conn: asyncpg.Connection, month: Month, facilities: FacilityRange = (None, None)
-                     ) -> tuple[MonthFacts, Labels]:
-    """The month's facts, of every facility or of a range of them.
+async def load_month(conn: asyncpg.Connection, month: Month, jurisdiction: str,
+                     facilities: FacilityRange = (None, None)) -> tuple[MonthFacts, Labels]:
+    """The month's facts of the facilities `jurisdiction` governs in it (`jurisdiction_store`), all or a range.
 
-    A household spans facilities (POLICY "Households"), so a range's facts also hold, after its own, the month's
-    enrollments of its households' children at facilities outside it, with those facilities: the ranks of its
-    children count them. They are context only: `Labels.in_range` facilities come first, the answer is theirs."""
+    A household spans facilities and jurisdictions (POLICY "Households"), so when some facility is left out the
+    facts also hold, after the chosen ones', the month's enrollments of their households' children at the others,
+    with those facilities: the ranks of its children count them. They are context only: `Labels.in_range`
+    facilities come first, the answer is theirs."""
     first, last = month.first_day, month.last_day
-    facility_rows = await conn.fetch(
+    governs = await jurisdiction_store.governed(conn, month)
+    facility_rows = [r for r in await conn.fetch(
         "SELECT * FROM facilities WHERE ($1::text IS NULL OR external_id >= $1) "
         "AND ($2::text IS NULL OR external_id < $2) ORDER BY external_id", *facilities)
+        if jurisdiction_store.governing_from(r["jurisdictions"], first) == jurisdiction]
     in_range = [r["external_id"] for r in facility_rows]
     # Dates arrive as day numbers (days since 1970-01-01, numpy's datetime64[D]) and every column is built with
     # one vector operation: at a million enrollments, per-row Python here was most of a billing cycle.
@@ -96,7 +102,7 @@ async def load_month(conn: asyncpg.Connection, month: Month, facilities: Facilit
     # Every fee run of those enrollments, in date order; a run lasts until the next one starts (numpy, below).
     fees = list(await conn.fetch(_FEES + "AND e.facility = ANY($3) ORDER BY ef.enrollment_id, ef.effective_from",
                                  first, last, in_range, _EPOCH))
-    if facilities != (None, None):
+    if len(in_range) < len(governs):
         extra = await conn.fetch(
             _ENROLLMENTS + "AND NOT e.facility = ANY($3) AND fa.household IN (SELECT household FROM families "
             "WHERE facility = ANY($3) AND household IS NOT NULL) ORDER BY e.facility, e.external_id",
@@ -150,12 +156,15 @@ async def load_month(conn: asyncpg.Connection, month: Month, facilities: Facilit
     return facts, labels
 
 
-async def batches(conn: asyncpg.Connection, month: Month, lines: int) -> list[FacilityRange]:
-    """Contiguous facility ranges covering every facility, each with about `lines` enrollments in the month (a
-    facility is never split), so a month can be computed and billed a range at a time."""
-    counts = await conn.fetch(
+async def batches(conn: asyncpg.Connection, month: Month, jurisdiction: str, lines: int) -> list[FacilityRange]:
+    """Contiguous facility ranges covering every facility `jurisdiction` governs in the month, each with about
+    `lines` of their enrollments (a facility is never split), so a month can be computed and billed a range at a
+    time (`load_month` leaves out the facilities of a range that another jurisdiction governs)."""
+    governs = await jurisdiction_store.governed(conn, month)
+    counts = [row for row in await conn.fetch(
         "SELECT facility, count(*) AS n FROM enrollments WHERE start_on <= $2 AND coalesce(end_on, 'infinity') >= $1 "
         "GROUP BY facility ORDER BY facility", month.first_day, month.last_day)
+        if governs.get(row["facility"], UNPLACED) == jurisdiction]
     bounds: list[str | None] = [None]
     filled = 0
     for row in counts:

@@ -17,15 +17,15 @@ import msgspec
 
 from tuoyu.events.decoding import Event
 from tuoyu.events.payloads import (ChildSnapshot, ClassSnapshot, EnrollmentEnded, EnrollmentSnapshot,
-                                   FacilitySnapshot, FamilySnapshot)
+                                   FacilitySnapshot, FamilySnapshot, JurisdictionAdded)
 from tuoyu.events.records import Child, Class, Enrollment, Facility
 from tuoyu.money import parse_cny
 
 # Temporary: private to the connection, emptied when each batch's transaction commits.
 _STAGING_TABLES = """
 CREATE TEMP TABLE IF NOT EXISTS incoming_facilities (external_id text, kind text, serves_meals bool, filed_on date,
-    fire_safety_certified_on date, food_licence_on date, revoked_on date, rates jsonb, reviews jsonb, version int)
-    ON COMMIT DELETE ROWS;
+    fire_safety_certified_on date, food_licence_on date, revoked_on date, rates jsonb, reviews jsonb, version int,
+    jurisdictions jsonb) ON COMMIT DELETE ROWS;
 CREATE TEMP TABLE IF NOT EXISTS incoming_classes (facility text, external_id text, opened_on date, closed_on date,
     confirmed_on date, version int) ON COMMIT DELETE ROWS;
 CREATE TEMP TABLE IF NOT EXISTS incoming_families (facility text, external_id text, household text)
@@ -44,9 +44,11 @@ def _keep_latest(snapshots: dict, key, snapshot) -> None:
 
 
 async def apply_batch(conn: asyncpg.Connection, events: list[Event]) -> None:
-    facilities, classes, families, children, enrollments = {}, {}, {}, {}, {}
+    facilities, classes, families, children, enrollments, jurisdictions = {}, {}, {}, {}, {}, {}
     for event in events:
         match event.payload:
+            case JurisdictionAdded(jurisdiction=jurisdiction):
+                jurisdictions[jurisdiction.code] = jurisdiction
             case FacilitySnapshot(facility=facility):
                 _keep_latest(facilities, facility.external_id, facility)
             case ClassSnapshot(class_=class_):
@@ -58,6 +60,11 @@ async def apply_batch(conn: asyncpg.Connection, events: list[Event]) -> None:
                 families.setdefault((child.facility, child.family), None)
             case EnrollmentSnapshot(enrollment=enrollment) | EnrollmentEnded(enrollment=enrollment):
                 _keep_latest(enrollments, (enrollment.facility, enrollment.external_id), enrollment)
+    if jurisdictions:
+        # Added once and never changed: a redelivered event finds its row.
+        await conn.executemany("INSERT INTO jurisdictions (code, name, parent) VALUES ($1, $2, $3) "
+                               "ON CONFLICT (code) DO NOTHING",
+                               [(j.code, j.name, j.parent) for j in jurisdictions.values()])
     if not (facilities or classes or families or enrollments):
         return
     await conn.execute(_STAGING_TABLES)
@@ -79,21 +86,23 @@ async def apply_batch(conn: asyncpg.Connection, events: list[Event]) -> None:
 
 
 def _json(records: tuple) -> str:
-    """Rates or reviews as the jsonb text of their wire form ({"from": …, "rate": …}), which the rules read."""
+    """Rates, reviews or jurisdictions as the jsonb text of their wire form ({"from": …, "rate": …}), which the
+    rules read."""
     return msgspec.json.encode(records).decode()
 
 
 async def _facilities(conn, snapshots: list[Facility]) -> None:
     await conn.copy_records_to_table("incoming_facilities", records=[
         (f.external_id, f.kind, f.serves_meals, f.filed_on, f.fire_safety_certified_on, f.food_licence_on,
-         f.revoked_on, _json(f.rates), _json(f.reviews), f.version) for f in snapshots])
+         f.revoked_on, _json(f.rates), _json(f.reviews), f.version, _json(f.jurisdictions)) for f in snapshots])
     await conn.execute(
         "INSERT INTO facilities (external_id, kind, serves_meals, filed_on, fire_safety_certified_on, food_licence_on,"
-        " revoked_on, rates, reviews, version) SELECT * FROM incoming_facilities "
+        " revoked_on, rates, reviews, version, jurisdictions) SELECT * FROM incoming_facilities "
         "ON CONFLICT (external_id) DO UPDATE SET kind = excluded.kind, serves_meals = excluded.serves_meals, "
         "filed_on = excluded.filed_on, fire_safety_certified_on = excluded.fire_safety_certified_on, "
         "food_licence_on = excluded.food_licence_on, revoked_on = excluded.revoked_on, rates = excluded.rates, "
-        "reviews = excluded.reviews, version = excluded.version WHERE facilities.version < excluded.version")
+        "reviews = excluded.reviews, version = excluded.version, jurisdictions = excluded.jurisdictions "
+        "WHERE facilities.version < excluded.version")
 
 
 async def _classes(conn, snapshots: list[Class]) -> None:

@@ -1,14 +1,19 @@
-"""Rule sets loaded through the admin API, kept as their documents; the one in force on a day is chosen here."""
+"""Rule sets loaded through the admin API, kept as their documents; the one in force in a jurisdiction on a day is
+chosen from them by `rules.catalog.in_force_for`."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
+from typing import Iterable
 
 import asyncpg
 
-from subsidy.rules.catalog import in_force as pick_in_force
+from subsidy import jurisdiction_store
+from subsidy.rules.catalog import in_force_for
 from subsidy.rules.ruleset import RuleSet, RuleSetInvalid, load_ruleset
-from tuoyu.errors import Conflict, InvalidInput, NotFound
+from tuoyu.errors import Conflict, InvalidInput
+from tuoyu.jurisdictions import UNPLACED
 
 
 async def load(conn: asyncpg.Connection, document: str) -> tuple[RuleSet, bool]:
@@ -34,10 +39,27 @@ async def all_loaded(conn: asyncpg.Connection) -> list[RuleSet]:
     return [load_ruleset(r["document"]) for r in await conn.fetch("SELECT document FROM rulesets ORDER BY loaded_at")]
 
 
-async def in_force(conn: asyncpg.Connection, day: date) -> RuleSet:
-    """The rule set in force on `day`: of the loaded documents, the latest `valid_from` on or before it."""
+@dataclass(frozen=True)
+class InForce:
+    """The rule set in force in a jurisdiction on a day, or None and why nothing is subsidised there."""
+
+    jurisdiction: str
+    ruleset: RuleSet | None
+    unsubsidised: str | None
+
+
+async def in_force(conn: asyncpg.Connection, jurisdiction: str, day: date) -> InForce:
+    """The rule set in force in `jurisdiction` on `day` (POLICY "Jurisdictions")."""
+    return (await in_force_each(conn, [jurisdiction], day))[jurisdiction]
+
+
+async def in_force_each(conn: asyncpg.Connection, jurisdictions: Iterable[str], day: date) -> dict[str, InForce]:
+    """`in_force` of each jurisdiction, the documents read once."""
+    known = await jurisdiction_store.known(conn)
     loaded = await all_loaded(conn)
-    latest = max((r for r in loaded if r.valid_from <= day), key=lambda r: r.valid_from, default=None)
-    if latest is None:
-        raise NotFound(f"no rule set is in force on {day}: load one with POST /rulesets")
-    return pick_in_force(loaded, latest.id, day)
+    answers = {}
+    for code in jurisdictions:
+        ruleset = in_force_for(code, day, known.tree, loaded)
+        where = " is in force" if code == UNPLACED else f" covers {known.label(code)}"
+        answers[code] = InForce(code, ruleset, None if ruleset else f"no rule set{where} on {day}")
+    return answers

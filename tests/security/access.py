@@ -109,6 +109,7 @@ ACCESS: dict[str, dict[tuple[str, str], Rule]] = {
         ("GET", "/rulesets/in-force"): _oversight,
         ("GET", "/due/{month}"): _oversight,
         ("GET", "/due/{month}/batches"): _oversight,
+        ("GET", "/due/{month}/jurisdictions"): _oversight,
         ("GET", "/explanations/{month}/{facility}/{enrollment}"): _oversight,
         ("POST", "/whatif"): _oversight,
     },

@@ -25,6 +25,7 @@ from tests.security.access import (
 )
 from tests.security.apps import SERVICES, routes_of
 from tests.stack import World
+from tuoyu.jurisdictions import UNPLACED
 
 HTML_PAGES = {("billing", ("GET", "/family")), ("billing", ("GET", "/family/{token}"))}
 # The tables each service's API writes (not its Kafka consumer, which runs on its own time).
@@ -228,13 +229,16 @@ REQUESTS = {
                                                   "headers": {"Content-Type": "application/yaml"}}),
         ("POST", "/rulesets/shipped/{ruleset_id}"): lambda t, k: ({"ruleset_id": "zhoushan-putuo-2022"}, {}),
         ("GET", "/rulesets"): lambda t, k: ({}, {}),
-        ("GET", "/rulesets/in-force"): lambda t, k: ({}, {"params": {"on": "2022-09-01"}}),
+        ("GET", "/rulesets/in-force"): lambda t, k: ({}, {"params": {"on": "2022-09-01",
+                                                                    **_in_place(t)["params"]}}),
         ("GET", "/due/{month}"): lambda t, k: ({"month": "2022-09"}, _in_place(t)),
         ("GET", "/due/{month}/batches"): lambda t, k: ({"month": "2022-09"}, _in_place(t)),
+        ("GET", "/due/{month}/jurisdictions"): lambda t, k: ({"month": "2022-09"}, {}),
         ("GET", "/explanations/{month}/{facility}/{enrollment}"): lambda t, k: (
             {"month": "2022-09", "enrollment": t.explained}, {}),
         ("POST", "/whatif"): lambda t, k: ({}, {"json": {"draft": shipped_text("zhoushan-putuo-2022"),
-                                                         "from": "2022-09", "to": "2022-09"}, **_in_place(t)}),
+                                                         "from": "2022-09", "to": "2022-09",
+                                                         "jurisdiction": t.code or UNPLACED}}),
     },
     "billing": {
         ("POST", "/cycles/{month}"): lambda t, k: ({"month": "2022-09"}, {}),  # billed: runs, issues nothing

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, Response
@@ -78,10 +79,18 @@ async def change(facility: OwnFacility, body: FacilityChange, request: Request, 
     return snapshot
 
 
+async def _rate_bounds(request: Request, facility: str, day: date, field: str = "effective_from") -> tuple | None:
+    """The rate bounds in force in the facility's jurisdiction on `day`; None (any rate accepted): none in force."""
+    async with request.app.state.pool.acquire() as conn:
+        snapshot = await store.snapshot(conn, await store.facility_id(conn, facility))
+    history = [(date.fromisoformat(e["from"]), e["jurisdiction"]) for e in snapshot["jurisdictions"]]
+    return await request.app.state.rate_bounds.on(day, history, field)
+
+
 @router.put("/{facility}/filing", summary="File the facility (备案) and set its first subsidy rate",
             response_model=schemas.Facility)
 async def file(facility: CommissionFacility, body: Filing, request: Request, today: Today) -> dict:
-    bounds = await request.app.state.rate_bounds.on(body.filed_on, "filed_on")
+    bounds = await _rate_bounds(request, facility, body.filed_on, "filed_on")
     async with unit_of_work(request) as uow:
         snapshot, events = await facilities.file(uow.conn, facility, body, bounds, today)
         uow.publish(events)
@@ -100,7 +109,7 @@ async def certify(facility: CommissionFacility, body: Certifications, request: R
 @router.post("/{facility}/rates", summary="Change the subsidy rate from a date (refused outside the rule set's "
                                           "bounds)", response_model=schemas.Facility)
 async def change_rate(facility: CommissionFacility, body: RateChange, request: Request, today: Today) -> dict:
-    bounds = await request.app.state.rate_bounds.on(body.effective_from)
+    bounds = await _rate_bounds(request, facility, body.effective_from)
     async with unit_of_work(request) as uow:
         snapshot, events = await facilities.change_rate(uow.conn, facility, body, bounds, today)
         uow.publish(events)

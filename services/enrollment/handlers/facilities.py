@@ -49,9 +49,10 @@ async def change(conn: Conn, external_id: str, change_: FacilityChange, by_admin
     return snapshot, [snapshots.event("FacilityChanged", today, external_id, facility=snapshot)]
 
 
-async def file(conn: Conn, external_id: str, filing: Filing, bounds: tuple, today: date) -> tuple[dict, Events]:
+async def file(conn: Conn, external_id: str, filing: Filing, bounds: tuple | None, today: date) -> tuple[dict, Events]:
     """File the facility with the health commission and set its first subsidy rate from the filing date."""
-    facilities.check_rate(filing.subsidy_rate, bounds)
+    if bounds is not None:  # None: no rule set is in force there yet (POLICY "Jurisdictions")
+        facilities.check_rate(filing.subsidy_rate, bounds)
     fid = await store.facility_id(conn, external_id, lock=True)
     if not facilities.filing(external_id, filing, *await store.filing(conn, fid, filing.filed_on), today):
         return await store.snapshot(conn, fid), []
@@ -71,9 +72,10 @@ async def certify(conn: Conn, external_id: str, certs: Certifications, today: da
     return snapshot, [snapshots.event("CertificationRecorded", occurred, external_id, facility=snapshot)]
 
 
-async def change_rate(conn: Conn, external_id: str, change_: RateChange, bounds: tuple, today: date
+async def change_rate(conn: Conn, external_id: str, change_: RateChange, bounds: tuple | None, today: date
                       ) -> tuple[dict, Events]:
-    facilities.check_rate(change_.rate, bounds, "rate")
+    if bounds is not None:
+        facilities.check_rate(change_.rate, bounds, "rate")
     fid = await store.facility_id(conn, external_id, lock=True)
     if not facilities.rate_change(change_, await store.rate_from(conn, fid, change_.effective_from), today):
         return await store.snapshot(conn, fid), []

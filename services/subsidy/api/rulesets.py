@@ -6,10 +6,12 @@ from datetime import date
 
 from fastapi import APIRouter, Body, Request, Response
 
-from subsidy import ruleset_store
+from subsidy import jurisdiction_store, ruleset_store
 from subsidy.api.deps import Admin, Oversight
+from subsidy.api.params import JurisdictionQuery
 from subsidy.rules.catalog import shipped_names, shipped_text
 from tuoyu.errors import NotFound
+from tuoyu.months import Month
 
 router = APIRouter(prefix="/rulesets", tags=["rulesets"])
 
@@ -40,7 +42,13 @@ async def list_all(request: Request, _: Oversight) -> list[dict]:
         return [r.model_dump(mode="json") for r in await ruleset_store.all_loaded(conn)]
 
 
-@router.get("/in-force", summary="The rule set in force on a date")
-async def in_force(on: date, request: Request, _: Oversight) -> dict:
+@router.get("/in-force", summary="The rule set in force in a jurisdiction on a date (404 when none is)")
+async def in_force(on: date, request: Request, _: Oversight, jurisdiction: JurisdictionQuery = None) -> dict:
+    """Without `jurisdiction`, the one governing every facility with enrollments in the date's month (422 if they
+    are several), as `/due` chooses it."""
     async with request.app.state.pool.acquire() as conn:
-        return (await ruleset_store.in_force(conn, on)).model_dump(mode="json")
+        code = await jurisdiction_store.of_month(conn, Month.of(on), jurisdiction)
+        found = await ruleset_store.in_force(conn, code, on)
+    if found.ruleset is None:
+        raise NotFound(found.unsubsidised)
+    return found.ruleset.model_dump(mode="json")

@@ -1,16 +1,19 @@
-"""What-if: a draft rule set (not loaded) against the one in force, over current enrollments; nothing is touched."""
+"""What-if: a draft rule set (not loaded) against the one in force in a jurisdiction, over the enrollments of the
+facilities it governs; nothing is touched."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from subsidy import ruleset_store
+from subsidy import jurisdiction_store, ruleset_store
 from subsidy.api.deps import Oversight
 from subsidy.facts_store import load_month
+from subsidy.rules.catalog import NONE_IN_FORCE
 from subsidy.rules.ruleset import RuleSetInvalid, load_ruleset
 from subsidy.rules.whatif import compare
 from tuoyu.errors import InvalidInput
+from tuoyu.jurisdictions import Code
 from tuoyu.money import format_cny
 from tuoyu.months import Month, MonthField
 
@@ -22,6 +25,9 @@ class WhatIf(BaseModel):
     draft: str = Field(description="the draft rule-set YAML")
     from_month: MonthField = Field(alias="from")
     to_month: MonthField = Field(alias="to")
+    jurisdiction: Code | None = Field(None, description="whose enrollments (six digits; 000000: facilities in "
+                                                        "none); left out, the one governing every facility with "
+                                                        "enrollments in the first month, as `/due` chooses it")
 
 
 def _cny(totals: dict) -> dict:
@@ -46,9 +52,13 @@ async def what_if(body: WhatIf, request: Request, _: Oversight) -> dict:
     if month <= last:
         raise InvalidInput("to", "a what-if covers at most 36 months")
     async with request.app.state.pool.acquire() as conn:
-        current = await ruleset_store.in_force(conn, first.first_day)
-        facts = [(m, (await load_month(conn, m))[0]) for m in months]
-    result = compare(current, draft, facts)
+        code = await jurisdiction_store.of_month(conn, first, body.jurisdiction)
+        current = await ruleset_store.in_force(conn, code, first.first_day)
+        facts = [(m, (await load_month(conn, m, code))[0]) for m in months]
+    result = compare(current.ruleset or NONE_IN_FORCE, draft, facts)
+    result["jurisdiction"] = code
+    if current.ruleset is None:  # nothing is subsidised there now: the draft is priced against that
+        result.update(current=None, unsubsidised=current.unsubsidised)
     for entry in result["months"]:
         for side in ("current", "draft", "difference"):
             entry[side] = _cny(entry[side])

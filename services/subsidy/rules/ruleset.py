@@ -73,6 +73,16 @@ RuleId = Annotated[str, _identifier(r"^[a-z][a-z0-9_]*$", "construction_grant")]
 SetId = Annotated[str, _identifier(r"^[a-z0-9][a-z0-9-]*$", "zhoushan-putuo-2022")]
 
 
+def _jurisdiction(value: Any) -> str:
+    # YAML reads an unquoted 330903 as a number, and 010101 as another: ask for the quoted text.
+    if not isinstance(value, str) or not re.fullmatch(r"[0-9]{6}", value):
+        raise ValueError(f"{value!r} is not a jurisdiction's six-digit code (GB/T 2260) in quotes, such as \"330903\"")
+    return value
+
+
+JurisdictionCode = Annotated[str, PlainValidator(_jurisdiction)]
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -131,6 +141,9 @@ class RuleSet(_Strict):
     id: SetId
     version: str
     valid_from: date
+    jurisdictions: list[JurisdictionCode] = []
+    """The jurisdictions it covers, each with every one under it (POLICY "Jurisdictions"); none: the whole
+    platform, the least specific cover."""
     source: Source
     decisions: list[str] = []
     fund: Fund
@@ -179,6 +192,11 @@ def _semantic_errors(doc: dict) -> list[dict[str, str]]:
                 reason = f"grant id {grant['id']!r} is used twice"
                 errors.append({"path": f"construction_grants.{i}.id", "reason": reason})
             seen.add(grant.get("id"))
+    codes = doc.get("jurisdictions")
+    if isinstance(codes, list):
+        for i, code in enumerate(codes):
+            if code in codes[:i]:
+                errors.append({"path": f"jurisdictions.{i}", "reason": f"{code!r} is listed twice"})
     kinds = doc.get("covered_kinds")
     if isinstance(kinds, list):
         if not kinds:

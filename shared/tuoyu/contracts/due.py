@@ -50,12 +50,17 @@ class FacilityStanding(msgspec.Struct, frozen=True, kw_only=True):
     eligible_days: int      # days of the month it was eligible
     rate: str | None        # operating-subsidy rate on the month's last day, within the rule set's bounds ("0.12")
     revoked_on: date | None
+    # A rate set under other bounds (or before any rule set) is held to the nearest bound (POLICY "Jurisdictions"):
+    # `rate_set` is the facility's own, `rate` the one applied.
+    rate_set: str | None = None
+    clamped: bool = False
 
     def explanation(self) -> dict:
-        """What a payout of this facility says about its standing."""
+        """What a payout of this facility says about its standing (and, when its rate was clamped, that too)."""
+        clamped = {"rate_set": self.rate_set, "clamped": True} if self.clamped else {}
         return {"held": self.held, "revoked": self.revoked, "in_rectification": self.in_rectification,
                 "eligible_days": self.eligible_days, "rate": self.rate,
-                "revoked_on": self.revoked_on.isoformat() if self.revoked_on else None}
+                "revoked_on": self.revoked_on.isoformat() if self.revoked_on else None, **clamped}
 
 
 class Grant(msgspec.Struct, frozen=True, kw_only=True):

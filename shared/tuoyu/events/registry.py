@@ -18,10 +18,11 @@ TOPIC = "enrollment.events"  # behind each world's prefix: `<prefix>.enrollment.
 
 FACILITY_FOR_SUBSIDY = tuple(f"facility.{name}" for name in (
     "external_id", "kind", "serves_meals", "filed_on", "fire_safety_certified_on", "food_licence_on", "revoked_on",
-    "rates.from", "rates.rate", "reviews.date", "reviews.result", "version"))
+    "rates.from", "rates.rate", "reviews.date", "reviews.result", "version", "jurisdictions.from",
+    "jurisdictions.jurisdiction"))
 FACILITY_FOR_BILLING = ("facility.external_id", "facility.name", "facility.bank_account", "facility.version",
                         "facility.jurisdictions.from", "facility.jurisdictions.jurisdiction")
-JURISDICTION_FOR_BILLING = ("jurisdiction.code", "jurisdiction.name", "jurisdiction.parent")
+JURISDICTION_FOR_BOTH = ("jurisdiction.code", "jurisdiction.name", "jurisdiction.parent")
 CLASS_FOR_SUBSIDY = tuple(f"class.{name}" for name in (
     "facility", "external_id", "opened_on", "closed_on", "confirmed_on", "version"))
 FAMILY_FOR_BOTH = ("family.facility", "family.external_id")
@@ -70,8 +71,10 @@ EVENTS: dict[str, EventType] = {e.name: e for e in (
     _facility("ReviewRecorded", "an annual review passes, or fails for the first time (rectification)"),
     _facility("FacilityRevoked", "a second failed review in a row revokes the facility"),
     _facility("FacilityMoved", "the commission puts the facility in a jurisdiction from a date (`jurisdictions`)"),
+    # Subsidy chooses a month's rule set by the jurisdictions' tree (the most specific cover); billing reports a
+    # city as the sum of its districts.
     EventType("JurisdictionAdded", payloads.JurisdictionAdded, "the platform operator adds a jurisdiction",
-              {"billing": JURISDICTION_FOR_BILLING}),
+              {"subsidy": JURISDICTION_FOR_BOTH, "billing": JURISDICTION_FOR_BOTH}),
     _class("ClassOpened", "a facility opens a class"),
     _class("ClassChanged", "a class is renamed or resized"),
     _class("ClassClosed", "a class closes"),

@@ -20,7 +20,7 @@ from billing.cycle.due import MonthDue
 from billing.cycle.issued import Issued
 from subsidy.due_answer import due_answer
 from subsidy.facts_store import Labels
-from subsidy.rules.catalog import load_shipped
+from subsidy.rules.catalog import NONE_IN_FORCE, load_shipped
 from subsidy.rules.engine import compute_month
 from subsidy.rules.ruleset import dump_ruleset, load_ruleset
 from tuoyu.months import Month
@@ -48,18 +48,22 @@ def month():
     world.enroll(world.child(family=3), twice_failed)
     world.enroll(world.child(family=4), revoked)
     facts = world.facts(SEPTEMBER)
+    putuo = load_shipped("zhoushan-putuo-2022")
+    result = compute_month(SEPTEMBER, putuo, facts)
+    answer = due_answer(SEPTEMBER, putuo, facts, _labels(facts), result)
+    return result, answer, contract.encode(answer)
+
+
+def _labels(facts) -> Labels:
+    """Enrollments E1, E2, … of children K1, K2, … in families FAM<key>."""
     n = len(facts.enrollments)
-    labels = Labels(
+    return Labels(
         facilities=[f.external_id for f in facts.facilities],
         enrollment=np.array([f"E{i + 1}" for i in range(n)], dtype=object),
         child=np.array([f"K{i + 1}" for i in range(n)], dtype=object),
         family=np.array([f"FAM{facts.children.family[c]}" for c in facts.enrollments.child], dtype=object),
         facility_of_enrollment=np.array([facts.facilities[f].external_id for f in facts.enrollments.facility],
                                         dtype=object))
-    putuo = load_shipped("zhoushan-putuo-2022")
-    result = compute_month(SEPTEMBER, putuo, facts)
-    answer = due_answer(SEPTEMBER, putuo, facts, labels, result)
-    return result, answer, contract.encode(answer)
 
 
 def test_billing_reads_every_amount_the_engine_computed(month):
@@ -195,3 +199,34 @@ def test_a_ranges_context_facilities_and_their_lines_are_left_out_of_its_answer(
     assert [f.facility for f in answer.facilities] == ["F-IN"] and answer.grants == []
     assert (answer.lines.enrollment, list(answer.lines.sibling_rank)) == (["E-IN"], [2])
     assert list(answer.lines.reduction_fen) == [60000]  # the second child: 30% of 2,000.00
+
+
+def test_with_no_rule_set_in_force_every_line_has_its_fee_and_nothing_else_and_says_why():
+    world = World()
+    facility = world.facility("F-DINGHAI")
+    world.klass(facility, "2022-09-01")
+    world.enroll(world.child(family=1, order=1), facility)
+    world.enroll(world.child(family=1, order=2), facility, start="2022-09-16")
+    facts = world.facts(SEPTEMBER)
+    why = "no rule set covers 330902 定海区 on 2022-09-01"
+    answer = contract.decode(contract.encode(due_answer(
+        SEPTEMBER, None, facts, _labels(facts), compute_month(SEPTEMBER, NONE_IN_FORCE, facts),
+        jurisdiction="330902", unsubsidised=why)))
+    assert (answer.jurisdiction, answer.ruleset, answer.fund, answer.unsubsidised) == ("330902", None, None, why)
+    assert answer.lines.fee_fen == [200000, 100000]  # the second child from the 16th: 15 of 30 days
+    assert answer.lines.reduction_fen == answer.lines.operating_subsidy_fen == answer.lines.subsidised_days == [0, 0]
+    assert answer.grants == [] and answer.facilities[0].rate is None
+    constant, *_ = contract.line_explanations(answer)
+    assert constant["unsubsidised"] == why and constant["ruleset"] is None
+
+
+def test_a_rate_set_outside_the_bounds_in_force_is_clamped_and_the_standing_says_so():
+    world = World()
+    world.enroll(world.child(), world.facility("F-HIGH", rate="0.20"))
+    facts = world.facts(SEPTEMBER)
+    putuo = load_shipped("zhoushan-putuo-2022")
+    answer = due_answer(SEPTEMBER, putuo, facts, _labels(facts), compute_month(SEPTEMBER, putuo, facts))
+    assert answer.lines.operating_subsidy_fen.tolist() == [30000]  # 15% of 2,000.00, the bound, not 20%
+    assert answer.facilities[0].explanation() == {
+        "held": False, "revoked": False, "in_rectification": False, "eligible_days": 30, "rate": "0.15",
+        "revoked_on": None, "rate_set": "0.2", "clamped": True}
