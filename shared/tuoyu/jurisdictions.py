@@ -8,7 +8,7 @@ function reads a clock.
 - A code ending in 00 is a city's (or, in 0000, a province's); any other is county-level (a district, 区/县/县级市):
   facilities are filed only in county-level ones.
 - A facility's jurisdiction on a day is the entry with the latest `from` on or before that day; before its first
-  entry it is the first (a facility is where it was first filed until it first moves).
+  entry it is in none (registered without one and placed later: those months were billed as UNPLACED).
 - A month is governed by the facility's jurisdiction on the month's first day.
 """
 
@@ -32,12 +32,12 @@ keys see it. GB/T 2260 has no division 000000, so it never collides with a real 
 
 
 def jurisdiction_on(history: Iterable[Entry], day: date) -> str | None:
-    """The facility's jurisdiction on `day`: the latest entry from on or before it, else its first; None if none."""
-    entries = sorted(history)
-    if not entries:
-        return None
-    current = entries[0][1]
-    for effective_from, code in entries:
+    """The facility's jurisdiction on `day`: the latest entry from on or before it; None before its first entry.
+
+    A facility registered in a jurisdiction holds it from the platform's first day, so None means one registered in
+    none and placed later: its months before the placement stay where they were billed (UNPLACED)."""
+    current = None
+    for effective_from, code in sorted(history):
         if effective_from > day:
             break
         current = code

@@ -54,7 +54,7 @@ ReviewOut = answer_of(records.Review, name="ReviewOut")
 # One facility, with what the subsidy rules and payouts read: its event record as it is.
 Facility = answer_of(records.Facility, status=STATUS,
                      jurisdictions="the county-level jurisdiction it is in from each date (a move is a later entry; "
-                                   "before the first entry, the first); empty: in none yet")
+                                   "before the first entry, in none); empty: in none yet")
 # What every answer about a facility says, in lists: what it is and where it stands.
 FacilityCore = answer_of(records.Facility, name="FacilityCore", status=STATUS,
                          drop=("bank_account", "fire_safety_certified_on", "food_licence_on", "rates", "reviews",

@@ -62,14 +62,20 @@ def test_a_move_is_recorded_once_and_another_jurisdiction_from_the_same_date_is_
         jurisdictions.move("330903", PUTUO, D("2025-01-01"), None, TODAY)
 
 
-def test_the_jurisdiction_on_a_day_is_the_latest_entry_from_on_or_before_it_else_the_first():
+def test_the_jurisdiction_on_a_day_is_the_latest_entry_from_on_or_before_it():
     history = [(D("2023-01-01"), "330902"), (D("2000-01-01"), "330903"), (D("2024-07-15"), "330921")]
-    assert jurisdiction_on(history, D("1999-05-01")) == "330903"
     assert jurisdiction_on(history, D("2022-12-31")) == "330903"
     assert jurisdiction_on(history, D("2023-01-01")) == "330902"
     assert jurisdiction_on(history, D("2024-07-14")) == "330902"
     assert jurisdiction_on(history, D("2024-07-15")) == "330921"
     assert jurisdiction_on([], D("2023-01-01")) is None
+
+
+def test_a_facility_placed_only_later_is_in_none_before_its_placement():
+    history = [(D("2023-01-01"), "330903")]  # registered in no jurisdiction, moved into Putuo in 2023
+    assert jurisdiction_on(history, D("2022-09-01")) is None
+    assert governing(history, D("2022-09-15")) is None
+    assert governing(history, D("2023-01-20")) == "330903"
 
 
 def test_a_month_is_governed_by_the_jurisdiction_on_its_first_day():
