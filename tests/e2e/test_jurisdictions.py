@@ -59,13 +59,13 @@ def test_each_district_bills_september_under_its_own_rule_set(districts):
         ("MV", DINGHAI): ("issued", "400.00", "1000.00", "10000.00", "0.00", "11400.00"),
         # 2,000.00 × 0.15: the 0.20 accepted before any scheme is billed at Putuo's ceiling
         ("PA", PUTUO): ("issued", "300.00", "0.00", "20000.00", "0.00", "20300.00"),
-        # 1,800.00 × 0.10 (0.12 above the city's ceiling), 900.00, 10,000.00: 11,080.00 > the 3,440.00 left
+        # 1,800.00 × 0.10, 900.00, 10,000.00: 11,080.00 > the 3,440.00 left
         ("SA", DAISHAN): ("awaiting_budget", "180.00", "900.00", "10000.00", "0.00", "11080.00"),
     }
     assert september["totals"] == {
         "fees": "9800.00", "family_due": "7900.00", "credit_notes": "0.00", "reductions": "1900.00",
         "operating_subsidy": "1040.00", "construction_grants": "40000.00", "adjustments": "0.00", "held": "0.00",
-        "awaiting_budget": "11080.00", "payouts": "42940.00"}
+        "awaiting_budget": "11080.00", "payouts": "31860.00"}  # what is funded: SA's 11,080.00 waits
 
 
 def test_a_rate_set_before_any_scheme_is_billed_at_the_nearest_bound_and_says_so(districts):
@@ -99,7 +99,7 @@ def test_october_corrects_september_in_the_district_that_billed_it_after_the_mov
         ("MV", DINGHAI): ("issued", "0.00", "0.00", "0.00", "-100.00", "-100.00"),
         ("MV", PUTUO): ("issued", "200.00", "600.00", "0.00", "0.00", "800.00"),   # the class was paid in September
         ("PA", PUTUO): ("issued", "300.00", "0.00", "0.00", "0.00", "300.00"),
-        ("SA", DAISHAN): ("issued", "216.00", "360.00", "0.00", "0.00", "576.00"),  # 1,800.00 × 0.12
+        ("SA", DAISHAN): ("issued", "216.00", "360.00", "0.00", "0.00", "576.00"),  # 1,800.00 × 0.12 from October
     }
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 from datetime import date
 
 import msgspec
+import numpy as np
 import orjson
 
 from tuoyu.jurisdictions import UNPLACED
@@ -136,8 +137,21 @@ def line_explanations(due: Due) -> tuple[dict, dict[str, list], frozenset[str], 
                 "days_in_month": due.days_in_month, "rank_basis": due.rank_basis,
                 **({"unsubsidised": due.unsubsidised} if due.unsubsidised else {})}
     columns = {"days": lines.days, "subsidised_days": lines.subsidised_days, "sibling_rank": lines.sibling_rank,
-               "age_eligible": lines.age_eligible, "monthly_fee": lines.monthly_fee_fen}
+               "age_eligible": lines.age_eligible, "monthly_fee": lines.monthly_fee_fen,
+               **_rate_columns(due)}
     return constant, columns, frozenset({"monthly_fee"}), {"reduction_rate": ("sibling_rank", due.reduction_rates)}
+
+
+def _rate_columns(due: Due) -> dict[str, np.ndarray]:
+    """The operating-subsidy rate each line's facility was paid at and, when a facility's own rate lay outside the
+    rule set's bounds (set before the scheme, say), the rate it set and that it was clamped (POLICY "Jurisdictions")."""
+    facility = np.asarray(due.lines.facility, dtype=np.int64)
+    standing = due.facilities
+    columns = {"rate": np.array([f.rate for f in standing] + [None], dtype=object)[facility]}
+    if any(f.clamped for f in standing):
+        columns["rate_set"] = np.array([f.rate_set for f in standing] + [None], dtype=object)[facility]
+        columns["clamped"] = np.array([f.clamped for f in standing] + [False], dtype=bool)[facility]
+    return columns
 
 
 def _fields(value) -> dict:

@@ -84,7 +84,7 @@ def test_a_line_explains_its_days_rank_rate_and_fee(month):
     assert due.lines.explanation.row(1) == {
         "ruleset": "zhoushan-putuo-2022", "ruleset_version": "1", "days_in_month": 30, "rank_basis": "birth_order",
         "days": 15, "subsidised_days": 15, "sibling_rank": 2, "age_eligible": True, "monthly_fee": "2000.00",
-        "reduction_rate": "0.3"}
+        "reduction_rate": "0.3", "rate": "0.12"}
     texts = due.lines.explanation.texts()
     assert json.loads(texts[1]) == due.lines.explanation.row(1)
 
