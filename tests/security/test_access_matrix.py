@@ -18,21 +18,25 @@ import pytest
 
 from subsidy.rules.catalog import shipped_text
 from tests.integration.enrollment.conftest import TABLES as ENROLLMENT_TABLES
-from tests.integration.enrollment.conftest import ZHOUSHAN, Desk, Facility, uid
+from tests.integration.enrollment.conftest import Desk, Facility, uid
 from tests.scenarios import path
 from tests.security.access import (
     ACCESS, ADMIN, COVERS, CREDENTIALS, PLACES, PUBLIC, SCOPED_KEYS, expected, expected_in,
 )
 from tests.security.apps import SERVICES, routes_of
 from tests.stack import World
-from tuoyu.jurisdictions import UNPLACED
+from tuoyu.jurisdictions import KNOWN, UNPLACED
 
 HTML_PAGES = {("billing", ("GET", "/family")), ("billing", ("GET", "/family/{token}"))}
 # The tables each service's API writes (not its Kafka consumer, which runs on its own time).
 WRITTEN = {"enrollment": ENROLLMENT_TABLES, "subsidy": ("rulesets",),
            "billing": ("cycles", "family_documents", "payouts", "payout_lines", "budgets", "audit_trail",
                        "family_tokens", "bank_confirmations")}
-FUND = "putuo-childcare-fund"
+FUND, DINGHAI_FUND = "putuo-childcare-fund", "dinghai-childcare-fund"
+# Dinghai's own rule set for the matrix: Putuo's rules, its fund with one yuan a year, so each payout waits for budget.
+DINGHAI_RULES = (shipped_text("zhoushan-putuo-2022").replace("id: zhoushan-putuo-2022", "id: matrix-dinghai-2022")
+                 .replace('["330903"]', '["330902"]').replace(f"id: {FUND}", f"id: {DINGHAI_FUND}")
+                 .replace("普陀区婴幼儿照护服务补助资金", "定海区婴幼儿照护服务补助资金").replace('"700000.00"', '"1.00"'))
 _days = itertools.count(1)
 _codes = itertools.count(110001)  # fresh jurisdiction codes (北京 is 110000: none of the scenario's)
 
@@ -44,15 +48,49 @@ def later_day() -> str:
 
 class Place:
     """A facility whose records a request names, with a family, a child and an enrollment of the test's own; `code`
-    the jurisdiction it is in (None: none)."""
+    the jurisdiction it is in (None: none), `fund` the one its rule set pays from, `approved` a payout of its
+    approved (set once billed)."""
 
     code: str | None = None
+    fund = FUND
+    rules = shipped_text("zhoushan-putuo-2022")
+    approved: dict
 
     def __init__(self, world: World, desk: Desk, f: Facility):
         self.world, self.desk, self.f = world, desk, f
         self.family, self.child = self.desk.child(self.f)
         self.enrollment = self.desk.enroll(self.f, self.child)
         self.explained = self.enrollment
+        self.token_family = self.family
+        self.billing_admin = httpx.Client(base_url=world["billing"].url, headers=_bearer(world.admin_key),
+                                          timeout=300)
+        self.finance = httpx.Client(base_url=world["billing"].url, headers=_bearer(world.finance_key), timeout=300)
+
+    def awaiting(self) -> str:
+        """A payout of the place's jurisdiction that waits for budget (each over-budget approval takes one)."""
+        waiting = self.finance.get("/payouts", params={"jurisdiction": self.code, "status": "awaiting_budget"}).json()
+        return waiting[0]["number"] if waiting else self.approved["number"]
+
+    def confirmation(self) -> bytes:
+        """A bank confirmation the place's finance may import again and again: its approved payout failed."""
+        return (f"reference,amount,paid_on,status,reason\n{self.approved['number']},{self.approved['total']},"
+                f"2022-10-10,failed,账户冻结\n").encode()
+
+    def propose_account(self) -> str:
+        """The facility asks for a new bank account; returns it once billing holds it waiting for finance."""
+        account = f"6222{time.time_ns() % 10**12:012d}"
+        assert self.f.patch("", json={"bank_account": account}).status_code == 200
+        deadline = time.monotonic() + 60
+        while self.finance.get(f"/facilities/{self.f.external_id}/bank-account").json()["proposed"] != account:
+            assert time.monotonic() < deadline, "billing never saw the facility's new account"
+            time.sleep(0.1)
+        return account
+
+    def token(self) -> dict:
+        made = self.billing_admin.post("/family-tokens", json={"facility": self.f.external_id,
+                                                               "family": self.token_family})
+        made.raise_for_status()
+        return made.json()
 
     def new_class(self) -> str:
         """A class the facility opens itself, nobody has confirmed yet."""
@@ -76,12 +114,17 @@ class Place:
 
 
 class Target(Place):
-    """The budget-runs-out world, billed for September: F1 is the caller's own facility, F3 another one.
+    """The budget-runs-out world (its facilities in Putuo), billed for September: F1 is the caller's own facility,
+    F3 another one.
 
     F1 holds a family, a child and an enrollment of the test's own; its September payout is approved (so a bank
     confirmation has something to confirm), F2's waits for budget (so finance has something to approve over it).
-    Zhoushan's districts hold a facility each (`places`), for the officials' keys scoped to them (`scoped_keys`).
+    Zhoushan's districts hold a facility each (`places`), for the officials' keys scoped to them (`scoped_keys`):
+    Dinghai under a rule set of its own, billed September to November, Putuo October and January with its fund
+    spent, so that each district has payouts waiting for budget and one approved over it.
     """
+
+    code = "330903"  # where the scenario's `ruleset: zhoushan-putuo-2022` puts its facilities
 
     def __init__(self, world: World):
         desk = Desk(world)
@@ -89,11 +132,8 @@ class Target(Place):
         own_key = admin.post("/facilities/F1/keys", json={"label": "matrix"}).json()["api_key"]
         other_key = admin.post("/facilities/F3/keys", json={"label": "matrix"}).json()["api_key"]
         super().__init__(world, desk, Facility("F1", own_key, desk.as_key(own_key)))
-        self.explained = "E1"
-        self.billing_admin = httpx.Client(base_url=world["billing"].url, headers=_bearer(world.admin_key),
-                                          timeout=300)
-        self.finance = finance = httpx.Client(base_url=world["billing"].url, headers=_bearer(world.finance_key),
-                                              timeout=300)
+        self.explained, self.token_family = "E1", "FAM1"
+        finance = self.finance
         for key in (own_key, other_key):
             _wait_until_billing_knows(world, key)
         finance.post("/payouts/2022-09/approve", json={}).raise_for_status()
@@ -102,8 +142,9 @@ class Target(Place):
         assert (self.approved["status"], self.waiting["status"]) == ("approved", "awaiting_budget")
         self.family_token = self.token()
         operator = httpx.Client(base_url=world["enrollment"].url, headers=_bearer(world.operator_key), timeout=300)
-        for jurisdiction in ZHOUSHAN:
-            operator.post("/jurisdictions", json=jurisdiction).raise_for_status()
+        for code in ("330000", "330900", "330903", "330902"):  # those the scenario added again (200), and Dinghai
+            name, parent = KNOWN[code]
+            operator.post("/jurisdictions", json={"code": code, "name": name, "parent": parent}).raise_for_status()
         self.keys = {"no key": None, "wrong key": "fac_not-a-key-anyone-has", "other facility": other_key,
                      "family token": self.family_token["token"], "admin key": world.admin_key,
                      "finance key": world.finance_key, "operator key": world.operator_key, "own facility": own_key}
@@ -111,26 +152,41 @@ class Target(Place):
         self.scoped_keys = {credential: operator.post("/official-keys", json={
             "role": "commission" if role == ADMIN else "finance", "jurisdiction": code}).json()["api_key"]
             for credential, (role, code) in SCOPED_KEYS.items()}
+        self._bill_places()
+
+    def awaiting(self) -> str:
+        return self.waiting["number"]
+
+    def confirmation(self) -> bytes:
+        return (f"reference,amount,paid_on,status\n{self.approved['number']},{self.approved['total']},2022-10-10,"
+                f"paid\n").encode()
 
     def _place(self, code: str) -> Place:
         place = Place(self.world, self.desk, self.desk.facility(jurisdiction=code))
         place.code = code
+        if code == PLACES["dinghai"]:
+            place.fund, place.rules = DINGHAI_FUND, DINGHAI_RULES
         return place
 
-    def propose_account(self) -> str:
-        """F1 asks for a new bank account; returns it once billing holds it waiting for finance to confirm."""
-        account = f"6222{time.time_ns() % 10**12:012d}"
-        assert self.f.patch("", json={"bank_account": account}).status_code == 200
-        deadline = time.monotonic() + 60
-        while self.finance.get("/facilities/F1/bank-account").json()["proposed"] != account:
-            assert time.monotonic() < deadline, "billing never saw the facility's new account"
-            time.sleep(0.1)
-        return account
-
-    def token(self) -> dict:
-        made = self.billing_admin.post("/family-tokens", json={"facility": "F1", "family": "FAM1"})
-        made.raise_for_status()
-        return made.json()
+    def _bill_places(self) -> None:
+        subsidy = httpx.Client(base_url=self.world["subsidy"].url, headers=_bearer(self.world.admin_key), timeout=300)
+        subsidy.post("/rulesets", content=DINGHAI_RULES.encode(),
+                     headers={"Content-Type": "application/yaml"}).raise_for_status()
+        drawn = self.finance.get(f"/budgets/{FUND}/2022").json()["drawn"]
+        self.finance.put(f"/budgets/{FUND}/2022", json={"amount": drawn}).raise_for_status()  # nothing left
+        # None for 2023 either: January's payouts still wait once the matrix raises 2022's budget.
+        self.finance.put(f"/budgets/{FUND}/2023", json={"amount": "0.00"}).raise_for_status()
+        for name, months in (("dinghai", ("2022-09", "2022-10", "2022-11")), ("putuo", ("2022-10", "2023-01"))):
+            for month in months:
+                self.finance.post(f"/cycles/{month}", params={"jurisdiction": PLACES[name]}).raise_for_status()
+        for place in self.places.values():
+            mine = self.finance.get("/payouts", params={"facility": place.f.external_id,
+                                                        "status": "awaiting_budget"}).json()
+            assert mine, f"{place.code}: the place's facility has no payout waiting for budget"
+            number = mine[0]["number"]
+            self.finance.post(f"/payouts/{number}/approve-over-budget",
+                              json={"reason": "矩阵测试：先行拨付"}).raise_for_status()
+            place.approved = self.finance.get(f"/payouts/{number}").json()
 
 
 
@@ -225,7 +281,7 @@ REQUESTS = {
         ("DELETE", "/official-keys/{key_id}"): lambda t, k: ({"key_id": t.spare_official_key()}, {}),
     },
     "subsidy": {
-        ("POST", "/rulesets"): lambda t, k: ({}, {"content": shipped_text("zhoushan-putuo-2022").encode(),
+        ("POST", "/rulesets"): lambda t, k: ({}, {"content": t.rules.encode(),
                                                   "headers": {"Content-Type": "application/yaml"}}),
         ("POST", "/rulesets/shipped/{ruleset_id}"): lambda t, k: ({"ruleset_id": "zhoushan-putuo-2022"}, {}),
         ("GET", "/rulesets"): lambda t, k: ({}, {}),
@@ -241,29 +297,29 @@ REQUESTS = {
                                                          "jurisdiction": t.code or UNPLACED}}),
     },
     "billing": {
-        ("POST", "/cycles/{month}"): lambda t, k: ({"month": "2022-09"}, {}),  # billed: runs, issues nothing
-        ("GET", "/cycles"): lambda t, k: ({}, {}),
-        ("GET", "/reports/{month}"): lambda t, k: ({"month": "2022-09"}, {}),
-        ("GET", "/reports/year/{year}"): lambda t, k: ({"year": 2022}, {"params": {"by": "fund"}}),
-        ("PUT", "/budgets/{fund}/{year}"): lambda t, k: ({"fund": FUND, "year": 2022},
+        ("POST", "/cycles/{month}"): lambda t, k: ({"month": "2022-09"}, _in_place(t)),  # billed: issues nothing
+        ("GET", "/cycles"): lambda t, k: ({}, _in_place(t)),
+        ("GET", "/reports/{month}"): lambda t, k: ({"month": "2022-09"}, _in_place(t)),
+        ("GET", "/reports/year/{year}"): lambda t, k: ({"year": 2022}, {"params": {"by": "fund",
+                                                                                  **_in_place(t)["params"]}}),
+        ("PUT", "/budgets/{fund}/{year}"): lambda t, k: ({"fund": t.fund, "year": 2022},
                                                          {"json": {"amount": "100000.00"}}),  # above what is drawn
         ("GET", "/budgets"): lambda t, k: ({}, {}),
-        ("GET", "/budgets/{fund}/{year}"): lambda t, k: ({"fund": FUND, "year": 2022}, {}),
-        ("GET", "/payouts"): lambda t, k: ({}, {}),
+        ("GET", "/budgets/{fund}/{year}"): lambda t, k: ({"fund": t.fund, "year": 2022}, {}),
+        ("GET", "/payouts"): lambda t, k: ({}, _in_place(t)),
         ("GET", "/payouts/{number}"): lambda t, k: ({"number": t.approved["number"]}, {}),
         ("POST", "/payouts/{month}/approve"): lambda t, k: ({"month": "2022-09"}, {"json": {}}),
         ("POST", "/payouts/{number}/approve-over-budget"): lambda t, k: (
-            {"number": t.waiting["number"]}, {"json": {"reason": "区政府批复追加预算"}}),
+            {"number": t.awaiting()}, {"json": {"reason": "区政府批复追加预算"}}),
         ("GET", "/bank-files/{month}"): lambda t, k: ({"month": "2022-09"}, {}),
-        ("POST", "/bank-confirmations"): lambda t, k: ({}, {"content": (
-            f"reference,amount,paid_on,status\n{t.approved['number']},{t.approved['total']},2022-10-10,paid\n"
-        ).encode()}),
-        ("GET", "/reconcile/{month}"): lambda t, k: ({"month": "2022-09"}, {}),
+        ("POST", "/bank-confirmations"): lambda t, k: ({}, {"content": t.confirmation()}),
+        ("GET", "/reconcile/{month}"): lambda t, k: ({"month": "2022-09"}, _in_place(t)),
         ("GET", "/facilities/{facility}/bank-account"): lambda t, k: ({}, {}),
         ("POST", "/facilities/{facility}/bank-account/confirm"): lambda t, k: ({}, {"json": {
             "account": t.propose_account()}}),
         ("GET", "/audit"): lambda t, k: ({}, {"params": {"limit": 5}}),
-        ("POST", "/family-tokens"): lambda t, k: ({}, {"json": {"facility": "F1", "family": "FAM1"}}),
+        ("POST", "/family-tokens"): lambda t, k: ({}, {"json": {"facility": t.f.external_id,
+                                                                "family": t.token_family}}),
         ("GET", "/family-tokens"): lambda t, k: ({}, {}),
         ("DELETE", "/family-tokens/{token_id}"): lambda t, k: ({"token_id": t.token()["id"]}, {}),
         ("GET", "/family"): lambda t, k: ({}, {}),
@@ -324,15 +380,24 @@ def _what_is_wrong(service: str, endpoint, credential: str, want: int | None, go
     return None
 
 
+def _written(target: Target, service: str, endpoint: tuple[str, str]) -> dict:
+    """The rows in the tables the service's API writes; a refused bank confirmation is itself an audited finance
+    action (`billing.payouts.actions.confirm`), so the audit trail is left out there."""
+    counts = target.counts(service)
+    if (service, endpoint) == ("billing", ("POST", "/bank-confirmations")):
+        counts.pop("audit_trail")
+    return counts
+
+
 def _send(client: httpx.Client, target: Target, place: Place, service: str, endpoint: tuple[str, str],
           credential: str, key: str | None, want: int | None) -> tuple[str | None, httpx.Response]:
     """What is wrong with the answer to the request naming the place's records (None: nothing), and the answer; a
     refusal must have written nothing."""
     request = _request(place, service, endpoint, key)
-    before = target.counts(service) if want is not None else None
+    before = _written(target, service, endpoint) if want is not None else None
     got = client.send(request)
     problem = _what_is_wrong(service, endpoint, credential, want, got)
-    if problem is None and want is not None and target.counts(service) != before:
+    if problem is None and want is not None and _written(target, service, endpoint) != before:
         problem = f"refused with {want}, yet it wrote something"
     return problem, got
 
@@ -354,17 +419,18 @@ def test_each_caller_gets_what_the_policy_says_and_a_refusal_changes_nothing(tar
         f"  {credential:15} {problem}" for credential, problem in wrong.items())
 
 
-SCOPED_ENDPOINTS = [(s, e) for s, e in ENDPOINTS if s in ("enrollment", "subsidy")]
-AWAITING_JURISDICTION = {("GET", "/due/{month}"), ("GET", "/due/{month}/batches"), ("POST", "/whatif"),
-                         ("GET", "/explanations/{month}/{facility}/{enrollment}")}
-"""Subsidy routes a scoped key reaches through a `jurisdiction` parameter (or the facility's) that the rule-set
-branch of issue 13 adds; `subsidy.api.deps.require_jurisdiction` is the check to wire there."""
+HOLES = {("billing", ("POST", "/family-tokens")): "a Putuo commission key issues a token for a Dinghai family",
+         ("billing", ("GET", "/family-tokens")): "a Putuo commission key lists every facility's tokens",
+         ("billing", ("DELETE", "/family-tokens/{token_id}")): "a Putuo commission key revokes a Dinghai family's token"}
+"""Where billing does not yet limit a scoped key to its jurisdictions (`billing/api/family_tokens.py` checks the
+facility, not its jurisdiction): strict, so the test says so once it does."""
+SCOPED = [pytest.param(s, e, id=f"{s} {e[0]} {e[1]}",
+                       marks=[pytest.mark.xfail(reason=HOLES[s, e], strict=True)] if (s, e) in HOLES else [])
+          for s, e in ENDPOINTS]
 
 
-@pytest.mark.parametrize("service, endpoint", SCOPED_ENDPOINTS, ids=[f"{s} {m} {r}" for s, (m, r) in SCOPED_ENDPOINTS])
+@pytest.mark.parametrize("service, endpoint", SCOPED)
 def test_an_officials_key_acts_only_within_its_jurisdiction_and_a_refusal_changes_nothing(target, service, endpoint):
-    if service == "subsidy" and endpoint in AWAITING_JURISDICTION:
-        pytest.skip("the route takes its jurisdiction with the rule-set branch of issue 13")
     wrong = {}
     with httpx.Client(timeout=300) as client:
         for credential, (_, code) in SCOPED_KEYS.items():
@@ -372,8 +438,8 @@ def test_an_officials_key_acts_only_within_its_jurisdiction_and_a_refusal_change
                 want = expected_in(service, endpoint, credential, name)
                 problem, got = _send(client, target, place, service, endpoint, credential,
                                      target.scoped_keys[credential], want)
-                unseen = [p.f.external_id for n, p in target.places.items()
-                          if PLACES[n] not in COVERS[code] and endpoint not in PUBLIC[service]]
+                unseen = [seen for n, p in target.places.items() if PLACES[n] not in COVERS[code]
+                          and endpoint not in PUBLIC[service] for seen in (p.f.external_id, PLACES[n])]
                 if problem is None and want is None and any(f in got.text for f in unseen):
                     problem = f"shown a facility outside {code}: {got.text[:200]}"
                 if problem:
