@@ -8,7 +8,6 @@ by its own cycle). Auditors who want one line's reasons in full ask `/explanatio
 
 from __future__ import annotations
 
-import asyncio
 import gc
 import time
 from typing import Annotated
@@ -16,7 +15,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from subsidy import facts_store, jurisdiction_store, ruleset_store
-from subsidy.api.deps import Oversight, require_jurisdiction
+from subsidy.api.deps import Oversight, month_jurisdiction
 from subsidy.api.params import JurisdictionQuery
 from subsidy.due_answer import due_answer
 from subsidy.facts_store import FacilityRange, load_month
@@ -37,8 +36,7 @@ async def due_batches(month: MonthPath, request: Request, caller: Oversight, jur
                       lines: Annotated[int, Query(ge=1, le=10_000_000)] = 100_000) -> dict:
     the_month = Month.parse(month)
     async with request.app.state.pool.acquire() as conn:
-        code = await jurisdiction_store.of_month(conn, the_month, jurisdiction)
-        require_jurisdiction(caller, code)
+        code = await month_jurisdiction(conn, caller, the_month, jurisdiction)
         ranges = await facts_store.batches(conn, the_month, code, lines)
     return {"month": month, "jurisdiction": code, "batches": [{"from": lo, "to": hi} for lo, hi in ranges]}
 
@@ -87,8 +85,7 @@ async def _due(month: str, request: Request, caller: Principal, caught_up: bool,
     the_month = Month.parse(month)
     started = time.perf_counter()
     async with request.app.state.pool.acquire() as conn:
-        code = await jurisdiction_store.of_month(conn, the_month, jurisdiction)
-        require_jurisdiction(caller, code)
+        code = await month_jurisdiction(conn, caller, the_month, jurisdiction)
         in_force = await ruleset_store.in_force(conn, code, the_month.first_day)
         facts, labels = await load_month(conn, the_month, code, facilities)
     loaded = time.perf_counter()

@@ -7,7 +7,7 @@ from datetime import date
 from fastapi import APIRouter, Body, Request, Response
 
 from subsidy import jurisdiction_store, ruleset_store
-from subsidy.api.deps import Admin, Oversight, covers_scope, may_load, require_jurisdiction
+from subsidy.api.deps import Admin, Oversight, covers_scope, may_load, month_jurisdiction
 from subsidy.api.params import JurisdictionQuery
 from subsidy.rules.catalog import shipped_names, shipped_text
 from subsidy.rules.ruleset import RuleSetInvalid, load_ruleset
@@ -64,8 +64,7 @@ async def in_force(on: date, request: Request, caller: Oversight, jurisdiction: 
     """Without `jurisdiction`, the one governing every facility with enrollments in the date's month (422 if they
     are several), as `/due` chooses it; 404 to a key whose scope does not hold it."""
     async with request.app.state.pool.acquire() as conn:
-        code = await jurisdiction_store.of_month(conn, Month.of(on), jurisdiction)
-        require_jurisdiction(caller, code)
+        code = await month_jurisdiction(conn, caller, Month.of(on), jurisdiction)
         found = await ruleset_store.in_force(conn, code, on)
     if found.ruleset is None:
         raise NotFound(found.unsubsidised)
