@@ -15,8 +15,10 @@ Public endpoints answer anyone.
 The jurisdiction dimension (POLICY "Jurisdictions"): officials' keys scoped to Putuo (330903) or to Zhoushan city
 (330900, which covers Putuo and Dinghai 330902) against the records of a facility in Putuo and of one in Dinghai
 (`expected_in`). A scoped key acts where the platform-wide key of its role does, on the records of a facility its
-scope covers; another facility's are 404 (422 where the request names the facility in its body); an endpoint naming
-no facility answers within the scope (`ANY_PLACE`); what only the platform sees is 404 (`PLATFORM_ONLY`).
+scope covers (at subsidy and billing: of the jurisdiction its scope holds, named by `jurisdiction`, a fund, a payout or
+the facility); another's are 404 (422 where the request names them in its body: a facility, a rule set's
+jurisdictions, a payout in a bank confirmation); an endpoint naming neither answers within the scope (`ANY_PLACE`);
+what only the platform sees is 404 (`PLATFORM_ONLY`).
 """
 
 from __future__ import annotations
@@ -168,12 +170,19 @@ SCOPED_KEYS = {"putuo commission": (ADMIN, "330903"), "putuo finance": (FINANCE,
 PLACES = {"putuo": "330903", "dinghai": "330902"}  # whose facility's records the request names
 COVERS = {"330903": {"330903"}, "330900": {"330900", "330903", "330902"}}
 PLATFORM_ONLY = {"enrollment": {("GET", "/outbox"), ("POST", "/key-introspection")}}
-ANY_PLACE = {  # name no facility: a list answers within the caller's scope; a rule set loaded is Putuo's own
+ANY_PLACE = {  # name no facility nor jurisdiction: a list answers within the caller's scope, an action acts there;
+    # the shipped rule set loaded is Putuo's own
     "enrollment": {("GET", "/facilities"), ("GET", "/national-id-duplicates"), ("GET", "/jurisdictions")},
-    "subsidy": {("GET", "/rulesets"), ("GET", "/rulesets/in-force"), ("POST", "/rulesets"),
-                ("POST", "/rulesets/shipped/{ruleset_id}")},
+    "subsidy": {("GET", "/rulesets"), ("POST", "/rulesets/shipped/{ruleset_id}"),
+                ("GET", "/due/{month}/jurisdictions")},
+    "billing": {("GET", "/budgets"), ("POST", "/payouts/{month}/approve"), ("GET", "/bank-files/{month}"),
+                ("GET", "/audit"), ("GET", "/family-tokens")},
 }
-OUTSIDE = {"enrollment": {("POST", "/facilities"): 422, ("POST", "/class-confirmations"): 422}}
+OUTSIDE = {  # named in the body, the body is wrong (422): a payout out of reach is not on file for a bank's line
+    "enrollment": {("POST", "/facilities"): 422, ("POST", "/class-confirmations"): 422},
+    "subsidy": {("POST", "/rulesets"): 422},
+    "billing": {("POST", "/bank-confirmations"): 422},
+}
 
 
 def expected_in(service: str, endpoint: tuple[str, str], credential: str, place: str) -> int | None:

@@ -10,29 +10,21 @@ changes nothing, and every refusal is problem+json (the family's HTML pages answ
 from __future__ import annotations
 
 import itertools
-import time
 from datetime import date, timedelta
 
 import httpx
 import pytest
 
 from subsidy.rules.catalog import shipped_text
-from tests.integration.enrollment.conftest import TABLES as ENROLLMENT_TABLES
-from tests.integration.enrollment.conftest import ZHOUSHAN, Desk, Facility, uid
+from tests.integration.enrollment.conftest import uid
 from tests.scenarios import path
-from tests.security.access import (
-    ACCESS, ADMIN, COVERS, CREDENTIALS, PLACES, PUBLIC, SCOPED_KEYS, expected, expected_in,
-)
+from tests.security.access import ACCESS, COVERS, CREDENTIALS, PLACES, PUBLIC, SCOPED_KEYS, expected, expected_in
 from tests.security.apps import SERVICES, routes_of
+from tests.security.matrix_world import Place, Target, bearer
 from tests.stack import World
 from tuoyu.jurisdictions import UNPLACED
 
 HTML_PAGES = {("billing", ("GET", "/family")), ("billing", ("GET", "/family/{token}"))}
-# The tables each service's API writes (not its Kafka consumer, which runs on its own time).
-WRITTEN = {"enrollment": ENROLLMENT_TABLES, "subsidy": ("rulesets",),
-           "billing": ("cycles", "family_documents", "payouts", "payout_lines", "budgets", "audit_trail",
-                       "family_tokens", "bank_confirmations")}
-FUND = "putuo-childcare-fund"
 _days = itertools.count(1)
 _codes = itertools.count(110001)  # fresh jurisdiction codes (北京 is 110000: none of the scenario's)
 
@@ -40,109 +32,6 @@ _codes = itertools.count(110001)  # fresh jurisdiction codes (北京 is 110000: 
 def later_day() -> str:
     """A fresh date for reviews and rates, later each time."""
     return (date(2023, 1, 1) + timedelta(days=3 * next(_days))).isoformat()
-
-
-class Place:
-    """A facility whose records a request names, with a family, a child and an enrollment of the test's own; `code`
-    the jurisdiction it is in (None: none)."""
-
-    code: str | None = None
-
-    def __init__(self, world: World, desk: Desk, f: Facility):
-        self.world, self.desk, self.f = world, desk, f
-        self.family, self.child = self.desk.child(self.f)
-        self.enrollment = self.desk.enroll(self.f, self.child)
-        self.explained = self.enrollment
-
-    def new_class(self) -> str:
-        """A class the facility opens itself, nobody has confirmed yet."""
-        klass = uid("C")
-        self.f.post("/classes", json={"external_id": klass, "opened_on": "2022-09-01", "capacity": 5}
-                    ).raise_for_status()
-        return klass
-
-    def spare_key(self) -> int:
-        return self.desk.admin.post(f"/facilities/{self.f.external_id}/keys", json={}).json()["key_id"]
-
-    def spare_official_key(self) -> int:
-        made = httpx.post(self.desk.url + "/official-keys", json={"role": "finance", "jurisdiction": "330903"},
-                          headers=_bearer(self.world.operator_key), timeout=300)
-        made.raise_for_status()
-        return made.json()["key_id"]
-
-    def counts(self, service: str) -> dict:
-        sql = " UNION ALL ".join(f"SELECT '{t}', count(*) FROM {t}" for t in WRITTEN[service])
-        return dict(self.world.query(service, sql))
-
-
-class Target(Place):
-    """The budget-runs-out world, billed for September: F1 is the caller's own facility, F3 another one.
-
-    F1 holds a family, a child and an enrollment of the test's own; its September payout is approved (so a bank
-    confirmation has something to confirm), F2's waits for budget (so finance has something to approve over it).
-    Zhoushan's districts hold a facility each (`places`), for the officials' keys scoped to them (`scoped_keys`).
-    """
-
-    def __init__(self, world: World):
-        desk = Desk(world)
-        admin = desk.admin
-        own_key = admin.post("/facilities/F1/keys", json={"label": "matrix"}).json()["api_key"]
-        other_key = admin.post("/facilities/F3/keys", json={"label": "matrix"}).json()["api_key"]
-        super().__init__(world, desk, Facility("F1", own_key, desk.as_key(own_key)))
-        self.explained = "E1"
-        self.billing_admin = httpx.Client(base_url=world["billing"].url, headers=_bearer(world.admin_key),
-                                          timeout=300)
-        self.finance = finance = httpx.Client(base_url=world["billing"].url, headers=_bearer(world.finance_key),
-                                              timeout=300)
-        for key in (own_key, other_key):
-            _wait_until_billing_knows(world, key)
-        finance.post("/payouts/2022-09/approve", json={}).raise_for_status()
-        payouts = {p["facility"]: p for p in finance.get("/payouts", params={"month": "2022-09"}).json()}
-        self.approved, self.waiting = payouts["F1"], payouts["F2"]
-        assert (self.approved["status"], self.waiting["status"]) == ("approved", "awaiting_budget")
-        self.family_token = self.token()
-        operator = httpx.Client(base_url=world["enrollment"].url, headers=_bearer(world.operator_key), timeout=300)
-        for jurisdiction in ZHOUSHAN:
-            operator.post("/jurisdictions", json=jurisdiction).raise_for_status()
-        self.keys = {"no key": None, "wrong key": "fac_not-a-key-anyone-has", "other facility": other_key,
-                     "family token": self.family_token["token"], "admin key": world.admin_key,
-                     "finance key": world.finance_key, "operator key": world.operator_key, "own facility": own_key}
-        self.places = {name: self._place(code) for name, code in PLACES.items()}
-        self.scoped_keys = {credential: operator.post("/official-keys", json={
-            "role": "commission" if role == ADMIN else "finance", "jurisdiction": code}).json()["api_key"]
-            for credential, (role, code) in SCOPED_KEYS.items()}
-
-    def _place(self, code: str) -> Place:
-        place = Place(self.world, self.desk, self.desk.facility(jurisdiction=code))
-        place.code = code
-        return place
-
-    def propose_account(self) -> str:
-        """F1 asks for a new bank account; returns it once billing holds it waiting for finance to confirm."""
-        account = f"6222{time.time_ns() % 10**12:012d}"
-        assert self.f.patch("", json={"bank_account": account}).status_code == 200
-        deadline = time.monotonic() + 60
-        while self.finance.get("/facilities/F1/bank-account").json()["proposed"] != account:
-            assert time.monotonic() < deadline, "billing never saw the facility's new account"
-            time.sleep(0.1)
-        return account
-
-    def token(self) -> dict:
-        made = self.billing_admin.post("/family-tokens", json={"facility": "F1", "family": "FAM1"})
-        made.raise_for_status()
-        return made.json()
-
-
-
-def _bearer(key: str) -> dict:
-    return {"Authorization": f"Bearer {key}"}
-
-
-def _wait_until_billing_knows(world: World, key: str) -> None:
-    deadline = time.monotonic() + 60
-    while httpx.get(world["billing"].url + "/payouts", headers=_bearer(key), timeout=30).status_code == 401:
-        assert time.monotonic() < deadline, "billing never learnt the facility key (ApiKeyIssued)"
-        time.sleep(0.2)
 
 
 def _roster_csv() -> bytes:
@@ -225,7 +114,7 @@ REQUESTS = {
         ("DELETE", "/official-keys/{key_id}"): lambda t, k: ({"key_id": t.spare_official_key()}, {}),
     },
     "subsidy": {
-        ("POST", "/rulesets"): lambda t, k: ({}, {"content": shipped_text("zhoushan-putuo-2022").encode(),
+        ("POST", "/rulesets"): lambda t, k: ({}, {"content": t.rules.encode(),
                                                   "headers": {"Content-Type": "application/yaml"}}),
         ("POST", "/rulesets/shipped/{ruleset_id}"): lambda t, k: ({"ruleset_id": "zhoushan-putuo-2022"}, {}),
         ("GET", "/rulesets"): lambda t, k: ({}, {}),
@@ -241,29 +130,29 @@ REQUESTS = {
                                                          "jurisdiction": t.code or UNPLACED}}),
     },
     "billing": {
-        ("POST", "/cycles/{month}"): lambda t, k: ({"month": "2022-09"}, {}),  # billed: runs, issues nothing
-        ("GET", "/cycles"): lambda t, k: ({}, {}),
-        ("GET", "/reports/{month}"): lambda t, k: ({"month": "2022-09"}, {}),
-        ("GET", "/reports/year/{year}"): lambda t, k: ({"year": 2022}, {"params": {"by": "fund"}}),
-        ("PUT", "/budgets/{fund}/{year}"): lambda t, k: ({"fund": FUND, "year": 2022},
+        ("POST", "/cycles/{month}"): lambda t, k: ({"month": "2022-09"}, _in_place(t)),  # billed: issues nothing
+        ("GET", "/cycles"): lambda t, k: ({}, _in_place(t)),
+        ("GET", "/reports/{month}"): lambda t, k: ({"month": "2022-09"}, _in_place(t)),
+        ("GET", "/reports/year/{year}"): lambda t, k: ({"year": 2022}, {"params": {"by": "fund",
+                                                                                  **_in_place(t)["params"]}}),
+        ("PUT", "/budgets/{fund}/{year}"): lambda t, k: ({"fund": t.fund, "year": 2022},
                                                          {"json": {"amount": "100000.00"}}),  # above what is drawn
         ("GET", "/budgets"): lambda t, k: ({}, {}),
-        ("GET", "/budgets/{fund}/{year}"): lambda t, k: ({"fund": FUND, "year": 2022}, {}),
-        ("GET", "/payouts"): lambda t, k: ({}, {}),
+        ("GET", "/budgets/{fund}/{year}"): lambda t, k: ({"fund": t.fund, "year": 2022}, {}),
+        ("GET", "/payouts"): lambda t, k: ({}, _in_place(t)),
         ("GET", "/payouts/{number}"): lambda t, k: ({"number": t.approved["number"]}, {}),
         ("POST", "/payouts/{month}/approve"): lambda t, k: ({"month": "2022-09"}, {"json": {}}),
         ("POST", "/payouts/{number}/approve-over-budget"): lambda t, k: (
-            {"number": t.waiting["number"]}, {"json": {"reason": "区政府批复追加预算"}}),
+            {"number": t.awaiting()}, {"json": {"reason": "区政府批复追加预算"}}),
         ("GET", "/bank-files/{month}"): lambda t, k: ({"month": "2022-09"}, {}),
-        ("POST", "/bank-confirmations"): lambda t, k: ({}, {"content": (
-            f"reference,amount,paid_on,status\n{t.approved['number']},{t.approved['total']},2022-10-10,paid\n"
-        ).encode()}),
-        ("GET", "/reconcile/{month}"): lambda t, k: ({"month": "2022-09"}, {}),
+        ("POST", "/bank-confirmations"): lambda t, k: ({}, {"content": t.confirmation()}),
+        ("GET", "/reconcile/{month}"): lambda t, k: ({"month": "2022-09"}, _in_place(t)),
         ("GET", "/facilities/{facility}/bank-account"): lambda t, k: ({}, {}),
         ("POST", "/facilities/{facility}/bank-account/confirm"): lambda t, k: ({}, {"json": {
             "account": t.propose_account()}}),
         ("GET", "/audit"): lambda t, k: ({}, {"params": {"limit": 5}}),
-        ("POST", "/family-tokens"): lambda t, k: ({}, {"json": {"facility": "F1", "family": "FAM1"}}),
+        ("POST", "/family-tokens"): lambda t, k: ({}, {"json": {"facility": t.f.external_id,
+                                                                "family": t.token_family}}),
         ("GET", "/family-tokens"): lambda t, k: ({}, {}),
         ("DELETE", "/family-tokens/{token_id}"): lambda t, k: ({"token_id": t.token()["id"]}, {}),
         ("GET", "/family"): lambda t, k: ({}, {}),
@@ -301,7 +190,7 @@ def _request(place: Place, service: str, endpoint: tuple[str, str], key: str | N
     build = REQUESTS[service].get(endpoint, lambda t, k: ({}, {}))
     params, kwargs = build(place, key)
     url = place.world[service].url + route.format(**{"facility": place.f.external_id, **params})
-    headers = {**kwargs.pop("headers", {}), **(_bearer(key) if key else {})}
+    headers = {**kwargs.pop("headers", {}), **(bearer(key) if key else {})}
     return httpx.Request(method, url, headers=headers, **kwargs)
 
 
@@ -324,15 +213,24 @@ def _what_is_wrong(service: str, endpoint, credential: str, want: int | None, go
     return None
 
 
+def _written(target: Target, service: str, endpoint: tuple[str, str]) -> dict:
+    """The rows in the tables the service's API writes; a refused bank confirmation is itself an audited finance
+    action (`billing.payouts.actions.confirm`), so the audit trail is left out there."""
+    counts = target.counts(service)
+    if (service, endpoint) == ("billing", ("POST", "/bank-confirmations")):
+        counts.pop("audit_trail")
+    return counts
+
+
 def _send(client: httpx.Client, target: Target, place: Place, service: str, endpoint: tuple[str, str],
           credential: str, key: str | None, want: int | None) -> tuple[str | None, httpx.Response]:
     """What is wrong with the answer to the request naming the place's records (None: nothing), and the answer; a
     refusal must have written nothing."""
     request = _request(place, service, endpoint, key)
-    before = target.counts(service) if want is not None else None
+    before = _written(target, service, endpoint) if want is not None else None
     got = client.send(request)
     problem = _what_is_wrong(service, endpoint, credential, want, got)
-    if problem is None and want is not None and target.counts(service) != before:
+    if problem is None and want is not None and _written(target, service, endpoint) != before:
         problem = f"refused with {want}, yet it wrote something"
     return problem, got
 
@@ -354,17 +252,18 @@ def test_each_caller_gets_what_the_policy_says_and_a_refusal_changes_nothing(tar
         f"  {credential:15} {problem}" for credential, problem in wrong.items())
 
 
-SCOPED_ENDPOINTS = [(s, e) for s, e in ENDPOINTS if s in ("enrollment", "subsidy")]
-AWAITING_JURISDICTION = {("GET", "/due/{month}"), ("GET", "/due/{month}/batches"), ("POST", "/whatif"),
-                         ("GET", "/explanations/{month}/{facility}/{enrollment}")}
-"""Subsidy routes a scoped key reaches through a `jurisdiction` parameter (or the facility's) that the rule-set
-branch of issue 13 adds; `subsidy.api.deps.require_jurisdiction` is the check to wire there."""
+HOLES = {("billing", ("POST", "/family-tokens")): "a Putuo commission key issues a token for a Dinghai family",
+         ("billing", ("GET", "/family-tokens")): "a Putuo commission key lists every facility's tokens",
+         ("billing", ("DELETE", "/family-tokens/{token_id}")): "a Putuo commission key revokes a Dinghai family's token"}
+"""Where billing does not yet limit a scoped key to its jurisdictions (`billing/api/family_tokens.py` checks the
+facility, not its jurisdiction): strict, so the test says so once it does."""
+SCOPED = [pytest.param(s, e, id=f"{s} {e[0]} {e[1]}",
+                       marks=[pytest.mark.xfail(reason=HOLES[s, e], strict=True)] if (s, e) in HOLES else [])
+          for s, e in ENDPOINTS]
 
 
-@pytest.mark.parametrize("service, endpoint", SCOPED_ENDPOINTS, ids=[f"{s} {m} {r}" for s, (m, r) in SCOPED_ENDPOINTS])
+@pytest.mark.parametrize("service, endpoint", SCOPED)
 def test_an_officials_key_acts_only_within_its_jurisdiction_and_a_refusal_changes_nothing(target, service, endpoint):
-    if service == "subsidy" and endpoint in AWAITING_JURISDICTION:
-        pytest.skip("the route takes its jurisdiction with the rule-set branch of issue 13")
     wrong = {}
     with httpx.Client(timeout=300) as client:
         for credential, (_, code) in SCOPED_KEYS.items():
@@ -372,8 +271,8 @@ def test_an_officials_key_acts_only_within_its_jurisdiction_and_a_refusal_change
                 want = expected_in(service, endpoint, credential, name)
                 problem, got = _send(client, target, place, service, endpoint, credential,
                                      target.scoped_keys[credential], want)
-                unseen = [p.f.external_id for n, p in target.places.items()
-                          if PLACES[n] not in COVERS[code] and endpoint not in PUBLIC[service]]
+                unseen = [seen for n, p in target.places.items() if PLACES[n] not in COVERS[code]
+                          and endpoint not in PUBLIC[service] for seen in (p.f.external_id, PLACES[n])]
                 if problem is None and want is None and any(f in got.text for f in unseen):
                     problem = f"shown a facility outside {code}: {got.text[:200]}"
                 if problem:

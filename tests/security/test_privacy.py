@@ -227,8 +227,11 @@ def _read_everything(x: Exposure) -> None:
         _refused(x.client("enrollment", revoked).get("/facilities/FP/children"), 401)
         _refused(x.client("billing", revoked).get("/payouts"), 401)
     subsidy = x.client("subsidy", w.admin_key)
-    for route in ("/due/2022-11", "/due/2022-11/batches", "/explanations/2022-11/FP/PE1", "/metrics"):
+    for route in ("/due/2022-11/jurisdictions", "/explanations/2022-11/FP/PE1", "/metrics"):
         _ok(subsidy.get(route))
+    for jurisdiction in ("000000", "330903"):  # FP is in none, the scenario's F1 in Putuo
+        for route in ("/due/2022-11", "/due/2022-11/batches"):
+            _ok(subsidy.get(route, params={"jurisdiction": jurisdiction}))
     finance = x.client("billing", w.finance_key)
     _ok(finance.post("/payouts/2022-11/approve", json={}))
     for route, params in (("/reports/2022-11", {}), ("/reports/2022-11", {"format": "csv"}), ("/payouts", {}),

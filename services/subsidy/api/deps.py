@@ -9,13 +9,16 @@ from __future__ import annotations
 
 from typing import Annotated, Sequence
 
+import asyncpg
 from fastapi import Depends, Request
 
+from subsidy import jurisdiction_store
 from tuoyu import auth
 from tuoyu.auth import Principal
 from tuoyu.errors import InvalidInput, NotFound
 from tuoyu.hashing import keyed_hash
 from tuoyu.jurisdictions import Tree, lineage
+from tuoyu.months import Month
 
 
 async def lookup(request: Request, key: str) -> Principal | None:
@@ -50,6 +53,14 @@ def require_jurisdiction(caller: Principal, code: str | None) -> None:
     or UNPLACED: facilities in none, which only platform-wide keys see)."""
     if not caller.may_act_in(code):
         raise NotFound(f"no jurisdiction {code!r} for this key")
+
+
+async def month_jurisdiction(conn: asyncpg.Connection, caller: Principal, month: Month, asked: str | None) -> str:
+    """The jurisdiction a month's question is about (`jurisdiction_store.of_month`), 404 unless the caller's scope
+    holds it: the one asked, or, left out, the one resolved, which may lie outside the scope."""
+    code = await jurisdiction_store.of_month(conn, month, asked)
+    require_jurisdiction(caller, code)
+    return code
 
 
 def may_load(caller: Principal, jurisdictions: Sequence[str]) -> None:

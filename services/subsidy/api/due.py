@@ -8,7 +8,6 @@ by its own cycle). Auditors who want one line's reasons in full ask `/explanatio
 
 from __future__ import annotations
 
-import asyncio
 import gc
 import time
 from typing import Annotated
@@ -16,12 +15,13 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from subsidy import facts_store, jurisdiction_store, ruleset_store
-from subsidy.api.deps import Oversight
+from subsidy.api.deps import Oversight, month_jurisdiction
 from subsidy.api.params import JurisdictionQuery
 from subsidy.due_answer import due_answer
 from subsidy.facts_store import FacilityRange, load_month
 from subsidy.rules.catalog import NONE_IN_FORCE
 from subsidy.rules.engine import compute_month
+from tuoyu.auth import Principal
 from tuoyu.contracts import due as contract
 from tuoyu.jurisdictions import UNPLACED, county_level
 from tuoyu.money import format_cny
@@ -32,25 +32,25 @@ router = APIRouter(tags=["due"])
 
 @router.get("/due/{month}/batches", summary="Facility ranges of about `lines` enrollments each, covering every "
                                             "facility the jurisdiction governs in the month")
-async def due_batches(month: MonthPath, request: Request, _: Oversight, jurisdiction: JurisdictionQuery = None,
+async def due_batches(month: MonthPath, request: Request, caller: Oversight, jurisdiction: JurisdictionQuery = None,
                       lines: Annotated[int, Query(ge=1, le=10_000_000)] = 100_000) -> dict:
     the_month = Month.parse(month)
     async with request.app.state.pool.acquire() as conn:
-        code = await jurisdiction_store.of_month(conn, the_month, jurisdiction)
+        code = await month_jurisdiction(conn, caller, the_month, jurisdiction)
         ranges = await facts_store.batches(conn, the_month, code, lines)
     return {"month": month, "jurisdiction": code, "batches": [{"from": lo, "to": hi} for lo, hi in ranges]}
 
 
 @router.get("/due/{month}/jurisdictions", summary="The jurisdictions governing a facility in the month (each its own "
                                                   "cycle), with the rule set and fund in force there")
-async def due_jurisdictions(month: MonthPath, request: Request, _: Oversight) -> dict:
+async def due_jurisdictions(month: MonthPath, request: Request, caller: Oversight) -> dict:
     """Every county-level jurisdiction (and 000000, where facilities in none are) that governs at least one
-    registered facility in the month, enrollments or not, by code; `ruleset` and `fund` null where none is in
-    force (nothing is subsidised there)."""
+    registered facility in the month, enrollments or not, by code, within the caller's scope; `ruleset` and `fund`
+    null where none is in force (nothing is subsidised there)."""
     the_month = Month.parse(month)
     async with request.app.state.pool.acquire() as conn:
         codes = sorted({code for code in (await jurisdiction_store.governed(conn, the_month)).values()
-                        if code == UNPLACED or county_level(code)})
+                        if (code == UNPLACED or county_level(code)) and caller.may_act_in(code)})
         known = await jurisdiction_store.known(conn)
         in_force = await ruleset_store.in_force_each(conn, codes, the_month.first_day)
     return {"month": month, "jurisdictions": [
@@ -64,7 +64,7 @@ async def due_jurisdictions(month: MonthPath, request: Request, _: Oversight) ->
                                     "rule set in force, with its explanations: what billing reads",
             response_class=Response, responses={200: {"description": "`tuoyu.contracts.due.Due`", "content": {
                 "application/json": {"schema": contract.json_schema()}}}})
-async def due(month: MonthPath, request: Request, _: Oversight, caught_up: bool = False,
+async def due(month: MonthPath, request: Request, caller: Oversight, caught_up: bool = False,
               jurisdiction: JurisdictionQuery = None,
               from_facility: Annotated[str | None, Query(alias="from")] = None,
               to_facility: Annotated[str | None, Query(alias="to")] = None) -> Response:
@@ -72,20 +72,20 @@ async def due(month: MonthPath, request: Request, _: Oversight, caught_up: bool 
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return await _due(month, request, caught_up, jurisdiction, (from_facility, to_facility))
+        return await _due(month, request, caller, caught_up, jurisdiction, (from_facility, to_facility))
     finally:
         if enabled:
             gc.enable()
 
 
-async def _due(month: str, request: Request, caught_up: bool, jurisdiction: str | None,
+async def _due(month: str, request: Request, caller: Principal, caught_up: bool, jurisdiction: str | None,
                facilities: FacilityRange) -> Response:
     if caught_up and request.app.state.inbox is not None:
         await request.app.state.inbox.wait_caught_up()
     the_month = Month.parse(month)
     started = time.perf_counter()
     async with request.app.state.pool.acquire() as conn:
-        code = await jurisdiction_store.of_month(conn, the_month, jurisdiction)
+        code = await month_jurisdiction(conn, caller, the_month, jurisdiction)
         in_force = await ruleset_store.in_force(conn, code, the_month.first_day)
         facts, labels = await load_month(conn, the_month, code, facilities)
     loaded = time.perf_counter()

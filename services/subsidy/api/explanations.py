@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 
 from subsidy import jurisdiction_store, ruleset_store
-from subsidy.api.deps import Oversight
+from subsidy.api.deps import Oversight, require_jurisdiction
 from subsidy.facts_store import load_month
 from subsidy.rules.catalog import NONE_IN_FORCE
 from subsidy.rules.explain import explain_line
@@ -17,10 +17,11 @@ router = APIRouter(prefix="/explanations", tags=["explanations"])
 
 
 @router.get("/{month}/{facility}/{enrollment}", summary="The rule set, rules and inputs behind an enrollment's month")
-async def explain(month: MonthPath, facility: str, enrollment: str, request: Request, _: Oversight) -> dict:
+async def explain(month: MonthPath, facility: str, enrollment: str, request: Request, caller: Oversight) -> dict:
     the_month = Month.parse(month)
     async with request.app.state.pool.acquire() as conn:
         code = (await jurisdiction_store.governed(conn, the_month)).get(facility, UNPLACED)
+        require_jurisdiction(caller, code)  # the jurisdiction governing the facility in the month
         in_force = await ruleset_store.in_force(conn, code, the_month.first_day)
         facts, labels = await load_month(conn, the_month, code)
     rows = [i for i in range(len(labels.enrollment))

@@ -6,8 +6,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from subsidy import jurisdiction_store, ruleset_store
-from subsidy.api.deps import Oversight
+from subsidy import ruleset_store
+from subsidy.api.deps import Oversight, month_jurisdiction
 from subsidy.facts_store import load_month
 from subsidy.rules.catalog import NONE_IN_FORCE
 from subsidy.rules.ruleset import RuleSetInvalid, load_ruleset
@@ -35,7 +35,7 @@ def _cny(totals: dict) -> dict:
 
 
 @router.post("", summary="Amounts and budget a draft rule set would cost, beside the rule set in force")
-async def what_if(body: WhatIf, request: Request, _: Oversight) -> dict:
+async def what_if(body: WhatIf, request: Request, caller: Oversight) -> dict:
     try:
         draft = load_ruleset(body.draft)
     except RuleSetInvalid as exc:
@@ -52,7 +52,7 @@ async def what_if(body: WhatIf, request: Request, _: Oversight) -> dict:
     if month <= last:
         raise InvalidInput("to", "a what-if covers at most 36 months")
     async with request.app.state.pool.acquire() as conn:
-        code = await jurisdiction_store.of_month(conn, first, body.jurisdiction)
+        code = await month_jurisdiction(conn, caller, first, body.jurisdiction)
         current = await ruleset_store.in_force(conn, code, first.first_day)
         facts = [(m, (await load_month(conn, m, code))[0]) for m in months]
     result = compare(current.ruleset or NONE_IN_FORCE, draft, facts)

@@ -12,12 +12,14 @@ import pytest
 
 from enrollment.domain.jurisdictions import in_scope
 from enrollment.domain.keys import answer
-from subsidy.api.deps import covers_scope, may_load, require_jurisdiction
+from subsidy import jurisdiction_store
+from subsidy.api.deps import covers_scope, may_load, month_jurisdiction, require_jurisdiction
 from tuoyu import auth
 from tuoyu.auth import Principal
 from tuoyu.errors import InvalidInput, NotFound
 from tuoyu.key_directory import KeyDirectory, KeysUnavailable, principal_of
 from tuoyu.jurisdictions import UNPLACED
+from tuoyu.months import Month
 
 TREE = {"330000": None, "330900": "330000", "330903": "330900", "330902": "330900", "310117": None}
 PUTUO = Principal(auth.ADMIN, jurisdiction="330903", covers=frozenset({"330903"}))
@@ -96,3 +98,16 @@ def test_a_scoped_key_sees_the_rule_sets_covering_its_jurisdiction_and_those_und
         with pytest.raises(NotFound):
             require_jurisdiction(PUTUO, code)
     require_jurisdiction(Principal(auth.ADMIN), UNPLACED)
+
+
+async def test_a_month_asked_without_a_jurisdiction_is_404_to_a_scoped_key_when_it_resolves_outside_its_scope(
+        monkeypatch):
+    async def of_month(conn, month, asked):
+        return asked or "330902"  # every facility with enrollments that month is in Dinghai
+    monkeypatch.setattr(jurisdiction_store, "of_month", of_month)
+    september = Month.parse("2022-09")
+    assert await month_jurisdiction(None, CITY, september, None) == "330902"
+    assert await month_jurisdiction(None, PUTUO, september, "330903") == "330903"
+    for asked in (None, "330902", UNPLACED):
+        with pytest.raises(NotFound):
+            await month_jurisdiction(None, PUTUO, september, asked)
