@@ -10,6 +10,10 @@ subsidy reads the month's facts and computes every line, billing fetches them as
 numbers and COPYs every document and commits. Then the same rows are copied with COPY into tables made LIKE
 billing's (same indexes), which is the yardstick. A second cycle (October) runs after late changes to 1% of the
 enrollments, to show the cost of correcting a month as big as the first. Writes bench/results/billing_cycle.json.
+
+`--jurisdictions 20` spreads the facilities over 20 districts of a city, each under its own copy of Putuo's rule set
+and its own fund: the one `POST /cycles/2022-09` then runs 20 cycles, one per district (issue 13), and the
+yardstick is the same COPY of everything they wrote.
 """
 
 from __future__ import annotations
@@ -39,7 +43,7 @@ from tests.stack import Service, drop_databases, free_port, pg_admin_dsn  # noqa
 from subsidy.rules.catalog import shipped_text  # noqa: E402
 from tuoyu.contracts import due as contract  # noqa: E402
 
-RESULTS = ROOT / "bench" / "results" / "billing_cycle.json"
+RESULTS = ROOT / "bench" / "results" / "billing_cycle.json"  # run_all keeps each size's under its own name
 CHILDREN_PER_FACILITY = 500
 CLASS_SIZE = 25
 WRITTEN = ("family_documents", "payouts", "payout_lines")
@@ -51,8 +55,16 @@ def _tsv(columns: list[list]) -> str:
     return "".join("\t".join(row) + "\n" for row in zip(*cells))
 
 
-def generate(children: int, seed: int) -> dict[str, tuple[list[str], list[list]]]:
-    """The subsidy service's projection tables for a city of `children` enrolled children (one enrollment each)."""
+CITY = "339900"  # a made-up city (GB/T 2260 has no 3399xx), its districts 339901, 339902, ...
+
+
+def districts(count: int) -> list[str]:
+    return [f"3399{i:02d}" for i in range(1, count + 1)]
+
+
+def generate(children: int, seed: int, jurisdictions: int = 0) -> dict[str, tuple[list[str], list[list]]]:
+    """The subsidy service's projection tables for a city of `children` enrolled children (one enrollment each),
+    its facilities spread in contiguous blocks over `jurisdictions` districts (0: in none, as before issue 13)."""
     rng = np.random.default_rng(seed)
     sizes = rng.choice([1, 2, 3], p=[0.62, 0.30, 0.08], size=children)
     sizes = sizes[np.cumsum(sizes) <= children]
@@ -81,6 +93,10 @@ def generate(children: int, seed: int) -> dict[str, tuple[list[str], list[list]]
                   [json.dumps([{"from": "2022-01-01", "rate": f"0.{8 + i % 8:02d}"}]) for i in range(n_fac)],
                   [json.dumps([{"date": "2022-08-15", "result": "fail" if i in failing else "pass"}])
                    for i in range(n_fac)], [1] * n_fac]
+    codes = districts(jurisdictions)
+    placed = [json.dumps([{"from": "2000-01-01", "jurisdiction": codes[i * len(codes) // n_fac]}]) if codes else "[]"
+              for i in range(n_fac)]
+    facilities.append(placed)
     classes_per = np.bincount(facility, minlength=n_fac) // CLASS_SIZE + 1
     class_rows = [(fac_names[f], f"C{c}") for f in range(n_fac) for c in range(1, int(classes_per[f]) + 1)]
     classes = [[f for f, _ in class_rows], [c for _, c in class_rows], ["2022-03-01"] * len(class_rows),
@@ -98,7 +114,10 @@ def generate(children: int, seed: int) -> dict[str, tuple[list[str], list[list]]
     fees = [ids, [str(d) for d in start.tolist()], fac_fee[facility].tolist()]
     return {
         "facilities": (["external_id", "kind", "serves_meals", "filed_on", "fire_safety_certified_on",
-                        "food_licence_on", "revoked_on", "rates", "reviews", "version"], facilities),
+                        "food_licence_on", "revoked_on", "rates", "reviews", "version", "jurisdictions"],
+                       facilities),
+        "jurisdictions": (["code", "name", "parent"], [[CITY, *codes], ["基准市", *(f"基准{c[-2:]}区" for c in codes)],
+                                                       [None, *[CITY] * len(codes)]]),
         "classes": (["facility", "external_id", "opened_on", "closed_on", "confirmed_on", "version"], classes),
         "families": (["id", "facility", "external_id"], families),
         "children": (["id", "facility", "external_id", "family_id", "birth_date", "birth_order", "version"], kids),
@@ -132,6 +151,19 @@ def late_changes(dsn: str, share: float, seed: int) -> int:
         conn.execute("UPDATE enrollment_fees SET fee_fen = fee_fen + 20000 WHERE enrollment_id = ANY(%s)",
                      (picked[half:].tolist(),))
     return len(picked)
+
+
+def rulesets(jurisdictions: int) -> list[str]:
+    """Putuo's shipped rule set, or one copy of it per district, each covering that district with a fund of its own."""
+    putuo = shipped_text("zhoushan-putuo-2022")
+    return [putuo] if not jurisdictions else [
+        putuo.replace("id: zhoushan-putuo-2022", f"id: bench-district-{code}")
+             .replace('jurisdictions: ["330903"]', f'jurisdictions: ["{code}"]')
+             .replace("id: putuo-childcare-fund", f"id: bench-fund-{code}") for code in districts(jurisdictions)]
+
+
+def funds(jurisdictions: int) -> list[str]:
+    return [f"bench-fund-{code}" for code in districts(jurisdictions)] or ["putuo-childcare-fund"]
 
 
 def reset_peak_rss(pid: int) -> None:
@@ -189,6 +221,8 @@ def main() -> None:
     parser.add_argument("--late-share", type=float, default=0.01, help="late changes before October's cycle")
     parser.add_argument("--repeat", type=int, default=3, help="September cycles, each on a fresh billing database "
                                                               "and followed by the COPY yardstick")
+    parser.add_argument("--jurisdictions", type=int, default=0, help="spread the facilities over this many districts, "
+                                                                      "each under its own rule set and fund (0: none)")
     parser.add_argument("--keep", action="store_true", help="keep the databases (to look at them)")
     args = parser.parse_args()
 
@@ -206,8 +240,9 @@ def main() -> None:
     services = {n: Service(n, ports[n], env, logs / f"{n}.log") for n in ports}
     base = pg_admin_dsn().rsplit("/", 1)[0]
     result: dict = {"benchmark": "billing cycle, end to end", "child_months": args.child_months,
+                    "jurisdictions": args.jurisdictions,
                     "command": f".venv/bin/python -m bench.billing_cycle --child-months {args.child_months} "
-                               f"--repeat {args.repeat}",
+                               f"--repeat {args.repeat} --jurisdictions {args.jurisdictions}",
                     "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
                                 "load_average_at_start": os.getloadavg()},
                     "at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
@@ -217,10 +252,11 @@ def main() -> None:
         services["billing"].start()
         admin = httpx.Client(base_url=services["subsidy"].url, headers={"Authorization": f"Bearer {keys['admin']}"},
                              timeout=1800)
-        admin.post("/rulesets", content=shipped_text("zhoushan-putuo-2022").encode(),
-                   headers={"Content-Type": "application/yaml"}).raise_for_status()
+        for document in rulesets(args.jurisdictions):
+            admin.post("/rulesets", content=document.encode(),
+                       headers={"Content-Type": "application/yaml"}).raise_for_status()
         started = time.perf_counter()
-        tables = generate(args.child_months, args.seed)
+        tables = generate(args.child_months, args.seed, args.jurisdictions)
         result["generate_s"] = round(time.perf_counter() - started, 2)
         result["seed_copy_s"] = round(seed(f"{base}/{namespace}_subsidy", tables), 2)
         result["world"] = {t: len(cols[0]) for t, (_, cols) in tables.items()}
@@ -239,7 +275,8 @@ def main() -> None:
                 services["billing"].start()
             billing_dsn = f"{base}/{billing_databases[-1]}"
             # A city this size needs more than the seed's 700,000.00 default, or most payouts would wait.
-            finance.put("/budgets/putuo-childcare-fund/2022", json={"amount": "10000000000.00"}).raise_for_status()
+            for fund in funds(args.jurisdictions):
+                finance.put(f"/budgets/{fund}/2022", json={"amount": "10000000000.00"}).raise_for_status()
             load = os.getloadavg()[0]
             elapsed, cycle, peaks = timed_cycle(finance, services, "2022-09")
             # The yardstick right after, under the same neighbours' load: COPY of exactly the rows just written.
@@ -258,11 +295,13 @@ def main() -> None:
         with psycopg.connect(billing_dsn) as conn:
             docs, fees = conn.execute("SELECT count(*), sum(fee_fen) FROM family_documents").fetchone()
         due_lines = due_fees = 0
-        for batch in admin.get("/due/2022-09/batches").json()["batches"]:
-            answer = admin.get("/due/2022-09", params={k: v for k, v in batch.items() if v})
-            fee_fen = contract.decode(answer.content).lines.fee_fen
-            due_lines += len(fee_fen)
-            due_fees += sum(fee_fen)
+        for code in [j["code"] for j in admin.get("/due/2022-09/jurisdictions").json()["jurisdictions"]]:
+            asked = {"jurisdiction": code}
+            for batch in admin.get("/due/2022-09/batches", params=asked).json()["batches"]:
+                answer = admin.get("/due/2022-09", params={**asked, **{k: v for k, v in batch.items() if v}})
+                fee_fen = contract.decode(answer.content).lines.fee_fen
+                due_lines += len(fee_fen)
+                due_fees += sum(fee_fen)
         assert docs == due_lines == args.child_months, (docs, due_lines, args.child_months)
         assert fees == due_fees, "every fen of the month's fees is on an invoice"
 

@@ -24,6 +24,8 @@ FULL = [
      "billing_cycle_100k"),
     ("billing cycle, 1,000,000 child-months", ["bench.billing_cycle", "--child-months", "1000000"],
      "billing_cycle_1m"),
+    ("billing cycle, 1,000,000 child-months over 20 jurisdictions",
+     ["bench.billing_cycle", "--child-months", "1000000", "--jurisdictions", "20"], "billing_cycle_1m_20j"),
     ("roster import, 100,000 rows", ["bench.roster_import", "--rows", "100000"], None),
     ("event path", ["bench.event_path", "--rates", "250,500,1000", "--seconds", "10"], None),
     ("replay", ["bench.replay", "--children", "100000"], None),

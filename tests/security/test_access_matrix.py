@@ -252,14 +252,7 @@ def test_each_caller_gets_what_the_policy_says_and_a_refusal_changes_nothing(tar
         f"  {credential:15} {problem}" for credential, problem in wrong.items())
 
 
-HOLES = {("billing", ("POST", "/family-tokens")): "a Putuo commission key issues a token for a Dinghai family",
-         ("billing", ("GET", "/family-tokens")): "a Putuo commission key lists every facility's tokens",
-         ("billing", ("DELETE", "/family-tokens/{token_id}")): "a Putuo commission key revokes a Dinghai family's token"}
-"""Where billing does not yet limit a scoped key to its jurisdictions (`billing/api/family_tokens.py` checks the
-facility, not its jurisdiction): strict, so the test says so once it does."""
-SCOPED = [pytest.param(s, e, id=f"{s} {e[0]} {e[1]}",
-                       marks=[pytest.mark.xfail(reason=HOLES[s, e], strict=True)] if (s, e) in HOLES else [])
-          for s, e in ENDPOINTS]
+SCOPED = [pytest.param(s, e, id=f"{s} {e[0]} {e[1]}") for s, e in ENDPOINTS]
 
 
 @pytest.mark.parametrize("service, endpoint", SCOPED)

@@ -13,6 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from billing.api import scope
 from billing.api.deps import TokenIssuer, actor, pepper
 from billing.cycle.run import audit
 from tuoyu import auth
@@ -61,6 +62,7 @@ async def _family_known(request: Request, facility: str, family: str, wait: floa
 @router.post("", status_code=201, summary="Issue a token for a family: the token is in this answer and nowhere else")
 async def issue(body: NewToken, request: Request, caller: TokenIssuer) -> dict:
     facility = _scope(caller, body.facility)
+    await scope.reach_facility(request, caller, facility)
     if not await _family_known(request, facility, body.family):
         raise NotFound(f"no family {body.family!r} at facility {facility!r}")
     token = new_secret("fam")
@@ -86,7 +88,16 @@ async def listed(request: Request, caller: TokenIssuer, facility: str | None = N
         facility, family)
     return [{"id": r["id"], "facility": r["facility"], "family": r["family"], "issued_by": r["issued_by"],
              "issued_at": r["issued_at"].isoformat(),
-             "revoked_at": r["revoked_at"].isoformat() if r["revoked_at"] else None} for r in rows]
+             "revoked_at": r["revoked_at"].isoformat() if r["revoked_at"] else None}
+            for r in rows if await _reached(request, caller, r["facility"])]
+
+
+async def _reached(request: Request, caller: Principal, facility: str) -> bool:
+    try:
+        await scope.reach_facility(request, caller, facility)
+    except NotFound:
+        return False
+    return True
 
 
 @router.delete("/{token_id}", status_code=204, summary="Revoke a family token (revoking again does nothing)")
@@ -96,7 +107,8 @@ async def revoke(token_id: Annotated[int, Path(ge=1, le=2**63 - 1)], request: Re
     async with request.app.state.pool.acquire() as conn, conn.transaction():
         row = await conn.fetchrow("SELECT facility, family, revoked_at FROM family_tokens WHERE id = $1 FOR UPDATE",
                                   token_id)
-        if row is None or not caller.may_see_facility(row["facility"]):
+        if row is None or not caller.may_see_facility(row["facility"]) \
+                or not await _reached(request, caller, row["facility"]):
             raise NotFound(f"no family token {token_id}")
         if row["revoked_at"] is None:
             await conn.execute("UPDATE family_tokens SET revoked_at = now(), revoked_by = $2 WHERE id = $1",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 
+from billing.api import scope
 from billing.api.deps import Finance, PayoutReader, actor
 from billing.cycle import locks
 from billing.payouts import payees
@@ -21,23 +22,13 @@ class Confirmation(BaseModel):
     approver: str | None = Field(None, max_length=100, description="the person confirming, for the audit trail")
 
 
-async def _reached(request: Request, caller: Principal, facility: str) -> None:
-    """A scoped official reaches a facility in its jurisdictions today; any other is 404 to it."""
-    if caller.platform_wide or caller.facility is not None:
-        return
-    async with request.app.state.pool.acquire() as conn:
-        code = await payees.jurisdiction_of(conn, facility, request.app.state.settings.today())
-    if not caller.may_act_in(code):
-        raise NotFound(f"no facility {facility!r}")
-
-
 @router.get("", summary="The account payouts are approved to, and a change waiting for confirmation")
 async def bank_account(facility: str, request: Request, caller: PayoutReader) -> dict:
     if not caller.may_see_facility(facility):
         raise NotFound(f"no facility {facility!r}")
     if request.app.state.inbox is not None:
         await request.app.state.inbox.wait_caught_up()  # the latest change the facility made
-    await _reached(request, caller, facility)
+    await scope.reach_facility(request, caller, facility)
     async with request.app.state.pool.acquire() as conn:
         return await payees.standing(conn, facility)
 
@@ -46,7 +37,7 @@ async def bank_account(facility: str, request: Request, caller: PayoutReader) ->
 async def confirm(facility: str, body: Confirmation, request: Request, caller: Finance) -> dict:
     if request.app.state.inbox is not None:
         await request.app.state.inbox.wait_caught_up()
-    await _reached(request, caller, facility)
+    await scope.reach_facility(request, caller, facility)
     async with request.app.state.pool.acquire() as conn, conn.transaction():
         await locks.payees(conn)  # not while a batch is being approved
         return await payees.confirm(conn, facility, body.account, actor(caller, body.approver))

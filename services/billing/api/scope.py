@@ -12,6 +12,7 @@ from typing import Annotated
 from fastapi import Query, Request
 
 from billing.cycle.driver import tree
+from billing.payouts import payees
 from tuoyu.auth import Principal
 from tuoyu.errors import NotFound
 from tuoyu.jurisdictions import CODE_PATTERN, under
@@ -36,3 +37,14 @@ async def codes(request: Request, caller: Principal, code: str | None) -> list[s
     async with request.app.state.pool.acquire() as conn:
         within = under(code, await tree(conn))
     return sorted(within if caller.covers is None else within & caller.covers)
+
+
+async def reach_facility(request: Request, caller: Principal, facility: str) -> None:
+    """A scoped official reaches a facility in its jurisdictions today; any other is 404 to it (a facility key's own
+    scope is checked by its route)."""
+    if caller.platform_wide or caller.facility is not None:
+        return
+    async with request.app.state.pool.acquire() as conn:
+        code = await payees.jurisdiction_of(conn, facility, request.app.state.settings.today())
+    if not caller.may_act_in(code):
+        raise NotFound(f"no facility {facility!r}")
