@@ -54,8 +54,8 @@ class SubsidyClient:
                       ) -> list[tuple[str | None, str | None]]:
         """Facility ranges of about `lines` enrollments each, covering every facility the jurisdiction governs in
         the month (`GET /due/{month}/batches`)."""
-        response = _checked(await self._client.get(f"/due/{month}/batches",
-                                                   params=_with(jurisdiction, lines=lines)))
+        response = _checked(await self._client.get(
+            f"/due/{month}/batches", params=_with(jurisdiction, lines=lines, caught_up="true")))
         return [(b["from"], b["to"]) for b in response.json()["batches"]]
 
     @retry(**_RETRY)
@@ -112,7 +112,7 @@ class SubsidyClient:
         """Every county-level jurisdiction governing a facility in the month, with its rule set and fund
         (`GET /due/{month}/jurisdictions`). A subsidy service without that route (before jurisdictions) bills
         every facility as unplaced: the one answer is the unplaced jurisdiction."""
-        response = await self._client.get(f"/due/{month}/jurisdictions")
+        response = await self._client.get(f"/due/{month}/jurisdictions", params={"caught_up": "true"})
         if response.status_code == 404:
             return [{"code": UNPLACED, "name": None, "ruleset": None, "fund": None}]
         return _checked(response).json()["jurisdictions"]

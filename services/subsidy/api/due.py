@@ -30,10 +30,18 @@ from tuoyu.months import Month, MonthPath
 router = APIRouter(tags=["due"])
 
 
+async def _catch_up(request: Request, caught_up: bool) -> None:
+    """`caught_up=true`: answer only once every event published so far is applied (a cycle's questions: which
+    jurisdictions, which ranges, what is due, must all see the facilities where they are now)."""
+    if caught_up and request.app.state.inbox is not None:
+        await request.app.state.inbox.wait_caught_up()
+
+
 @router.get("/due/{month}/batches", summary="Facility ranges of about `lines` enrollments each, covering every "
                                             "facility the jurisdiction governs in the month")
 async def due_batches(month: MonthPath, request: Request, caller: Oversight, jurisdiction: JurisdictionQuery = None,
-                      lines: Annotated[int, Query(ge=1, le=10_000_000)] = 100_000) -> dict:
+                      lines: Annotated[int, Query(ge=1, le=10_000_000)] = 100_000, caught_up: bool = False) -> dict:
+    await _catch_up(request, caught_up)
     the_month = Month.parse(month)
     async with request.app.state.pool.acquire() as conn:
         code = await month_jurisdiction(conn, caller, the_month, jurisdiction)
@@ -43,10 +51,11 @@ async def due_batches(month: MonthPath, request: Request, caller: Oversight, jur
 
 @router.get("/due/{month}/jurisdictions", summary="The jurisdictions governing a facility in the month (each its own "
                                                   "cycle), with the rule set and fund in force there")
-async def due_jurisdictions(month: MonthPath, request: Request, caller: Oversight) -> dict:
+async def due_jurisdictions(month: MonthPath, request: Request, caller: Oversight, caught_up: bool = False) -> dict:
     """Every county-level jurisdiction (and 000000, where facilities in none are) that governs at least one
     registered facility in the month, enrollments or not, by code, within the caller's scope; `ruleset` and `fund`
     null where none is in force (nothing is subsidised there)."""
+    await _catch_up(request, caught_up)
     the_month = Month.parse(month)
     async with request.app.state.pool.acquire() as conn:
         codes = sorted({code for code in (await jurisdiction_store.governed(conn, the_month)).values()
@@ -80,8 +89,7 @@ async def due(month: MonthPath, request: Request, caller: Oversight, caught_up: 
 
 async def _due(month: str, request: Request, caller: Principal, caught_up: bool, jurisdiction: str | None,
                facilities: FacilityRange) -> Response:
-    if caught_up and request.app.state.inbox is not None:
-        await request.app.state.inbox.wait_caught_up()
+    await _catch_up(request, caught_up)
     the_month = Month.parse(month)
     started = time.perf_counter()
     async with request.app.state.pool.acquire() as conn:

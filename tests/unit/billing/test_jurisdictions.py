@@ -187,6 +187,6 @@ def test_the_cycle_asks_for_its_jurisdictions_lines_and_ranges():
 
     _ask(lambda c: c.batches(SEPTEMBER, 10, "330903"), respond)
     _ask(lambda c: c.due(SEPTEMBER, jurisdiction="330903"), respond)
-    assert asked == [("/due/2022-09/batches", {"lines": "10", "jurisdiction": "330903"}),
+    assert asked == [("/due/2022-09/batches", {"lines": "10", "caught_up": "true", "jurisdiction": "330903"}),
                      ("/due/2022-09", {"caught_up": "true", "jurisdiction": "330903"})]
 
