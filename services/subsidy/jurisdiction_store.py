@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import date
+from typing import Callable
 
 import asyncpg
 
@@ -48,15 +49,19 @@ async def governed(conn: asyncpg.Connection, month: Month) -> dict[str, str]:
     return {r["external_id"]: governing_from(r["jurisdictions"], month.first_day) for r in rows}
 
 
-async def of_month(conn: asyncpg.Connection, month: Month, asked: str | None) -> str:
+async def of_month(conn: asyncpg.Connection, month: Month, asked: str | None,
+                   within: Callable[[str], bool] = lambda code: True) -> str:
     """The jurisdiction a month's question is about: the one asked, else the one governing every facility with
-    enrollments in the month (every facility, if none has any); 422 naming the codes when they are several."""
+    enrollments in the month (every facility, if none has any) among those `within` the caller's scope; 422 naming
+    them when they are several (never a code outside the scope: that another district has facilities is not the
+    caller's to learn)."""
     if asked is not None:
         return asked
     facilities = await governed(conn, month)
     enrolled = await conn.fetch("SELECT DISTINCT facility FROM enrollments WHERE start_on <= $2 "
                                 "AND coalesce(end_on, 'infinity') >= $1", month.first_day, month.last_day)
-    codes = sorted({facilities.get(r["facility"], UNPLACED) for r in enrolled} or set(facilities.values()))
+    codes = sorted(code for code in {facilities.get(r["facility"], UNPLACED) for r in enrolled}
+                   or set(facilities.values()) if within(code))
     if len(codes) > 1:
         raise InvalidInput("jurisdiction", f"the facilities of {month} are governed by {', '.join(codes)}: "
                                            "name one of them")

@@ -57,8 +57,8 @@ def require_jurisdiction(caller: Principal, code: str | None) -> None:
 
 async def month_jurisdiction(conn: asyncpg.Connection, caller: Principal, month: Month, asked: str | None) -> str:
     """The jurisdiction a month's question is about (`jurisdiction_store.of_month`), 404 unless the caller's scope
-    holds it: the one asked, or, left out, the one resolved, which may lie outside the scope."""
-    code = await jurisdiction_store.of_month(conn, month, asked)
+    holds it: the one asked, or, left out, the one resolved among those it holds (none: UNPLACED, 404 to it)."""
+    code = await jurisdiction_store.of_month(conn, month, asked, caller.may_act_in)
     require_jurisdiction(caller, code)
     return code
 

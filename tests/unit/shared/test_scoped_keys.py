@@ -102,8 +102,9 @@ def test_a_scoped_key_sees_the_rule_sets_covering_its_jurisdiction_and_those_und
 
 async def test_a_month_asked_without_a_jurisdiction_is_404_to_a_scoped_key_when_it_resolves_outside_its_scope(
         monkeypatch):
-    async def of_month(conn, month, asked):
-        return asked or "330902"  # every facility with enrollments that month is in Dinghai
+    async def of_month(conn, month, asked, within=lambda code: True):
+        # every facility with enrollments that month is in Dinghai: none within a Putuo key's scope
+        return asked or ("330902" if within("330902") else UNPLACED)
     monkeypatch.setattr(jurisdiction_store, "of_month", of_month)
     september = Month.parse("2022-09")
     assert await month_jurisdiction(None, CITY, september, None) == "330902"
