@@ -1,7 +1,8 @@
-"""The operating-subsidy rate bounds in force in a facility's jurisdiction on a date, asked of the subsidy service
-that holds rule sets (POLICY "Jurisdictions": a rate is checked against the rule set in force for the facility's
-jurisdiction on the rate's effective date; where none is in force yet, it is accepted, but for a facility in no
-jurisdiction, which keeps the single-district rule)."""
+"""What the subsidy service, which holds rule sets, says is in force in a jurisdiction on a date: the operating-subsidy
+rate bounds a facility's rate is checked against, and the rule set the public disclosure names (POLICY
+"Jurisdictions": a rate is checked against the rule set in force for the facility's jurisdiction on the rate's
+effective date; where none is in force yet, it is accepted, but for a facility in no jurisdiction, which keeps the
+single-district rule)."""
 
 from __future__ import annotations
 
@@ -24,6 +25,15 @@ class RateBounds:
 
     @retry(retry=retry_if_exception_type(httpx.TransportError), wait=wait_exponential(max=2),
            stop=stop_after_delay(20), reraise=True)
+    async def _in_force(self, day: date, jurisdiction: str) -> dict | None:
+        """The rule-set document in force in `jurisdiction` (UNPLACED: a facility in none) on `day`; None: none is."""
+        response = await self._client.get("/rulesets/in-force",
+                                          params={"on": day.isoformat(), "jurisdiction": jurisdiction})
+        if response.status_code == 404:
+            return None
+        response.raise_for_status()
+        return response.json()
+
     async def on(self, day: date, history: Iterable[Entry], field: str = "effective_from"
                  ) -> tuple[Fraction, Fraction] | None:
         """The [min, max] rate on `day` in the jurisdiction of the facility's `history` then; None when no rule set is
@@ -31,15 +41,21 @@ class RateBounds:
         service's explanation says so). A facility in no jurisdiction keeps the rule of the single-district platform:
         with no rule set in force on `day`, 422 naming `field`."""
         jurisdiction = jurisdiction_on(history, day) or UNPLACED
-        response = await self._client.get("/rulesets/in-force",
-                                          params={"on": day.isoformat(), "jurisdiction": jurisdiction})
-        if response.status_code == 404:
+        ruleset = await self._in_force(day, jurisdiction)
+        if ruleset is None:
             if jurisdiction == UNPLACED:
                 raise InvalidInput(field, f"no rule set is in force on {day}")
             return None
-        response.raise_for_status()
-        bounds = response.json()["operating_subsidy"]
+        bounds = ruleset["operating_subsidy"]
         return parse_rate(bounds["min_rate"]), parse_rate(bounds["max_rate"])
+
+    async def ruleset(self, day: date, jurisdiction: str) -> dict | None:
+        """{id, version, fund (its name)} of the rule set in force in `jurisdiction` (UNPLACED: a facility in none)
+        on `day`, as the public disclosure shows it; None: none is, nothing is subsidised there."""
+        found = await self._in_force(day, jurisdiction)
+        if found is None:
+            return None
+        return {"id": found["id"], "version": found["version"], "fund": found["fund"]["name"]}
 
     async def close(self) -> None:
         await self._client.aclose()

@@ -221,6 +221,24 @@ class PublicFacility(Out):
     reviews: list[ReviewOut]
 
 
+class PublicRuleSet(Out):
+    id: str
+    version: str
+    fund: str = Field(description="the name of the fund that pays its subsidies")
+
+
+class PublicJurisdiction(Out):
+    code: str | None = Field(description="six digits (GB/T 2260); null: the facilities in no jurisdiction")
+    name: str | None
+    ruleset: PublicRuleSet | None = Field(description="the rule set in force there on the day; null: none is")
+    unsubsidised: str | None = Field(description="why nothing is subsidised there on the day (no rule set in force)")
+    facilities: list[str] = Field(description="the external ids of the facilities listed that are in it on the day")
+
+
 class Disclosure(Out):
     as_of: str
-    facilities: list[PublicFacility]
+    jurisdiction: str | None = Field(description="the jurisdiction asked for (its facilities and those under it); "
+                                                 "null: every one")
+    facilities: list[PublicFacility] = Field(description="ordered as `jurisdictions`, then by external id")
+    jurisdictions: list[PublicJurisdiction] = Field(description="those the facilities are in on the day, by code, "
+                                                                "the facilities in none last")

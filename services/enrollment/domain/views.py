@@ -12,9 +12,11 @@ import base64
 import binascii
 from datetime import date
 
-from enrollment.domain.rules import overlaps
+from enrollment.domain.jurisdictions import known_problem
+from enrollment.domain.rules import overlaps, refuse
 from tuoyu import standing
 from tuoyu.errors import InvalidInput
+from tuoyu.jurisdictions import Entry, jurisdiction_on, under
 from tuoyu.money import format_cny, format_rate, parse_rate
 from tuoyu.months import Month
 
@@ -132,9 +134,44 @@ def enrollment_of_snapshot(snapshot: dict, as_of: date) -> dict:
             "version": snapshot["version"]}
 
 
-def disclosure(rows, reviews, fees) -> list[dict]:
-    """Filed facilities as the public sees them (from `store.views.disclosure`'s rows): no child, no family, no bank
-    account, no key."""
+def disclosure(rows, reviews, fees, histories: dict[str, list[Entry]], jurisdictions: list[dict], day: date,
+               within: str | None) -> dict:
+    """Filed facilities as the public sees them on `day` (from `store.views.disclosure`'s rows), each in its
+    jurisdiction that day: no child, no family, no bank account, no key.
+
+    `facilities` keep the shape they had before jurisdictions (a client reading them reads them still);
+    `jurisdictions` lists those the facilities are in, by code, with their facilities' external ids, the facilities
+    in none last (code null). `within` keeps a jurisdiction's facilities and those of every one under it (a city's
+    page lists its districts'): 422 when it is not known. The rule set in force in each is the subsidy service's
+    (`with_rulesets`)."""
+    names = {j["code"]: j["name"] for j in jurisdictions}
+    if within is not None:
+        refuse(known_problem(within, names.get(within)))
+        kept = under(within, {j["code"]: j["parent"] for j in jurisdictions})
+    groups: dict[str | None, list[dict]] = {}
+    for facility in _public_facilities(rows, reviews, fees):
+        code = jurisdiction_on(histories.get(facility["external_id"], []), day)
+        if within is None or code in kept:
+            groups.setdefault(code, []).append(facility)
+    order = sorted(groups, key=lambda code: (code is None, code or ""))
+    return {"facilities": [f for code in order for f in groups[code]],
+            "jurisdictions": [{"code": code, "name": names.get(code),
+                               "facilities": [f["external_id"] for f in groups[code]]} for code in order]}
+
+
+def with_rulesets(jurisdictions: list[dict], rulesets: list[dict | None], day: date) -> list[dict]:
+    """Each disclosed jurisdiction with the rule set in force there on `day` ({id, version, fund}, in the same
+    order), or null and why nothing is subsidised there."""
+    out = []
+    for j, ruleset in zip(jurisdictions, rulesets, strict=True):
+        where = f" in {j['code']} {j['name']}" if j["code"] is not None else ""
+        out.append({"code": j["code"], "name": j["name"], "ruleset": ruleset,
+                    "unsubsidised": None if ruleset else f"no rule set is in force{where} on {day}",
+                    "facilities": j["facilities"]})
+    return out
+
+
+def _public_facilities(rows, reviews, fees) -> list[dict]:
     by_facility: dict[int, dict] = {}
     for r in reviews:
         by_facility.setdefault(r["facility_id"], {}).setdefault("reviews", []).append(

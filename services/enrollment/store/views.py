@@ -12,6 +12,7 @@ import asyncpg
 
 from enrollment.domain import views
 from enrollment.domain.views import decode_cursor, month_days
+from enrollment.store import jurisdictions
 
 
 @dataclass
@@ -184,8 +185,9 @@ async def enrollment(conn, enrollment_id: int, day: date) -> dict:
 
 # --- public disclosure (信息公示) ------------------------------------------------------------------------------------
 
-async def disclosure(conn, on: date) -> list[dict]:
-    """Filed facilities as the public sees them: no child, no family, no bank account, no key."""
+async def disclosure(conn, on: date, within: str | None) -> dict:
+    """Filed facilities as the public sees them, each in its jurisdiction on the day (only those in `within` or under
+    it, when given): no child, no family, no bank account, no key."""
     rows = await conn.fetch(
         "SELECT f.id, f.external_id, f.name, f.kind, f.ownership, f.inclusive, f.filed_on, f.revoked_on, "
         "(SELECT coalesce(sum(k.capacity), 0) FROM classes k WHERE k.facility_id = f.id AND k.opened_on <= $1 "
@@ -202,4 +204,5 @@ async def disclosure(conn, on: date) -> list[dict]:
         "SELECT DISTINCT e.facility_id, e.care, (SELECT ef.fee_fen FROM enrollment_fees ef WHERE ef.enrollment_id = "
         "e.id AND ef.effective_from <= $1 ORDER BY ef.effective_from DESC LIMIT 1) AS fee_fen FROM enrollments e "
         "WHERE e.start_on <= $1 AND coalesce(e.end_on, 'infinity'::date) >= $1 ORDER BY 1, 2, 3", on)
-    return views.disclosure(rows, reviews, fees)
+    return views.disclosure(rows, reviews, fees, await jurisdictions.histories(conn), await jurisdictions.every(conn),
+                            on, within)
