@@ -12,7 +12,6 @@ import numpy as np
 from subsidy import jurisdiction_store
 from subsidy.rules.family import sibling_groups
 from subsidy.rules.facts import OPEN_END, ChildFacts, ClassFacts, EnrollmentFacts, Facility, FeePeriods, MonthFacts
-from tuoyu.jurisdictions import UNPLACED
 from tuoyu.money import parse_rate
 from tuoyu.months import Month
 
@@ -102,11 +101,12 @@ async def load_month(conn: asyncpg.Connection, month: Month, jurisdiction: str,
     # Every fee run of those enrollments, in date order; a run lasts until the next one starts (numpy, below).
     fees = list(await conn.fetch(_FEES + "AND e.facility = ANY($3) ORDER BY ef.enrollment_id, ef.effective_from",
                                  first, last, in_range, _EPOCH))
-    if len(in_range) < len(governs):
+    households = await conn.fetchval("SELECT array_agg(DISTINCT household) FROM families WHERE facility = ANY($1) "
+                                     "AND household IS NOT NULL", in_range) if len(in_range) < len(governs) else None
+    if households:  # asked only where there are some: without, the query would read every enrollment of the month
         extra = await conn.fetch(
-            _ENROLLMENTS + "AND NOT e.facility = ANY($3) AND fa.household IN (SELECT household FROM families "
-            "WHERE facility = ANY($3) AND household IS NOT NULL) ORDER BY e.facility, e.external_id",
-            first, last, in_range, _EPOCH, int(OPEN_END.view(np.int64)))
+            _ENROLLMENTS + "AND NOT e.facility = ANY($3) AND fa.household = ANY($6) ORDER BY e.facility, e.external_id",
+            first, last, in_range, _EPOCH, int(OPEN_END.view(np.int64)), households)
         if extra:
             facility_rows += await conn.fetch("SELECT * FROM facilities WHERE external_id = ANY($1) "
                                               "ORDER BY external_id", sorted({r["facility"] for r in extra}))
@@ -116,8 +116,8 @@ async def load_month(conn: asyncpg.Connection, month: Month, jurisdiction: str,
     facilities = [_facility(r) for r in facility_rows]
     index = {f.external_id: i for i, f in enumerate(facilities)}
     classes = [ClassFacts(index[r["facility"]], r["external_id"], r["opened_on"], r["closed_on"], r["confirmed_on"])
-               for r in await conn.fetch("SELECT * FROM classes ORDER BY facility, external_id")
-               if r["facility"] in index]
+               for r in await conn.fetch("SELECT * FROM classes WHERE facility = ANY($1) ORDER BY facility, "
+                                         "external_id", list(index))]
     n = len(rows)
     (ids, facility_of, external, start_day, end_day, child_id, child, birth_day, birth_order, family_id,
      family, household) = (list(column) for column in zip(*rows)) if n else ([] for _ in range(12))
@@ -161,10 +161,10 @@ async def batches(conn: asyncpg.Connection, month: Month, jurisdiction: str, lin
     `lines` of their enrollments (a facility is never split), so a month can be computed and billed a range at a
     time (`load_month` leaves out the facilities of a range that another jurisdiction governs)."""
     governs = await jurisdiction_store.governed(conn, month)
-    counts = [row for row in await conn.fetch(
+    counts = await conn.fetch(
         "SELECT facility, count(*) AS n FROM enrollments WHERE start_on <= $2 AND coalesce(end_on, 'infinity') >= $1 "
-        "GROUP BY facility ORDER BY facility", month.first_day, month.last_day)
-        if governs.get(row["facility"], UNPLACED) == jurisdiction]
+        "AND facility = ANY($3) GROUP BY facility ORDER BY facility", month.first_day, month.last_day,
+        [facility for facility, code in governs.items() if code == jurisdiction])
     bounds: list[str | None] = [None]
     filled = 0
     for row in counts:
