@@ -9,8 +9,18 @@ export TUOYU_PG_HOST=${TUOYU_PG_HOST:-127.0.0.1}
 export TUOYU_PG_PORT=${TUOYU_PG_PORT:-55432}
 export TUOYU_KAFKA_PORT=${TUOYU_KAFKA_PORT:-59092}
 export TUOYU_KAFKA_CONTROLLER_PORT=${TUOYU_KAFKA_CONTROLLER_PORT:-59093}
-# The Python settings read the bootstrap address, not the port.
-export TUOYU_KAFKA_BOOTSTRAP=${TUOYU_KAFKA_BOOTSTRAP:-127.0.0.1:$TUOYU_KAFKA_PORT}
+# 1: one KRaft node, broker and controller in one JVM; 3: three such nodes on loopback (deploy/kafka.sh).
+export TUOYU_KAFKA_BROKERS=${TUOYU_KAFKA_BROKERS:-1}
+# kafka_port I / kafka_controller_port I: node I (from 1) takes the ports two above node I-1's,
+# so node 1 keeps the two ports above and a cluster needs no further setting.
+kafka_port() { echo $((TUOYU_KAFKA_PORT + 2 * ($1 - 1))); }
+kafka_controller_port() { echo $((TUOYU_KAFKA_CONTROLLER_PORT + 2 * ($1 - 1))); }
+# The Python settings read the bootstrap address, not the port: every node's, so a client starts with any alive.
+if [[ -z ${TUOYU_KAFKA_BOOTSTRAP:-} ]]; then
+  TUOYU_KAFKA_BOOTSTRAP=127.0.0.1:$TUOYU_KAFKA_PORT
+  for ((node = 2; node <= TUOYU_KAFKA_BROKERS; node++)); do TUOYU_KAFKA_BOOTSTRAP+=,127.0.0.1:$(kafka_port "$node"); done
+  export TUOYU_KAFKA_BOOTSTRAP
+fi
 export TUOYU_ENROLLMENT_PORT=${TUOYU_ENROLLMENT_PORT:-8101}
 export TUOYU_SUBSIDY_PORT=${TUOYU_SUBSIDY_PORT:-8102}
 export TUOYU_BILLING_PORT=${TUOYU_BILLING_PORT:-8103}

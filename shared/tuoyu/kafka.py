@@ -1,4 +1,8 @@
-"""Topic set-up: services create the topics they use, so a fresh broker needs nothing by hand."""
+"""Topic set-up: services create the topics they use, so a fresh broker needs nothing by hand.
+
+Replicas follow the cluster: one broker (`make up`, `make test`) gives each topic one, a three-broker cluster
+(TUOYU_KAFKA_BROKERS=3) three, so that with min.insync.replicas=2 and acks=all a write survives one broker's death.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,12 @@ from aiokafka.errors import TopicAlreadyExistsError
 from tenacity import retry, stop_after_delay, wait_exponential
 
 PARTITIONS = 6
+MAX_REPLICAS = 3
+
+
+def replication_factor(brokers: int) -> int:
+    """Three replicas where the cluster has them: more would only slow writes, fewer could not survive a death."""
+    return max(1, min(MAX_REPLICAS, brokers))
 
 
 @retry(wait=wait_exponential(max=2), stop=stop_after_delay(90), reraise=True)
@@ -15,7 +25,9 @@ async def ensure_topics(bootstrap: str, names: list[str], partitions: int = PART
     await admin.start()
     try:
         existing = set(await admin.list_topics())
-        missing = [NewTopic(n, num_partitions=partitions, replication_factor=1) for n in names if n not in existing]
+        replicas = replication_factor(len((await admin.describe_cluster())["brokers"]))
+        missing = [NewTopic(n, num_partitions=partitions, replication_factor=replicas)
+                   for n in names if n not in existing]
         if missing:
             try:
                 await admin.create_topics(missing)
