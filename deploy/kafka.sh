@@ -114,12 +114,23 @@ start_node() {
   echo $! >"$(node_pidfile "$i")"
 }
 
+# other_layout_running: true when nodes of the layout not asked for run (one node while asking for three, or back).
+other_layout_running() {
+  local i
+  if ((N == 1)); then
+    for i in 1 2 3; do running_pid "$RUN/kafka$i.pid" "$KDIR/cluster/node$i/server.properties" >/dev/null && return; done
+    return 1
+  fi
+  running_pid "$RUN/kafka.pid" "$KDIR/server.properties" >/dev/null
+}
+
 # Starts the nodes that are not running (so it also brings back one that died), then waits for each.
 start() {
   local i
   fetch
   mkdir -p "$CDIR"
   [[ -s $CDIR/cluster.id ]] || run kafka.tools.StorageTool random-uuid >"$CDIR/cluster.id"
+  other_layout_running && die "kafka runs with the other TUOYU_KAFKA_BROKERS setting: deploy/kafka.sh stop first"
   for ((i = 1; i <= N; i++)); do start_node "$i"; done
   for ((i = 1; i <= N; i++)); do wait_ready "$i"; done
   say "kafka: ready ($TUOYU_KAFKA_BOOTSTRAP)"
