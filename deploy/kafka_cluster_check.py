@@ -38,17 +38,21 @@ def say(text: str) -> None:
     print(f"[{time.monotonic() - T0:6.1f}s] {text}", flush=True)
 
 
+def cluster_env() -> dict[str, str]:
+    """The environment with three brokers asked for; a bootstrap address derived for one (by `make`) is dropped."""
+    env = {k: v for k, v in os.environ.items() if k != "TUOYU_KAFKA_BOOTSTRAP"}
+    return {**env, "TUOYU_KAFKA_BROKERS": "3"}
+
+
 def kafka_sh(*args: str) -> str:
-    env = {**os.environ, "TUOYU_KAFKA_BROKERS": "3"}
-    return subprocess.run(["bash", str(DEPLOY / "kafka.sh"), *args], env=env, check=True,
+    return subprocess.run(["bash", str(DEPLOY / "kafka.sh"), *args], env=cluster_env(), check=True,
                           capture_output=True, text=True).stdout
 
 
 def stack_env(name: str) -> str:
     """A value as deploy/env.sh derives it for three brokers (the bootstrap list, the run dir)."""
-    env = {**os.environ, "TUOYU_KAFKA_BROKERS": "3"}
-    return subprocess.run(["bash", "-c", f'source "{DEPLOY}/env.sh" && echo "${name}"'], env=env, check=True,
-                          capture_output=True, text=True).stdout.strip()
+    return subprocess.run(["bash", "-c", f'source "{DEPLOY}/env.sh" && echo "${name}"'], env=cluster_env(),
+                          check=True, capture_output=True, text=True).stdout.strip()
 
 
 async def partitions(bootstrap: str, topic: str) -> list[dict]:

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The local stack as a whole; the Makefile's targets call this.
-# Usage: deploy/stack.sh bootstrap|infra|up|down|status|reset|test|demo|bench
+# Usage: deploy/stack.sh bootstrap|infra|up|down|status|reset|test|demo|bench|kafka-check
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 D=$ROOT/deploy
@@ -44,7 +44,11 @@ bench() {
   cd "$ROOT" && "$VENV/bin/python" -m bench.run_all
 }
 
+# Not part of `test`: starts three brokers (stopped again if it started them), SIGKILLs one under load, restarts it.
+kafka_check() { bootstrap; TUOYU_KAFKA_BROKERS=3 "$VENV/bin/python" "$ROOT/deploy/kafka_cluster_check.py"; }
+
 case ${1:-} in
   bootstrap | infra | up | down | status | reset | test | demo | bench) "$1" ;;
-  *) die "usage: $0 bootstrap|infra|up|down|status|reset|test|demo|bench" ;;
+  kafka-check) kafka_check ;;
+  *) die "usage: $0 bootstrap|infra|up|down|status|reset|test|demo|bench|kafka-check" ;;
 esac
