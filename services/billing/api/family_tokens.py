@@ -86,10 +86,12 @@ async def listed(request: Request, caller: TokenIssuer, facility: str | None = N
         "SELECT id, facility, family, issued_by, issued_at, revoked_at FROM family_tokens "
         "WHERE ($1::text IS NULL OR facility = $1) AND ($2::text IS NULL OR family = $2) ORDER BY id",
         facility, family)
+    # Each facility's reach once, not once a token.
+    reached = {f for f in {r["facility"] for r in rows} if await _reached(request, caller, f)}
     return [{"id": r["id"], "facility": r["facility"], "family": r["family"], "issued_by": r["issued_by"],
              "issued_at": r["issued_at"].isoformat(),
              "revoked_at": r["revoked_at"].isoformat() if r["revoked_at"] else None}
-            for r in rows if await _reached(request, caller, r["facility"])]
+            for r in rows if r["facility"] in reached]
 
 
 async def _reached(request: Request, caller: Principal, facility: str) -> bool:
