@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 
+from tuoyu.jurisdictions import KNOWN, lineage
 from tuoyu.months import Month
 
 KINDS = (("childcare_institution", 90), ("inclusive_private_integrated", 6), ("community", 4))
@@ -38,8 +39,12 @@ def _facility(rng: random.Random, n: int, children: int) -> dict:
     }
 
 
-def generate(children: int, seed: int = 7, month: tuple[int, int] = (2022, 9)) -> dict:
-    """A world of about `children` children enrolled from `month`, with the next month's late events."""
+def generate(children: int, seed: int = 7, month: tuple[int, int] = (2022, 9), months: int = 2,
+             places: dict[str, str] | None = None) -> dict:
+    """A world of about `children` children enrolled from `month`, with the next month's late events, billed for
+    `months` months. `places` maps county-level jurisdictions (codes of `tuoyu.jurisdictions.KNOWN`) to the rule set
+    (shipped id or file) governing each: facilities are spread over them in turn. Without it, every facility is
+    unplaced under Putuo's rule set, as before jurisdictions."""
     rng = random.Random(seed)
     first = date(*month, 1)
     facilities, families, enrollments, late = [], [], [], []
@@ -74,9 +79,27 @@ def generate(children: int, seed: int = 7, month: tuple[int, int] = (2022, 9)) -
             families.append(family)
         made += size
     month = Month.of(first)
-    timeline = [{"bill": str(month)}, *late, {"bill": str(month.next())}]
-    return {"ruleset": "zhoushan-putuo-2022", "facilities": facilities, "families": families,
-            "enrollments": enrollments, "timeline": timeline}
+    timeline = [{"bill": str(month)}, *late]
+    for _ in range(months - 1):
+        month = month.next()
+        timeline.append({"bill": str(month)})
+    world = {"facilities": facilities, "families": families, "enrollments": enrollments, "timeline": timeline}
+    if not places:
+        return {"ruleset": "zhoushan-putuo-2022", **world}
+    codes = sorted(places)
+    for n, facility in enumerate(facilities):
+        facility["jurisdiction"] = codes[n % len(codes)]
+    return {"jurisdictions": _with_parents(codes), "rulesets": sorted(set(places.values())), **world}
+
+
+def _with_parents(codes: list[str]) -> list[dict]:
+    """The jurisdictions and their parents, parents first, as a scenario's `jurisdictions:` lists them."""
+    ordered: list[str] = []
+    for code in codes:
+        for step in reversed(lineage(code, {c: parent for c, (_, parent) in KNOWN.items()})):
+            if step not in ordered:
+                ordered.append(step)
+    return [{"code": c, "name": KNOWN[c][0], **({"parent": KNOWN[c][1]} if KNOWN[c][1] else {})} for c in ordered]
 
 
 def _late_events(rng: random.Random, enrollment: dict, first: date) -> list[dict]:
