@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 from datetime import date, timedelta
+from typing import NamedTuple
 
 from tuoyu.jurisdictions import KNOWN, lineage
 from tuoyu.months import Month
@@ -17,6 +18,13 @@ KINDS = (("childcare_institution", 90), ("inclusive_private_integrated", 6), ("c
 FAMILY_SIZES = ((1, 50), (2, 30), (3, 15), (4, 5))
 CHILDREN_PER_FACILITY = 150
 CLASS_CAPACITY = 25
+
+
+class Place(NamedTuple):
+    """A county-level jurisdiction's rule set (shipped id or file) and its operating-subsidy bounds in percent: the
+    rates filed there must lie within them."""
+    ruleset: str
+    rates: tuple[int, int]
 
 
 def _pick(rng: random.Random, weighted) -> object:
@@ -40,10 +48,10 @@ def _facility(rng: random.Random, n: int, children: int) -> dict:
 
 
 def generate(children: int, seed: int = 7, month: tuple[int, int] = (2022, 9), months: int = 2,
-             places: dict[str, str] | None = None) -> dict:
+             places: dict[str, Place] | None = None) -> dict:
     """A world of about `children` children enrolled from `month`, with the next month's late events, billed for
-    `months` months. `places` maps county-level jurisdictions (codes of `tuoyu.jurisdictions.KNOWN`) to the rule set
-    (shipped id or file) governing each: facilities are spread over them in turn. Without it, every facility is
+    `months` months. `places` maps county-level jurisdictions (codes of `tuoyu.jurisdictions.KNOWN`) to what governs
+    each: facilities are spread over them in turn, at rates their rule set allows. Without it, every facility is
     unplaced under Putuo's rule set, as before jurisdictions."""
     rng = random.Random(seed)
     first = date(*month, 1)
@@ -87,9 +95,12 @@ def generate(children: int, seed: int = 7, month: tuple[int, int] = (2022, 9), m
     if not places:
         return {"ruleset": "zhoushan-putuo-2022", **world}
     codes = sorted(places)
+    rates = random.Random(seed + 1)  # its own: the default world's draws stay as they were
     for n, facility in enumerate(facilities):
+        place = places[codes[n % len(codes)]]
         facility["jurisdiction"] = codes[n % len(codes)]
-    return {"jurisdictions": _with_parents(codes), "rulesets": sorted(set(places.values())), **world}
+        facility["subsidy_rate"] = f"0.{rates.randint(*place.rates):02d}"
+    return {"jurisdictions": _with_parents(codes), "rulesets": sorted({p.ruleset for p in places.values()}), **world}
 
 
 def _with_parents(codes: list[str]) -> list[dict]:
