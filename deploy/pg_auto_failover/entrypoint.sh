@@ -22,7 +22,17 @@ stop_local() { pg_ctl -w -s stop; }
 create_monitor() {
   pg_autoctl create monitor --hostname "$host" --auth scram-sha-256 --ssl-self-signed
   start_local
-  local_sql pg_auto_failover <<<"ALTER ROLE autoctl_node PASSWORD :'password';"
+  # Failure detection in seconds rather than pg_auto_failover's half a minute, as deploy/pg_cluster.sh sets it (the
+  # reasons are there): a primary unheard of for 2 s is unhealthy, and promoted over after 4 s more.
+  local_sql pg_auto_failover <<'SQL'
+ALTER ROLE autoctl_node PASSWORD :'password';
+ALTER SYSTEM SET pgautofailover.health_check_period = 1000;
+ALTER SYSTEM SET pgautofailover.health_check_timeout = 1000;
+ALTER SYSTEM SET pgautofailover.health_check_max_retries = 1;
+ALTER SYSTEM SET pgautofailover.health_check_retry_delay = 500;
+ALTER SYSTEM SET pgautofailover.node_considered_unhealthy_timeout = 2000;
+ALTER SYSTEM SET pgautofailover.primary_demote_timeout = 4000;
+SQL
   stop_local
 }
 
@@ -32,6 +42,9 @@ create_node() {
     --auth scram-sha-256 --ssl-self-signed
   # Used when this node, demoted, follows the other one again.
   pg_autoctl config set replication.password "$PGAF_PASSWORD" >/dev/null
+  # A primary cut off from the monitor and its standby demotes itself within 2 s, before the monitor promotes the
+  # standby (2 s + 4 s above): never two primaries.
+  pg_autoctl config set timeout.network_partition_timeout 2 >/dev/null
   [[ -f $PGDATA/standby.signal ]] && return
   start_local
   # The same settings as deploy/postgres.sh; in postgresql.auto.conf, so the standby's copy has them too.
