@@ -2,6 +2,8 @@
 
 Replicas follow the cluster: one broker (`make up`, `make test`) gives each topic one, a three-broker cluster
 (TUOYU_KAFKA_BROKERS=3) three, so that with min.insync.replicas=2 and acks=all a write survives one broker's death.
+Topics keep every event for ever: a consumer's view is rebuilt by replaying its topic from the start, which the
+broker's default retention (seven days) would silently cut short.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from tenacity import retry, stop_after_delay, wait_exponential
 
 PARTITIONS = 6
 MAX_REPLICAS = 3
+TOPIC_CONFIG = {"retention.ms": "-1", "retention.bytes": "-1"}
 
 
 def replication_factor(brokers: int) -> int:
@@ -26,7 +29,7 @@ async def ensure_topics(bootstrap: str, names: list[str], partitions: int = PART
     try:
         existing = set(await admin.list_topics())
         replicas = replication_factor(len((await admin.describe_cluster())["brokers"]))
-        missing = [NewTopic(n, num_partitions=partitions, replication_factor=replicas)
+        missing = [NewTopic(n, num_partitions=partitions, replication_factor=replicas, topic_configs=TOPIC_CONFIG)
                    for n in names if n not in existing]
         if missing:
             try:
