@@ -109,13 +109,22 @@ def install(app: FastAPI) -> None:
     from tuoyu.db import CONNECTION_LOST
 
     async def _database_lost(_: Request, exc: Exception):
-        # The request did not commit, or committed and lost its answer: clients retry with the same external id.
+        # The request did not commit, or committed and lost its answer: clients retry (writes carry external ids).
         log.warning("database connection lost under a request: %r", exc)
         return problem(503, "Database unavailable", "the database is restarting or changing its primary; retry",
                        **{"Retry-After": "1"})
 
     for error in CONNECTION_LOST:
         app.add_exception_handler(error, _database_lost)
+
+    async def _closed_connection(request: Request, exc: Exception):
+        # A rollback on a connection already lost raises this instead, hiding the loss in its context.
+        cause = exc.__context__
+        while cause is not None and not isinstance(cause, CONNECTION_LOST):
+            cause = cause.__context__
+        return await (_database_lost(request, cause) if cause else unexpected(request, exc))
+
+    app.add_exception_handler(asyncpg.InterfaceError, _closed_connection)
 
     app.add_exception_handler(Exception, unexpected)
 
