@@ -30,6 +30,7 @@ from pathlib import Path
 
 import asyncpg
 import httpx
+import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tests.reliability import infra  # noqa: E402
@@ -141,13 +142,14 @@ FACILITY = {"name": "故障转移托育园", "kind": "childcare_institution", "o
             "inclusive": True, "serves_meals": True, "bank_account": "6222020200112233445"}
 
 
-def register(client: httpx.Client, external_id: str) -> tuple[int, int]:
-    """POST the facility until it is accepted; returns (status, how many tries were refused)."""
+def register(client: httpx.Client, external_id: str) -> tuple[int, int, float]:
+    """POST the facility until it is accepted; returns (status, tries refused, seconds from the first refusal)."""
+    began = time.monotonic()
     for refused in range(600):
         try:
             response = client.post("/facilities", json={"external_id": external_id, **FACILITY})
             if response.status_code in (200, 201):
-                return response.status_code, refused
+                return response.status_code, refused, (time.monotonic() - began) if refused else 0.0
             if response.status_code != 503:
                 raise SystemExit(f"facility {external_id}: {response.status_code} {response.text}")
         except httpx.TransportError:
@@ -163,15 +165,16 @@ def service_check(count: int = 300) -> list[str]:
                               headers={"Authorization": f"Bearer {world.admin_key}"})
         old = infra.pg_primary()
         killer = threading.Timer(3, infra.kill_pg_node, [old])
-        began, refused, statuses = time.monotonic(), 0, {}
+        began, refused, waited, statuses = time.monotonic(), 0, 0.0, {}
         killer.start()
         for i in range(count):
-            status, tries = register(client, f"FO{i}")
-            refused += tries
+            status, tries, seconds = register(client, f"FO{i}")
+            refused, waited = refused + tries, waited + seconds
             statuses[status] = statuses.get(status, 0) + 1
         killer.join()
         say(f"registered {count} facilities in {time.monotonic() - began:.1f} s through the enrollment service, "
-            f"node{old} SIGKILLed 3 s in; {refused} tries refused (503 or connection lost), answers {statuses}")
+            f"node{old} SIGKILLed 3 s in; {refused} tries refused (503 or connection lost) over {waited:.1f} s, "
+            f"answers {statuses}")
         infra.wait_pg_primary(not_node=old)
         stored = world.query("enrollment", "SELECT external_id, count(*) FROM facilities WHERE external_id LIKE 'FO%'"
                                            " GROUP BY external_id")
@@ -202,8 +205,12 @@ def service_check(count: int = 300) -> list[str]:
         say(f"node{old} back as standby")
         return problems
     finally:
-        infra.wait_pg_primary()  # to drop the world's databases
-        world.close()
+        for _ in range(60):  # dropping the world's databases needs a primary: a failover may be under way
+            try:
+                world.close()
+                break
+            except psycopg.OperationalError:
+                time.sleep(1)
 
 
 def main() -> int:

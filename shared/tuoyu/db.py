@@ -24,7 +24,9 @@ CONNECTION_LOST = (
     asyncpg.CannotConnectNowError,  # starting up or shutting down
     asyncpg.ConnectionDoesNotExistError,  # closed in the middle of a statement
     asyncpg.AdminShutdownError,  # the server was stopped or demoted under the session
-    asyncpg.TargetServerAttributeNotMatched,  # no node takes writes yet: the standby is being promoted
+    # No node takes writes yet (TargetServerAttributeNotMatched: the standby is being promoted), or a dying server's
+    # last FATAL message left the session waiting for an end that never comes ("another operation is in progress").
+    asyncpg.InternalClientError,
     asyncpg.ReadOnlySQLTransactionError,  # a write reached a node that has just become a standby
 )
 """What a statement or a connection attempt raises while the server restarts or the primary changes: retry later."""

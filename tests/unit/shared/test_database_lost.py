@@ -48,3 +48,8 @@ def test_a_rollback_failing_on_the_lost_connection_still_asks_the_client_to_retr
 def test_a_misused_connection_is_still_a_failure_of_the_service():
     response = app_raising(lambda: asyncpg.InterfaceError("connection has been released back to the pool")).get("/")
     assert response.status_code == 500
+
+
+def test_a_session_left_waiting_by_a_dying_server_asks_the_client_to_retry():
+    message = "cannot switch to state 15; another operation (2) is in progress"
+    assert app_raising(lambda: asyncpg.InternalClientError(message)).get("/").status_code == 503
