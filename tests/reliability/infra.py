@@ -1,5 +1,5 @@
-"""Faults in the infrastructure for the soak test and the failover check: which PostgreSQL node is the primary, kill
-one, start what is down. The stack's settings (TUOYU_STACK_DIR, TUOYU_PG_PORT, ...) come from the environment, with
+"""Faults in the infrastructure for the soak test and the failover checks: which PostgreSQL node is the primary, kill
+one, start what is down; kill a Kafka node. The stack's settings (TUOYU_STACK_DIR, TUOYU_PG_PORT, ...) come from the environment, with
 deploy/env.sh's defaults; the formation is TUOYU_PG_NODES=2 (deploy/pg_cluster.sh).
 """
 
@@ -79,6 +79,13 @@ def kill_pg_node(node: int) -> list[int]:
         except ProcessLookupError:
             pass
     return pids
+
+
+def kill_kafka_node(node: int) -> int:
+    """SIGKILL Kafka node `node` (1..3) of the three-broker cluster (deploy/kafka.sh); returns its pid."""
+    pid = int((Path(stack_env("$RUN")) / f"kafka{node}.pid").read_text().split()[0])
+    os.kill(pid, signal.SIGKILL)
+    return pid
 
 
 def start_pg() -> None:
