@@ -14,6 +14,7 @@ from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import asyncpg
+import psycopg
 from tenacity import retry, retry_if_exception_type, stop_after_delay, wait_exponential
 from yoyo import get_backend, read_migrations
 
@@ -78,6 +79,9 @@ def yoyo_uri(dsn: str) -> str:
     return urlunsplit(("postgresql+psycopg", f"{credentials}@", url.path, query, ""))
 
 
+# psycopg's OperationalError: no node takes writes yet, or the connection was lost; the migrations are transactional.
+@retry(retry=retry_if_exception_type(psycopg.OperationalError), wait=wait_exponential(max=2),
+       stop=stop_after_delay(60), reraise=True)
 def _apply(dsn: str, folders: tuple[Path, ...]) -> None:
     backend = get_backend(yoyo_uri(dsn))
     migrations = read_migrations(*map(str, folders))  # in the folders' order, each folder's by file name
