@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# Sourced by deploy/postgres.sh when TUOYU_PG_NODES=2: a pg_auto_failover formation on loopback.
+# Sourced by deploy/postgres.sh: a pg_auto_failover formation on loopback, when TUOYU_PG_NODES=2.
 # A monitor (TUOYU_PG_PORT + 9) decides; data node I (TUOYU_PG_PORT + I - 1) is the primary or its synchronous
 # standby. Each part is one `pg_autoctl run` (which starts and watches its own postgres) in the background, with a
 # pid file $RUN/pg-<part>.pid and a log $LOGS/pg-<part>.log. Data, pg_autoctl's config and state files under
@@ -35,6 +35,7 @@ cluster_locate() {
 
 part_port() { if [[ $1 == monitor ]]; then pg_monitor_port; else pg_node_port "${1#node}"; fi; }
 part_pid() { running_pid "$RUN/pg-$1.pid" "pg_autoctl"; }
+cluster_running() { local part; for part in "${PARTS[@]}"; do part_pid "$part" >/dev/null && return; done; return 1; }
 
 # autoctl ARGS...: pg_autoctl as the server's user.
 autoctl() { "${AS_PG_EXEC[@]}" "${XDG[@]}" pg_autoctl "$@"; }
@@ -124,6 +125,8 @@ writable() { [[ -n $(primary_port) ]] && "$(pg_bin)/psql" -X -At -h /var/run/pos
   -U postgres -d postgres -c 'SELECT 1 WHERE NOT pg_is_in_recovery()' | grep -qx 1; }
 
 cluster_start() {
+  locate
+  ! is_running || die "the single server runs (TUOYU_PG_NODES=1): stop it first (deploy/postgres.sh stop)"
   cluster_install
   cluster_locate   # again: the install may have just created the postgres user
   "${AS_PG[@]}" mkdir -p "$CLUSTER/xdg/run"

@@ -49,6 +49,7 @@ locate() { HOME_DIR=$(pg_home); DATA=$HOME_DIR/data; SOCK=$HOME_DIR/socket; }
 is_running() { [[ -n $(pg_bin) && -s $DATA/PG_VERSION ]] && "${AS_PG[@]}" "$(pg_bin)/pg_ctl" -D "$DATA" status >/dev/null 2>&1; }
 
 start() {
+  ! cluster_running || die "the two-node formation runs (TUOYU_PG_NODES=2): stop it first (deploy/postgres.sh stop)"
   install_if_missing
   locate   # again: the install may have just created the postgres user
   local bin; bin=$(pg_bin)
@@ -111,11 +112,17 @@ status() {
 
 wipe() { stop; rm -rf "$DATA" "$SOCK"; say "postgres: data deleted"; }
 
+source "$(dirname "$0")/pg_cluster.sh"
 case ${TUOYU_PG_NODES}:${1:-} in
   1:install) install_if_missing ;;
-  1:start | 1:stop | 1:status | 1:wipe) "$1" ;;
-  2:install | 2:start | 2:stop | 2:status | 2:wipe)
-    source "$(dirname "$0")/pg_cluster.sh"
+  1:start | 1:status | 1:wipe) "$1" ;;
+  # Whichever layout runs, as `make down` may not be given the setting `make up` was.
+  [12]:stop)
+    locate
+    stop
+    if cluster_running; then cluster_locate; cluster_stop; fi
+    ;;
+  2:install | 2:start | 2:status | 2:wipe)
     cluster_locate
     "cluster_$1"
     ;;
