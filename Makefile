@@ -1,7 +1,7 @@
 # The local stack and the test suite. The work is done by deploy/*.sh, which also run without make;
 # ports and paths come from TUOYU_* environment variables (defaults in deploy/env.sh,
 # described in docs/operations.md).
-TARGETS := up down status reset infra bootstrap test demo bench kafka-check
+TARGETS := up down status reset infra bootstrap test demo bench kafka-check pg-check
 .PHONY: help $(TARGETS)
 
 help:
@@ -10,6 +10,7 @@ help:
 	@echo "make bootstrap                    install what is missing (.venv, postgresql, Kafka jars)"
 	@echo "make test | demo | bench          test suite, two-district demo, benchmarks"
 	@echo "make kafka-check                  three brokers, one SIGKILLed under load: nothing lost (not in test)"
+	@echo "make pg-check                     PostgreSQL primary SIGKILLed under writes: standby promoted, nothing lost"
 
 $(TARGETS):
 	@bash deploy/stack.sh $@

@@ -7,6 +7,17 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 export TUOYU_STACK_DIR=${TUOYU_STACK_DIR:-$ROOT/.stack}
 export TUOYU_PG_HOST=${TUOYU_PG_HOST:-127.0.0.1}
 export TUOYU_PG_PORT=${TUOYU_PG_PORT:-55432}
+# 1: one PostgreSQL server on TUOYU_PG_PORT; 2: a pg_auto_failover formation (deploy/pg_cluster.sh): data node I
+# (from 1) on TUOYU_PG_PORT + I - 1, one synchronous standby, the monitor on TUOYU_PG_PORT + 9.
+export TUOYU_PG_NODES=${TUOYU_PG_NODES:-1}
+pg_node_port() { echo $((TUOYU_PG_PORT + $1 - 1)); }
+pg_monitor_port() { echo $((TUOYU_PG_PORT + 9)); }
+# The Python settings read every data node's address; the client keeps to the one that takes writes.
+if [[ -z ${TUOYU_PG_HOSTS:-} ]]; then
+  TUOYU_PG_HOSTS=$TUOYU_PG_HOST:$TUOYU_PG_PORT
+  for ((node = 2; node <= TUOYU_PG_NODES; node++)); do TUOYU_PG_HOSTS+=,$TUOYU_PG_HOST:$(pg_node_port "$node"); done
+  export TUOYU_PG_HOSTS
+fi
 export TUOYU_KAFKA_PORT=${TUOYU_KAFKA_PORT:-59092}
 export TUOYU_KAFKA_CONTROLLER_PORT=${TUOYU_KAFKA_CONTROLLER_PORT:-59093}
 # 1: one KRaft node, broker and controller in one JVM; 3: three such nodes on loopback (deploy/kafka.sh).

@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -25,8 +24,10 @@ from pathlib import Path
 from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient
 
-from tuoyu.kafka import ensure_topics
-from tuoyu.outbox import make_producer
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from tests.reliability.infra import kill_kafka_node  # noqa: E402
+from tuoyu.kafka import ensure_topics  # noqa: E402
+from tuoyu.outbox import make_producer  # noqa: E402
 
 DEPLOY = Path(__file__).resolve().parent
 KEYS = 60
@@ -117,7 +118,6 @@ def verdict(seen: list[int], total: int) -> list[str]:
 
 async def check() -> int:
     bootstrap = stack_env("TUOYU_KAFKA_BOOTSTRAP")
-    run_dir = Path(stack_env("RUN"))
     topic = f"cluster-check-{int(time.time())}"
     await ensure_topics(bootstrap, [topic])
     parts = await partitions(bootstrap, topic)
@@ -134,8 +134,7 @@ async def check() -> int:
         say(f"produced 0..{PER_PHASE - 1} with acks=all in {took:.2f} s; read so far {len(seen)}")
 
         victim = parts[0]["leader"]
-        pid = int((run_dir / f"kafka{victim}.pid").read_text().split()[0])
-        os.kill(pid, signal.SIGKILL)
+        pid = kill_kafka_node(victim)
         say(f"SIGKILL kafka-{victim} (pid {pid}), leader of partition 0")
         took = await produce(producer, topic, PER_PHASE, PER_PHASE)
         say(f"produced {PER_PHASE}..{2 * PER_PHASE - 1} with a broker dead in {took:.2f} s "

@@ -1,12 +1,20 @@
 #!/usr/bin/env bash
 # The stack's own PostgreSQL: a private data dir and port, so it never touches Debian's cluster.
+# TUOYU_PG_NODES=2: a primary, its synchronous standby and a monitor that fails over (deploy/pg_cluster.sh).
 # Usage: deploy/postgres.sh install|start|stop|status|wipe
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 
 PG_LOG=$LOGS/postgres.log
 # PostgreSQL refuses to run as root; as root we act as the postgres user.
-if [[ $(id -u) -eq 0 ]]; then AS_PG=(runuser -u postgres --); else AS_PG=(); fi
+# AS_PG_EXEC replaces itself by the command (no process stays between), so a background job's $! is the command's.
+if [[ $(id -u) -eq 0 ]]; then
+  AS_PG=(runuser -u postgres --)
+  AS_PG_EXEC=(setpriv --reuid=postgres --regid=postgres --init-groups)
+else
+  AS_PG=()
+  AS_PG_EXEC=()
+fi
 
 pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1; }
 
@@ -18,14 +26,14 @@ install_if_missing() {
   apt_install postgresql
 }
 
-# The data dir lives in the stack dir, unless the postgres user cannot reach it (a checkout under a
-# 0700 home): then in postgres' own home, under a name derived from the stack dir.
+# pg_home [DIR]: $TUOYU_STACK_DIR/DIR (default pg), where the data lives, unless the postgres user cannot reach it
+# (a checkout under a 0700 home): then in postgres' own home, under a name derived from the stack dir and DIR.
 pg_home() {
-  local home=$TUOYU_STACK_DIR/pg
+  local home=$TUOYU_STACK_DIR/${1:-pg}
   if [[ $(id -u) -eq 0 ]] && id postgres >/dev/null 2>&1; then
     install -d -o postgres -g postgres -m 700 "$home"
     if ! runuser -u postgres -- test -w "$home"; then
-      home=/var/lib/postgresql/tuoyu-$(printf %s "$TUOYU_STACK_DIR" | md5sum | cut -c1-8)
+      home=/var/lib/postgresql/tuoyu-$(printf %s "$TUOYU_STACK_DIR" | md5sum | cut -c1-8)${1:+-${1//\//-}}
       install -d -o postgres -g postgres -m 700 "$home"
     fi
   fi
@@ -36,11 +44,12 @@ pg_home() {
 put() { cat >"$1"; [[ $(id -u) -ne 0 ]] || chown postgres: "$1"; }
 
 locate() { HOME_DIR=$(pg_home); DATA=$HOME_DIR/data; SOCK=$HOME_DIR/socket; }
-locate
+[[ $TUOYU_PG_NODES != 1 ]] || locate   # the formation has its own dirs (pg_cluster.sh)
 
 is_running() { [[ -n $(pg_bin) && -s $DATA/PG_VERSION ]] && "${AS_PG[@]}" "$(pg_bin)/pg_ctl" -D "$DATA" status >/dev/null 2>&1; }
 
 start() {
+  ! cluster_running || die "the two-node formation runs (TUOYU_PG_NODES=2): stop it first (deploy/postgres.sh stop)"
   install_if_missing
   locate   # again: the install may have just created the postgres user
   local bin; bin=$(pg_bin)
@@ -103,8 +112,20 @@ status() {
 
 wipe() { stop; rm -rf "$DATA" "$SOCK"; say "postgres: data deleted"; }
 
-case ${1:-} in
-  install) install_if_missing ;;
-  start | stop | status | wipe) "$1" ;;
-  *) die "usage: $0 install|start|stop|status|wipe" ;;
+source "$(dirname "$0")/pg_cluster.sh"
+case ${TUOYU_PG_NODES}:${1:-} in
+  1:install) install_if_missing ;;
+  1:start | 1:status | 1:wipe) "$1" ;;
+  # Whichever layout runs, as `make down` may not be given the setting `make up` was.
+  [12]:stop)
+    locate
+    stop
+    if cluster_running; then cluster_locate; cluster_stop; fi
+    ;;
+  2:install | 2:start | 2:status | 2:wipe)
+    cluster_locate
+    "cluster_$1"
+    ;;
+  [12]:*) die "usage: $0 install|start|stop|status|wipe" ;;
+  *) die "TUOYU_PG_NODES is 1 (one server) or 2 (primary and standby), not $TUOYU_PG_NODES" ;;
 esac

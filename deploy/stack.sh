@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The local stack as a whole; the Makefile's targets call this.
-# Usage: deploy/stack.sh bootstrap|infra|up|down|status|reset|test|demo|bench|kafka-check
+# Usage: deploy/stack.sh bootstrap|infra|up|down|status|reset|test|demo|bench|kafka-check|pg-check
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 D=$ROOT/deploy
@@ -47,8 +47,18 @@ bench() {
 # Not part of `test`: starts three brokers (stopped again if it started them), SIGKILLs one under load, restarts it.
 kafka_check() { bootstrap; TUOYU_KAFKA_BROKERS=3 "$VENV/bin/python" "$ROOT/deploy/kafka_cluster_check.py"; }
 
+# Not part of `test`: a pg_auto_failover formation of its own (stack dir $TUOYU_STACK_DIR/pg-check, ports from
+# TUOYU_PG_PORT + 20), started afresh and stopped again, with the stack's Kafka for the services it starts.
+pg_check() {
+  bootstrap
+  "$D/kafka.sh" start
+  TUOYU_PG_NODES=2 TUOYU_STACK_DIR=$TUOYU_STACK_DIR/pg-check TUOYU_PG_PORT=$((TUOYU_PG_PORT + 20)) \
+    "$VENV/bin/python" "$ROOT/deploy/pg_failover_check.py"
+}
+
 case ${1:-} in
   bootstrap | infra | up | down | status | reset | test | demo | bench) "$1" ;;
   kafka-check) kafka_check ;;
-  *) die "usage: $0 bootstrap|infra|up|down|status|reset|test|demo|bench|kafka-check" ;;
+  pg-check) pg_check ;;
+  *) die "usage: $0 bootstrap|infra|up|down|status|reset|test|demo|bench|kafka-check|pg-check" ;;
 esac

@@ -21,6 +21,7 @@ import httpx
 import psycopg
 
 from tuoyu.cli.client import Api, CliSettings
+from tuoyu.settings import postgres_dsn
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
@@ -33,10 +34,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def pg_admin_dsn() -> str:
-    host = os.environ.get("TUOYU_PG_HOST", "127.0.0.1")
-    port = os.environ.get("TUOYU_PG_PORT", "55432")
-    return f"postgresql://tuoyu:tuoyu@{host}:{port}/postgres"
+def pg_admin_dsn(database: str = "postgres") -> str:
+    """The stack's PostgreSQL as the tuoyu role: every data node when there are several (deploy/env.sh)."""
+    default = f"{os.environ.get('TUOYU_PG_HOST', '127.0.0.1')}:{os.environ.get('TUOYU_PG_PORT', '55432')}"
+    return postgres_dsn(os.environ.get("TUOYU_PG_HOSTS") or default, "tuoyu", "tuoyu", database)
 
 
 def drop_databases(names: Iterable[str], attempts: int = 30) -> None:
@@ -158,7 +159,7 @@ class World:
 
     def query(self, service: str, sql: str):
         """Read a service's own database (tests check what was stored)."""
-        dsn = pg_admin_dsn().rsplit("/", 1)[0] + f"/{self.namespace}_{service}"
+        dsn = pg_admin_dsn(f"{self.namespace}_{service}")
         with psycopg.connect(dsn) as conn:
             return conn.execute(sql).fetchall()
 

@@ -1,21 +1,40 @@
-"""PostgreSQL access: a pool that waits for the server, and migrations applied at start-up (yoyo)."""
+"""PostgreSQL access: a pool that waits for the server, and migrations applied at start-up (yoyo).
+
+With a primary and a standby (TUOYU_PG_NODES=2) the DSN names both and asks for the one that takes writes. When the
+primary dies, the pool's idle connections to it are closed by the kernel and replaced on their next checkout, by a
+connection to whichever node is then the primary; a statement in flight fails with one of `CONNECTION_LOST`, which a
+request answers as 503 (`tuoyu.errors`) and the inbox and the outbox relay retry.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 from pathlib import Path
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import asyncpg
+import psycopg
 from tenacity import retry, retry_if_exception_type, stop_after_delay, wait_exponential
 from yoyo import get_backend, read_migrations
 
 log = logging.getLogger(__name__)
 
-_CONNECTION_ERRORS = (OSError, asyncpg.CannotConnectNowError, asyncpg.ConnectionDoesNotExistError)
+CONNECTION_LOST = (
+    ConnectionError,  # refused, reset
+    asyncpg.CannotConnectNowError,  # starting up or shutting down
+    asyncpg.ConnectionDoesNotExistError,  # closed in the middle of a statement
+    asyncpg.AdminShutdownError,  # the server was stopped or demoted under the session
+    # No node takes writes yet (TargetServerAttributeNotMatched: the standby is being promoted), or a dying server's
+    # last FATAL message left the session waiting for an end that never comes ("another operation is in progress").
+    asyncpg.InternalClientError,
+    asyncpg.ReadOnlySQLTransactionError,  # a write reached a node that has just become a standby
+)
+"""What a statement or a connection attempt raises while the server restarts or the primary changes: retry later."""
+_NOT_YET = (OSError, *CONNECTION_LOST)  # at start-up, any socket error: the address may not resolve yet either
 
 
-@retry(retry=retry_if_exception_type(_CONNECTION_ERRORS), wait=wait_exponential(max=2), stop=stop_after_delay(60),
+@retry(retry=retry_if_exception_type(_NOT_YET), wait=wait_exponential(max=2), stop=stop_after_delay(60),
        reraise=True)
 async def create_pool(dsn: str, *, min_size: int = 1, max_size: int = 10) -> asyncpg.Pool:
     """A pool, retried while the server is starting or restarting."""
@@ -31,8 +50,8 @@ async def _no_session_state(conn: asyncpg.Connection) -> None:
 
 async def ensure_database(dsn: str) -> None:
     """Create the database named in `dsn` if it does not exist (tests use one database per run)."""
-    base, _, name = dsn.rpartition("/")
-    conn = await _connect(f"{base}/postgres")
+    name = urlsplit(dsn).path.lstrip("/")
+    conn = await _connect(urlunsplit(urlsplit(dsn)._replace(path="/postgres")))
     try:
         exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name)
         if not exists:
@@ -44,14 +63,27 @@ async def ensure_database(dsn: str) -> None:
         await conn.close()
 
 
-@retry(retry=retry_if_exception_type(_CONNECTION_ERRORS), wait=wait_exponential(max=2), stop=stop_after_delay(60),
+@retry(retry=retry_if_exception_type(_NOT_YET), wait=wait_exponential(max=2), stop=stop_after_delay(60),
        reraise=True)
 async def _connect(dsn: str) -> asyncpg.Connection:
     return await asyncpg.connect(dsn)
 
 
+def yoyo_uri(dsn: str) -> str:
+    """`dsn` as yoyo's URL for psycopg. yoyo parses URLs with urllib, which takes one host:port, but passes the query
+    string to psycopg as arguments, and libpq takes `host` and `port` as lists: so the nodes go there."""
+    url = urlsplit(dsn)
+    credentials, _, nodes = url.netloc.rpartition("@")
+    hosts, ports = zip(*(node.rsplit(":", 1) for node in nodes.split(",")))
+    query = urlencode({"host": ",".join(hosts), "port": ",".join(ports), **dict(parse_qsl(url.query))})
+    return urlunsplit(("postgresql+psycopg", f"{credentials}@", url.path, query, ""))
+
+
+# psycopg's OperationalError: no node takes writes yet, or the connection was lost; the migrations are transactional.
+@retry(retry=retry_if_exception_type(psycopg.OperationalError), wait=wait_exponential(max=2),
+       stop=stop_after_delay(60), reraise=True)
 def _apply(dsn: str, folders: tuple[Path, ...]) -> None:
-    backend = get_backend(dsn.replace("postgresql://", "postgresql+psycopg://", 1))
+    backend = get_backend(yoyo_uri(dsn))
     migrations = read_migrations(*map(str, folders))  # in the folders' order, each folder's by file name
     with backend.lock():
         backend.apply_migrations(backend.to_apply(migrations))

@@ -7,6 +7,7 @@
     ├── Unauthorized     401: a missing or wrong key
     └── NotCaughtUp      503: events published so far are not all applied yet (`Inbox.wait_caught_up`); retry
 
+The database lost under a request (`tuoyu.db.CONNECTION_LOST`: a restart, a failover) is a 503 with Retry-After too.
 Text PostgreSQL cannot store (the NUL character) is refused as 422 too, naming the parameter when it is one.
 
 Domain code raises these; only `install` turns them into HTTP responses.
@@ -104,6 +105,26 @@ def install(app: FastAPI) -> None:
 
     app.add_exception_handler(asyncpg.CharacterNotInRepertoireError, _unstorable_text)
     app.add_exception_handler(asyncpg.UntranslatableCharacterError, _unstorable_text)
+
+    from tuoyu.db import CONNECTION_LOST
+
+    async def _database_lost(_: Request, exc: Exception):
+        # The request did not commit, or committed and lost its answer: clients retry (writes carry external ids).
+        log.warning("database connection lost under a request: %r", exc)
+        return problem(503, "Database unavailable", "the database is restarting or changing its primary; retry",
+                       **{"Retry-After": "1"})
+
+    for error in CONNECTION_LOST:
+        app.add_exception_handler(error, _database_lost)
+
+    async def _closed_connection(request: Request, exc: Exception):
+        # A rollback on a connection already lost raises this instead, hiding the loss in its context.
+        cause = exc.__context__
+        while cause is not None and not isinstance(cause, CONNECTION_LOST):
+            cause = cause.__context__
+        return await (_database_lost(request, cause) if cause else unexpected(request, exc))
+
+    app.add_exception_handler(asyncpg.InterfaceError, _closed_connection)
 
     app.add_exception_handler(Exception, unexpected)
 

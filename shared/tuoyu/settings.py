@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from datetime import date
 from pathlib import Path
+from urllib.parse import quote
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -23,6 +24,8 @@ class CommonSettings(BaseSettings):
 
     pg_host: str = "127.0.0.1"
     pg_port: int = 55432
+    # Every data node as host:port,host:port (deploy/env.sh derives it from TUOYU_PG_NODES); unset, pg_host:pg_port.
+    pg_hosts: str | None = None
     pg_user: str = "tuoyu"
     pg_password: SecretStr = SecretStr("tuoyu")
     kafka_bootstrap: str = "127.0.0.1:59092"
@@ -58,11 +61,21 @@ class CommonSettings(BaseSettings):
         return self
 
     def dsn(self, database: str) -> str:
-        password = self.pg_password.get_secret_value()
-        return f"postgresql://{self.pg_user}:{password}@{self.pg_host}:{self.pg_port}/{database}"
+        hosts = self.pg_hosts or f"{self.pg_host}:{self.pg_port}"
+        return postgres_dsn(hosts, self.pg_user, self.pg_password.get_secret_value(), database)
 
     def topic(self, name: str) -> str:
         return f"{self.topic_prefix}.{name}"
+
+
+def postgres_dsn(hosts: str, user: str, password: str, database: str) -> str:
+    """A libpq URL; `hosts` is host:port, or several separated by commas (a primary and its standbys).
+
+    With several, the client tries them in turn and keeps the one that takes writes (target_session_attrs), so after
+    a failover a new connection finds the new primary. asyncpg and psycopg read this form; yoyo needs it rewritten
+    (`tuoyu.db`)."""
+    dsn = f"postgresql://{quote(user, safe='')}:{quote(password, safe='')}@{hosts}/{database}"
+    return f"{dsn}?target_session_attrs=read-write" if "," in hosts else dsn
 
 
 def load(settings_class: type[CommonSettings], **overrides) -> CommonSettings:

@@ -50,7 +50,7 @@ class Roster:
         key = admin.post("/facilities/FR/keys", json={}).json()["api_key"]
         self.client = httpx.Client(base_url=world["enrollment"].url, timeout=120,
                                    headers={"Authorization": f"Bearer {key}"})
-        dsn = pg_admin_dsn().rsplit("/", 1)[0] + f"/{world.namespace}_enrollment"
+        dsn = pg_admin_dsn(f"{world.namespace}_enrollment")
         self.db = psycopg.connect(dsn, autocommit=True)
 
     def counts(self) -> dict[str, int]:

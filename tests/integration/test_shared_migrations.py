@@ -16,7 +16,7 @@ from tuoyu import db, inbox
 @pytest.fixture
 def dsn(infra):
     name = f"t{uuid.uuid4().hex[:10]}_migrations"
-    yield f"{pg_admin_dsn().rsplit('/', 1)[0]}/{name}"
+    yield pg_admin_dsn(name)
     drop_databases([name])
 
 

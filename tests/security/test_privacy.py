@@ -322,7 +322,7 @@ def test_no_event_on_the_enrollment_topic_holds_one(exposure):
 def test_no_database_row_holds_one_only_keyed_hashes(exposure):
     leaks = []
     for service in SERVICES:
-        dsn = pg_admin_dsn().rsplit("/", 1)[0] + f"/{exposure.world.namespace}_{service}"
+        dsn = pg_admin_dsn(f"{exposure.world.namespace}_{service}")
         with psycopg.connect(dsn) as conn:
             tables = [r[0] for r in conn.execute(
                 "SELECT tablename FROM pg_tables WHERE schemaname = 'public'").fetchall()]

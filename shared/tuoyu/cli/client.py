@@ -17,6 +17,11 @@ class ApiError(Exception):
     """A request the service refused or could not answer; str() is the one line the CLI prints."""
 
 
+# How long a request answered "503, retry after" is retried: a database failover refuses writes for about 7 s
+# (docs/operations.md). The CLI's requests are idempotent (external ids, one cycle per jurisdiction and month).
+RETRY_FOR = 60
+
+
 class Api:
     def __init__(self, settings: CliSettings, timeout: float = 900):
         admin = {"Authorization": f"Bearer {settings.admin_key.get_secret_value()}"}
@@ -30,11 +35,17 @@ class Api:
 
     @staticmethod
     def call(client: httpx.Client, method: str, path: str, **kwargs) -> httpx.Response:
-        try:
-            response = client.request(method, path, **kwargs)
-        except httpx.TransportError as exc:
-            raise ApiError(f"{method} {client.base_url}{path}: cannot reach the service ({exc}); is the stack up "
-                           f"(make up)?") from None
+        deadline = time.monotonic() + RETRY_FOR
+        while True:
+            try:
+                response = client.request(method, path, **kwargs)
+            except httpx.TransportError as exc:
+                raise ApiError(f"{method} {client.base_url}{path}: cannot reach the service ({exc}); is the stack "
+                               f"up (make up)?") from None
+            wait = _retry_after(response)
+            if wait is None or time.monotonic() + wait > deadline:
+                break
+            time.sleep(wait)
         if response.status_code >= 400:
             try:
                 body = response.json()
@@ -57,3 +68,14 @@ class Api:
         self.wait_for_outbox()
         params = {"jurisdiction": jurisdiction} if jurisdiction else {}
         return self.call(self.billing, "POST", f"/cycles/{month}", params=params).json()
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    """Seconds to wait before asking again, when the service said so with a 503 (seconds only: ours never send a
+    date)."""
+    if response.status_code != 503:
+        return None
+    try:
+        return float(response.headers["Retry-After"])
+    except (KeyError, ValueError):
+        return None

@@ -23,7 +23,7 @@ def events(count: int) -> list[Envelope]:
 
 async def write(desk, written: list[Envelope]) -> list:
     """Add `written` in one transaction; the rows it left, in sequence order."""
-    writer = await asyncpg.connect(pg_admin_dsn().rsplit("/", 1)[0] + f"/{desk.world.namespace}_enrollment")
+    writer = await asyncpg.connect(pg_admin_dsn(f"{desk.world.namespace}_enrollment"))
     try:
         async with writer.transaction():
             await writer.execute("CREATE TEMPORARY TABLE outbox (LIKE public.outbox INCLUDING ALL) ON COMMIT DROP")

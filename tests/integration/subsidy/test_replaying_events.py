@@ -30,13 +30,13 @@ BOOTSTRAP = os.environ.get("TUOYU_KAFKA_BOOTSTRAP", "127.0.0.1:59092")
 @pytest.fixture
 async def view(infra):
     """A fresh subsidy database; dropped after the test."""
-    admin_dsn = pg_admin_dsn()
-    dsn = f"{admin_dsn.rsplit('/', 1)[0]}/t{uuid.uuid4().hex[:10]}_subsidy"
+    name = f"t{uuid.uuid4().hex[:10]}_subsidy"
+    dsn = pg_admin_dsn(name)
     await db.migrate(dsn, INBOX_MIGRATIONS, MIGRATIONS)
     pool = await db.create_pool(dsn, max_size=4)
     yield pool
     await pool.close()
-    drop_databases([dsn.rsplit("/", 1)[1]])
+    drop_databases([name])
 
 
 def family_registered() -> Envelope:
