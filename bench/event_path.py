@@ -115,7 +115,7 @@ def wait_until_applied(world: World, timeout: float = 600) -> float:
 
 
 def applied_at(world: World, tag: str, expected: int, timeout: float = 300) -> dict[str, float]:
-    dsn = pg_admin_dsn().rsplit("/", 1)[0] + f"/{world.namespace}_subsidy"
+    dsn = pg_admin_dsn(f"{world.namespace}_subsidy")
     deadline = time.monotonic() + timeout
     with psycopg.connect(dsn) as conn:
         while True:
