@@ -8,12 +8,14 @@ it died may still fail: clients retry idempotent work. Timeouts are generous bec
 one request that can take minutes. HAProxy (Debian's 2.6) writes no file itself: it logs to stdout, and the scripts
 send its stdout to the log file.
 
-Used by deploy/services.sh (through `python -m tuoyu.haproxy`) and by tests/stack.py.
+Used by deploy/services.sh (through `python -m tuoyu.haproxy config|states`) and by tests/stack.py.
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
+import socket
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -32,8 +34,10 @@ class Proxied:
     instances: tuple[int, ...]
 
 
-def config(services: Sequence[Proxied], *, host: str = "127.0.0.1", max_connections: int = 4000) -> str:
-    """The whole configuration file for `services`, every address on `host` (loopback by default)."""
+def config(services: Sequence[Proxied], *, stats_socket: str | None = None, host: str = "127.0.0.1",
+           max_connections: int = 4000) -> str:
+    """The whole configuration file for `services`, every address on `host` (loopback by default); with
+    `stats_socket`, a unix socket there answers `server_states`."""
     if not services:
         raise ValueError("give at least one service to proxy")
     for service in services:
@@ -43,6 +47,7 @@ def config(services: Sequence[Proxied], *, host: str = "127.0.0.1", max_connecti
         "global",
         f"    maxconn {max_connections}",
         "    log stdout format raw local0 info",
+        *([f"    stats socket {stats_socket} mode 600 level user"] if stats_socket else []),
         "",
         "defaults",
         "    mode http",
@@ -79,6 +84,20 @@ def config(services: Sequence[Proxied], *, host: str = "127.0.0.1", max_connecti
     return "\n".join(lines) + "\n"
 
 
+def server_states(stats_socket: str, timeout: float = 2) -> dict[str, str]:
+    """Each instance's state as the proxy sees it (`{"billing-1": "UP", "billing-2": "DOWN"}`), read from the
+    stats socket (`show stat`: CSV, the server's name in `svname`, its state in `status`)."""
+    with socket.socket(socket.AF_UNIX) as conn:
+        conn.settimeout(timeout)
+        conn.connect(stats_socket)
+        conn.sendall(b"show stat\n")
+        answer = b""
+        while chunk := conn.recv(65536):
+            answer += chunk
+    rows = csv.DictReader(answer.decode().lstrip("# ").splitlines())
+    return {row["svname"]: row["status"] for row in rows if row["svname"] not in ("FRONTEND", "BACKEND")}
+
+
 def _proxied(text: str) -> Proxied:
     """`NAME=PORT:PORT1,PORT2`: the service, its public port, its instances' ports."""
     try:
@@ -90,10 +109,19 @@ def _proxied(text: str) -> Proxied:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m tuoyu.haproxy",
-                                     description="Print HAProxy's configuration for the services given.")
-    parser.add_argument("services", nargs="+", type=_proxied, metavar="NAME=PORT:PORT1,PORT2")
-    print(config(parser.parse_args(argv).services), end="")
+    parser = argparse.ArgumentParser(prog="python -m tuoyu.haproxy", description="HAProxy for the services.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    make = commands.add_parser("config", help="print the configuration for the services given")
+    make.add_argument("--stats-socket", help="where the proxy answers `states`")
+    make.add_argument("services", nargs="+", type=_proxied, metavar="NAME=PORT:PORT1,PORT2")
+    states = commands.add_parser("states", help="print each instance's state as the running proxy sees it")
+    states.add_argument("stats_socket")
+    args = parser.parse_args(argv)
+    if args.command == "config":
+        print(config(args.services, stats_socket=args.stats_socket), end="")
+    else:
+        for server, state in server_states(args.stats_socket).items():
+            print(server, state)
 
 
 if __name__ == "__main__":

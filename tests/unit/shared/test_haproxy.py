@@ -6,10 +6,14 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+import time
 
 import pytest
 
-from tuoyu.haproxy import Proxied, config
+from tuoyu.haproxy import Proxied, config, server_states
+
+HAPROXY = shutil.which("haproxy", path="/usr/sbin:/usr/bin")
+needs_haproxy = pytest.mark.skipif(HAPROXY is None, reason="haproxy is not installed")
 
 SERVICES = [Proxied("enrollment", 8101, (8201, 8301)), Proxied("billing", 8103, (8203, 8303))]
 
@@ -58,21 +62,38 @@ def test_a_service_without_instances_is_refused():
 
 
 def test_the_shell_gets_the_same_configuration_from_the_command_line():
-    result = subprocess.run([sys.executable, "-m", "tuoyu.haproxy", "enrollment=8101:8201,8301",
+    result = subprocess.run([sys.executable, "-m", "tuoyu.haproxy", "config", "enrollment=8101:8201,8301",
                              "billing=8103:8203,8303"], capture_output=True, text=True, check=True)
     assert result.stdout == config(SERVICES)
 
 
 def test_a_malformed_service_on_the_command_line_says_what_to_write():
-    result = subprocess.run([sys.executable, "-m", "tuoyu.haproxy", "enrollment:8101"], capture_output=True,
+    result = subprocess.run([sys.executable, "-m", "tuoyu.haproxy", "config", "enrollment:8101"], capture_output=True,
                             text=True)
     assert result.returncode != 0 and "NAME=PORT:PORT1,PORT2" in result.stderr
 
 
-@pytest.mark.skipif(shutil.which("haproxy", path="/usr/sbin:/usr/bin") is None, reason="haproxy is not installed")
+@needs_haproxy
 def test_haproxy_itself_accepts_the_configuration(tmp_path):
     path = tmp_path / "haproxy.cfg"
-    path.write_text(config(SERVICES))
-    haproxy = shutil.which("haproxy", path="/usr/sbin:/usr/bin")
-    result = subprocess.run([haproxy, "-c", "-f", str(path)], capture_output=True, text=True)
+    path.write_text(config(SERVICES, stats_socket=str(tmp_path / "stats.sock")))
+    result = subprocess.run([HAPROXY, "-c", "-f", str(path)], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+@needs_haproxy
+def test_the_stats_socket_tells_which_instances_the_proxy_sends_to(tmp_path):
+    from tests.stack import free_port
+
+    path, sock = tmp_path / "haproxy.cfg", tmp_path / "stats.sock"
+    path.write_text(config([Proxied("subsidy", free_port(), (free_port(), free_port()))], stats_socket=str(sock)))
+    proxy = subprocess.Popen([HAPROXY, "-db", "-f", str(path)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 10
+        while not sock.exists() or set(server_states(str(sock)).values()) != {"DOWN"}:
+            assert time.monotonic() < deadline, "the proxy never marked the absent instances down"
+            time.sleep(0.2)
+        assert set(server_states(str(sock))) == {"subsidy-1", "subsidy-2"}
+    finally:
+        proxy.terminate()
+        proxy.wait(10)
