@@ -38,7 +38,7 @@ async def ensure_database(dsn: str) -> None:
         if not exists:
             try:
                 await conn.execute(f'CREATE DATABASE "{name}"')
-            except asyncpg.DuplicateDatabaseError:
+            except (asyncpg.DuplicateDatabaseError, asyncpg.UniqueViolationError):  # another instance won the race
                 pass
     finally:
         await conn.close()
