@@ -7,10 +7,14 @@ import logging
 from pathlib import Path
 
 import asyncpg
+import psycopg
 from tenacity import retry, retry_if_exception_type, stop_after_delay, wait_exponential
 from yoyo import get_backend, read_migrations
 
 log = logging.getLogger(__name__)
+
+# Held by the process applying migrations (a session lock: released when its connection ends, even by SIGKILL).
+MIGRATION_LOCK = 7_531_000
 
 _CONNECTION_ERRORS = (OSError, asyncpg.CannotConnectNowError, asyncpg.ConnectionDoesNotExistError)
 
@@ -51,14 +55,23 @@ async def _connect(dsn: str) -> asyncpg.Connection:
 
 
 def _apply(dsn: str, folders: tuple[Path, ...]) -> None:
+    """Several instances start at once: one migrates, the others wait for it, then find nothing to apply.
+
+    yoyo's own lock is a row that waits 10 s at most and outlives a process killed while holding it (every later
+    start would fail until `yoyo break-lock`); a session advisory lock waits as long as it takes and dies with its
+    connection. Holding it, no live process holds yoyo's row, so a row left behind is a dead one's: removed.
+    """
     backend = get_backend(dsn.replace("postgresql://", "postgresql+psycopg://", 1))
     migrations = read_migrations(*map(str, folders))  # in the folders' order, each folder's by file name
-    with backend.lock():
-        backend.apply_migrations(backend.to_apply(migrations))
+    with psycopg.connect(dsn, autocommit=True) as guard:
+        guard.execute("SELECT pg_advisory_lock(%s)", (MIGRATION_LOCK,))
+        backend.break_lock()
+        with backend.lock():
+            backend.apply_migrations(backend.to_apply(migrations))
 
 
 async def migrate(dsn: str, *folders: Path) -> None:
-    """Create the database if needed and apply the SQL migrations of `folders`, in that order, under yoyo's lock.
+    """Create the database if needed and apply the SQL migrations of `folders`, in that order, one process at a time.
 
     A service passes the shared package's folders it uses first (`tuoyu.inbox.MIGRATIONS`, `tuoyu.outbox.MIGRATIONS`),
     then its own. yoyo knows a migration by its file name, so every name is unique across the folders.
