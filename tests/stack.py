@@ -59,6 +59,17 @@ def drop_databases(names: Iterable[str], attempts: int = 30) -> None:
                 print(f"could not drop database {name}: drop it by hand", file=sys.stderr)
 
 
+def terminate(process: subprocess.Popen | None) -> None:
+    """SIGTERM, and SIGKILL if the process has not ended 15 s later."""
+    if process and process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(10)
+
+
 class Service:
     def __init__(self, name: str, port: int, env: dict, log: Path):
         self.name, self.port, self.env, self.log = name, port, env, log
@@ -97,12 +108,7 @@ class Service:
             self.process.wait(10)
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(15)
-            except subprocess.TimeoutExpired:
-                self.kill()
+        terminate(self.process)
 
     def restart(self) -> None:
         self.kill()
@@ -146,13 +152,7 @@ class Proxy:
             time.sleep(0.2)
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(10)
+        terminate(self.process)
         self.stats_socket.unlink(missing_ok=True)
 
 
