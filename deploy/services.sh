@@ -61,6 +61,9 @@ start() {
   ensure_secrets
   cd "$ROOT"
   for name in "$@"; do refuse_other_layout "$name"; done
+  if ((N == 1)) && running_pid "$HAPROXY_PID" "$(haproxy_pattern)" >/dev/null; then
+    die "haproxy runs from another TUOYU_INSTANCES: run 'deploy/services.sh stop' first"
+  fi
   for name in "$@"; do
     for i in $(instances); do
       port=$(instance_port "$name" "$i")
@@ -99,21 +102,35 @@ up_in_proxy() {
                          END {exit bad || n == 0}'
 }
 
-# start_proxy NAME...: HAProxy on every service's port, in front of all three services' instances; waits until
-# the instances of the NAMEs just started are up in it.
+# start_proxy NAME...: HAProxy on every service's port, in front of all three services' instances (started again
+# if it runs with other instances, a new TUOYU_INSTANCES); waits until the NAMEs' instances are up in it.
 start_proxy() {
   local name i pid args=() haproxy
-  if pid=$(running_pid "$HAPROXY_PID" "$(haproxy_pattern)"); then say "haproxy: already running (pid $pid)"; return; fi
-  haproxy=$(haproxy_bin)
   for name in "${ALL[@]}"; do
-    port_open "$(port_of "$name")" && die "haproxy: port $(port_of "$name") is taken by a process these scripts did not start"
     args+=("$name=$(port_of "$name"):$(for i in $(instances); do instance_port "$name" "$i"; done | paste -sd,)")
   done
-  "$VENV/bin/python" -m tuoyu.haproxy config --stats-socket "$HAPROXY_SOCK" "${args[@]}" >"$HAPROXY_CFG"
-  say "haproxy: starting on ports $(for name in "${ALL[@]}"; do port_of "$name"; done | paste -sd' ')"
-  # -db: in the foreground of its own session; it logs to stdout, which is the log file.
-  setsid "$haproxy" -db -f "$HAPROXY_CFG" >>"$LOGS/haproxy.log" 2>&1 </dev/null &
-  echo $! >"$HAPROXY_PID"
+  "$VENV/bin/python" -m tuoyu.haproxy config --stats-socket "$HAPROXY_SOCK" "${args[@]}" >"$HAPROXY_CFG.new"
+  if pid=$(running_pid "$HAPROXY_PID" "$(haproxy_pattern)"); then
+    if cmp -s "$HAPROXY_CFG.new" "$HAPROXY_CFG"; then
+      say "haproxy: already running (pid $pid)"
+    else
+      say "haproxy: runs with other instances; starting it again"
+      stop_pid "$HAPROXY_PID" "$(haproxy_pattern)" haproxy
+    fi
+  fi
+  if running_pid "$HAPROXY_PID" "$(haproxy_pattern)" >/dev/null; then
+    rm -f "$HAPROXY_CFG.new"
+  else
+    haproxy=$(haproxy_bin)
+    for name in "${ALL[@]}"; do
+      port_open "$(port_of "$name")" && die "haproxy: port $(port_of "$name") is taken by a process these scripts did not start"
+    done
+    mv "$HAPROXY_CFG.new" "$HAPROXY_CFG"
+    say "haproxy: starting on ports $(for name in "${ALL[@]}"; do port_of "$name"; done | paste -sd' ')"
+    # -db: in the foreground of its own session; it logs to stdout, which is the log file.
+    setsid "$haproxy" -db -f "$HAPROXY_CFG" >>"$LOGS/haproxy.log" 2>&1 </dev/null &
+    echo $! >"$HAPROXY_PID"
+  fi
   local deadline=$((SECONDS + 30))
   until up_in_proxy "$@"; do
     running_pid "$HAPROXY_PID" "$(haproxy_pattern)" >/dev/null || fail haproxy "$LOGS/haproxy.log" "exited while starting"
