@@ -86,7 +86,11 @@ def config(services: Sequence[Proxied], *, stats_socket: str | None = None, host
 
 def server_states(stats_socket: str, timeout: float = 2) -> dict[str, str]:
     """Each instance's state as the proxy sees it (`{"billing-1": "UP", "billing-2": "DOWN"}`), read from the
-    stats socket (`show stat`: CSV, the server's name in `svname`, its state in `status`)."""
+    stats socket (`show stat`: CSV, the server's name in `svname`, its state in `status`).
+
+    Between two states HAProxy counts checks: "UP(1/2)" is still sent to, one check of two having failed; "DOWN(1/2)"
+    is not yet, one check of two having passed. "UNCHECKED": not checked yet since the proxy started (HAProxy then
+    says UP, and sends to it)."""
     with socket.socket(socket.AF_UNIX) as conn:
         conn.settimeout(timeout)
         conn.connect(stats_socket)
@@ -95,7 +99,14 @@ def server_states(stats_socket: str, timeout: float = 2) -> dict[str, str]:
         while chunk := conn.recv(65536):
             answer += chunk
     rows = csv.DictReader(answer.decode().lstrip("# ").splitlines())
-    return {row["svname"]: row["status"] for row in rows if row["svname"] not in ("FRONTEND", "BACKEND")}
+    return {row["svname"]: "UNCHECKED" if row["check_status"] == "INI" else _one_word(row["status"])
+            for row in rows if row["svname"] not in ("FRONTEND", "BACKEND")}
+
+
+def _one_word(status: str) -> str:
+    """ "UP 1/2" → "UP(1/2)": one word, for the shell to split on spaces."""
+    state, _, count = status.partition(" ")
+    return f"{state}({count})" if count else state
 
 
 def _proxied(text: str) -> Proxied:
