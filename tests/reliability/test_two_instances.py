@@ -15,8 +15,9 @@ from tests.stack import World
 
 def test_two_instances_of_each_service_lose_nothing_when_one_of_each_dies_mid_load_and_one_mid_cycle(
         infra, tmp_path, scenario, fault_free):
-    world = World(tmp_path, instances=2).start()
+    world = World(tmp_path, instances=2)
     try:
+        world.start()
         mid_load = [Killer(world, "enrollment", relaying_once_recorded(world, 1), timeout=300,
                            taken_over=relay_taken_over(world)),
                     Killer(world, "subsidy", counts_between(world, "subsidy", 1000, index=1), timeout=300,
