@@ -45,8 +45,9 @@ def world_of(infra, tmp_path_factory):
     worlds = []
 
     def start(scenario: str | Path, **env: str) -> World:
-        world = World(tmp_path_factory.mktemp("world"), **env).start()
-        worlds.append(world)
+        world = World(tmp_path_factory.mktemp("world"), **env)
+        worlds.append(world)  # closed even if it fails to start: its processes, its proxy and databases go
+        world.start()
         world.cli("scenario", "load", str(scenario))
         return world
 
