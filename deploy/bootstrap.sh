@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs whatever the stack needs and this machine lacks: the project's .venv, Debian's PostgreSQL
-# and the Kafka jars. Quick when everything is there, so `make up` and `make test` always run it.
+# Installs whatever the stack needs and this machine lacks: the project's .venv, Debian's PostgreSQL,
+# the Kafka jars, and Debian's HAProxy when TUOYU_INSTANCES asks for several instances. Quick when everything
+# is there, so `make up` and `make test` always run it.
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 
@@ -24,3 +25,5 @@ fi
 [[ -x /usr/bin/chromium ]] || apt_install chromium
 fc-list :lang=zh 2>/dev/null | grep -q . || apt_install fonts-wqy-microhei
 "$ROOT/deploy/kafka.sh" fetch
+# Several instances of each service sit behind Debian's HAProxy (deploy/services.sh); one needs none.
+((TUOYU_INSTANCES == 1)) || haproxy_bin >/dev/null

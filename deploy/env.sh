@@ -35,6 +35,10 @@ fi
 export TUOYU_ENROLLMENT_PORT=${TUOYU_ENROLLMENT_PORT:-8101}
 export TUOYU_SUBSIDY_PORT=${TUOYU_SUBSIDY_PORT:-8102}
 export TUOYU_BILLING_PORT=${TUOYU_BILLING_PORT:-8103}
+# Processes per service. 1: one uvicorn on the port above. N >= 2: instance I on that port + 100*I, and HAProxy
+# on the port above in front of them (deploy/services.sh), so the URLs below stay each service's one address.
+export TUOYU_INSTANCES=${TUOYU_INSTANCES:-1}
+[[ $TUOYU_INSTANCES =~ ^[1-9]$ ]] || { echo "[tuoyu] error: TUOYU_INSTANCES must be 1 to 9, not '$TUOYU_INSTANCES'" >&2; exit 1; }
 # The services and the CLI find each other by URL; keep those in step with the ports above.
 export TUOYU_ENROLLMENT_URL=${TUOYU_ENROLLMENT_URL:-http://127.0.0.1:$TUOYU_ENROLLMENT_PORT}
 export TUOYU_SUBSIDY_URL=${TUOYU_SUBSIDY_URL:-http://127.0.0.1:$TUOYU_SUBSIDY_PORT}
@@ -96,4 +100,10 @@ apt_install() {
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+# haproxy_bin: Debian's HAProxy, installed first if missing (several instances per service sit behind it).
+haproxy_bin() {
+  [[ -x /usr/sbin/haproxy ]] || command -v haproxy >/dev/null || apt_install haproxy
+  command -v haproxy || echo /usr/sbin/haproxy
 }

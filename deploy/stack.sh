@@ -17,6 +17,7 @@ reset() { down; "$D/postgres.sh" wipe; "$D/kafka.sh" wipe; up; }
 
 test() {
   bootstrap
+  haproxy_bin >/dev/null  # tests/reliability/test_two_instances.py runs two instances of each service behind it
   infra
   local rc=0
   (cd "$ROOT" && "$VENV/bin/pytest" -q -p no:cacheprovider tests) || rc=$?

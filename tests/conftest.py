@@ -2,20 +2,11 @@
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 
 import pytest
 
-from tests.stack import World
-
-
-def _reachable(port: int) -> bool:
-    try:
-        socket.create_connection(("127.0.0.1", port), timeout=1).close()
-        return True
-    except OSError:
-        return False
+from tests.stack import World, accepts
 
 
 @pytest.fixture(scope="session")
@@ -23,7 +14,7 @@ def infra() -> None:
     import os
     missing = [name for name, port in (("PostgreSQL", int(os.environ.get("TUOYU_PG_PORT", 55432))),
                                        ("Kafka", int(os.environ.get("TUOYU_KAFKA_PORT", 59092))))
-               if not _reachable(port)]
+               if not accepts(port)]
     if missing:
         pytest.fail(f"{' and '.join(missing)} not running: `make infra` starts them (make test does it for you)")
 
@@ -54,8 +45,9 @@ def world_of(infra, tmp_path_factory):
     worlds = []
 
     def start(scenario: str | Path, **env: str) -> World:
-        world = World(tmp_path_factory.mktemp("world"), **env).start()
-        worlds.append(world)
+        world = World(tmp_path_factory.mktemp("world"), **env)
+        worlds.append(world)  # closed even if it fails to start: its processes, its proxy and databases go
+        world.start()
         world.cli("scenario", "load", str(scenario))
         return world
 

@@ -1,7 +1,9 @@
 """The real services as child processes, each test world in its own databases and topics.
 
 A `World` runs enrollment, subsidy and billing (uvicorn) against the PostgreSQL and Kafka that `deploy/`
-started, with a unique namespace, so tests never see each other's data and can kill any service.
+started, with a unique namespace, so tests never see each other's data and can kill any service. With
+`instances=N` (N >= 2) each service runs as N processes behind one HAProxy of the world's own (as
+`TUOYU_INSTANCES=N` runs the stack), and the world's URLs are the proxy's.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -21,11 +24,13 @@ import httpx
 import psycopg
 
 from tuoyu.cli.client import Api, CliSettings
+from tuoyu.haproxy import Proxied, config, server_states
 from tuoyu.settings import postgres_dsn
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
 SERVICES = ("enrollment", "subsidy", "billing")
+HAPROXY = "/usr/sbin/haproxy"
 
 
 def free_port() -> int:
@@ -53,6 +58,17 @@ def drop_databases(names: Iterable[str], attempts: int = 30) -> None:
                     time.sleep(1)
             else:
                 print(f"could not drop database {name}: drop it by hand", file=sys.stderr)
+
+
+def terminate(process: subprocess.Popen | None) -> None:
+    """SIGTERM, and SIGKILL if the process has not ended 15 s later."""
+    if process and process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(10)
 
 
 class Service:
@@ -93,12 +109,7 @@ class Service:
             self.process.wait(10)
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(15)
-            except subprocess.TimeoutExpired:
-                self.kill()
+        terminate(self.process)
 
     def restart(self) -> None:
         self.kill()
@@ -109,15 +120,62 @@ class Service:
         return self.process.wait(timeout)
 
 
-class World:
-    """Three services in one namespace (databases `<ns>_<service>`, topics `<ns>.*`)."""
+class Proxy:
+    """The world's HAProxy: each service's public port in front of its instances."""
 
-    def __init__(self, tmp: Path, **extra_env: str):
+    def __init__(self, proxied: list[Proxied], tmp: Path, stats_socket: Path):
+        self.proxied, self.config, self.log = proxied, tmp / "haproxy.cfg", tmp / "haproxy.log"
+        self.stats_socket = stats_socket  # a short path: a unix socket's may not exceed 107 bytes
+        self.process: subprocess.Popen | None = None
+
+    def start(self, timeout: float = 30) -> None:
+        self.config.write_text(config(self.proxied, stats_socket=str(self.stats_socket)))
+        with open(self.log, "ab") as log:  # -db: in the foreground, logging to stdout (the log file)
+            self.process = subprocess.Popen([HAPROXY, "-db", "-f", str(self.config)], stdout=log,
+                                            stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + timeout
+        for service in self.proxied:
+            while not accepts(service.port):
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"haproxy did not listen on {service.port}; log:\n{self.log.read_text()}")
+                time.sleep(0.1)
+
+    def states(self) -> dict[str, str]:
+        """Each instance's state as the proxy sees it: `{"billing-1": "UP", ...}`."""
+        return server_states(str(self.stats_socket))
+
+    def wait_up(self, timeout: float = 30) -> None:
+        """Wait until the proxy sends to every instance (its checks pass twice in a row after a start)."""
+        deadline = time.monotonic() + timeout
+        while set((states := self.states()).values()) != {"UP"}:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"instances not up in the proxy after {timeout}s: {states}")
+            time.sleep(0.2)
+
+    def stop(self) -> None:
+        terminate(self.process)
+        self.stats_socket.unlink(missing_ok=True)
+
+
+def accepts(port: int) -> bool:
+    """Something accepts TCP connections on 127.0.0.1:`port`."""
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+        return True
+    except OSError:
+        return False
+
+
+class World:
+    """Three services in one namespace (databases `<ns>_<service>`, topics `<ns>.*`), each as `instances` processes
+    (same databases, topics and consumer groups) behind the world's HAProxy when there are several."""
+
+    def __init__(self, tmp: Path, instances: int = 1, **extra_env: str):
         self.namespace = f"t{uuid.uuid4().hex[:10]}"
         self.admin_key = f"adm_{secrets.token_hex(12)}"
         self.finance_key = f"fin_{secrets.token_hex(12)}"
         self.operator_key = f"opr_{secrets.token_hex(12)}"
-        ports = {name: free_port() for name in SERVICES}
+        ports = {name: free_port() for name in SERVICES}  # what clients use: the proxy's, or the one instance's
         self.env = {
             **os.environ,
             "TUOYU_TOPIC_PREFIX": self.namespace,
@@ -129,25 +187,49 @@ class World:
             **{f"TUOYU_{name.upper()}_URL": f"http://127.0.0.1:{port}" for name, port in ports.items()},
             **extra_env,
         }
-        self.services = {name: Service(name, ports[name], self.env, tmp / f"{name}.log") for name in SERVICES}
+        self._urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
+        if instances == 1:
+            self._instances = {name: [Service(name, ports[name], self.env, tmp / f"{name}.log")] for name in SERVICES}
+            self.proxy = None
+        else:
+            self._instances = {name: [Service(name, free_port(), self.env, tmp / f"{name}-{i}.log")
+                                      for i in range(1, instances + 1)] for name in SERVICES}
+            proxied = [Proxied(name, ports[name], tuple(s.port for s in self._instances[name])) for name in SERVICES]
+            self.proxy = Proxy(proxied, tmp, Path(tempfile.gettempdir()) / f"{self.namespace}-haproxy.sock")
+        self.services = {name: group[0] for name, group in self._instances.items()}
 
     def __getitem__(self, name: str) -> Service:
+        """The service's first instance (its only one unless the world has several)."""
         return self.services[name]
 
+    def instances(self, name: str) -> list[Service]:
+        return self._instances[name]
+
+    def url(self, name: str) -> str:
+        """The address clients use: the proxy's when the service runs as several instances."""
+        return self._urls[name]
+
     def start(self, faults: dict[str, dict[str, str]] | None = None) -> "World":
-        """Start all three; `faults` maps a service to the fault points set for this first start."""
+        """Start all three (every instance); `faults` maps a service to the fault points set for this first start
+        of each of its instances."""
         faults = faults or {}
+        if self.proxy is not None:
+            self.proxy.start()
         for name in ("subsidy", "enrollment", "billing"):
-            self.services[name].start(wait=False, **faults.get(name, {}))
-        for service in self.services.values():
-            service.wait_ready()
+            for service in self._instances[name]:
+                service.start(wait=False, **faults.get(name, {}))
+        for group in self._instances.values():
+            for service in group:
+                service.wait_ready()
+        if self.proxy is not None:
+            self.proxy.wait_up()
         return self
 
     def api(self) -> Api:
         settings = CliSettings(
             _env_file=None, admin_key=self.admin_key, finance_key=self.finance_key,
             operator_key=self.operator_key, hash_pepper="unused",
-            enrollment_url=self["enrollment"].url, subsidy_url=self["subsidy"].url, billing_url=self["billing"].url)
+            enrollment_url=self.url("enrollment"), subsidy_url=self.url("subsidy"), billing_url=self.url("billing"))
         return Api(settings, timeout=300)
 
     def cli(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
@@ -164,6 +246,9 @@ class World:
             return conn.execute(sql).fetchall()
 
     def close(self) -> None:
-        for service in self.services.values():
-            service.stop()
+        for group in self._instances.values():
+            for service in group:
+                service.stop()
+        if self.proxy is not None:
+            self.proxy.stop()
         drop_databases(f"{self.namespace}_{name}" for name in SERVICES)

@@ -32,6 +32,8 @@ CONNECTION_LOST = (
 )
 """What a statement or a connection attempt raises while the server restarts or the primary changes: retry later."""
 _NOT_YET = (OSError, *CONNECTION_LOST)  # at start-up, any socket error: the address may not resolve yet either
+# Held by the process applying migrations (a session lock: released when its connection ends, even by SIGKILL).
+MIGRATION_LOCK = 7_531_000
 
 
 @retry(retry=retry_if_exception_type(_NOT_YET), wait=wait_exponential(max=2), stop=stop_after_delay(60),
@@ -57,7 +59,7 @@ async def ensure_database(dsn: str) -> None:
         if not exists:
             try:
                 await conn.execute(f'CREATE DATABASE "{name}"')
-            except asyncpg.DuplicateDatabaseError:
+            except (asyncpg.DuplicateDatabaseError, asyncpg.UniqueViolationError):  # another instance won the race
                 pass
     finally:
         await conn.close()
@@ -83,14 +85,23 @@ def yoyo_uri(dsn: str) -> str:
 @retry(retry=retry_if_exception_type(psycopg.OperationalError), wait=wait_exponential(max=2),
        stop=stop_after_delay(60), reraise=True)
 def _apply(dsn: str, folders: tuple[Path, ...]) -> None:
+    """Several instances start at once: one migrates, the others wait for it, then find nothing to apply.
+
+    yoyo's own lock is a row that waits 10 s at most and outlives a process killed while holding it (every later
+    start would fail until `yoyo break-lock`); a session advisory lock waits as long as it takes and dies with its
+    connection. Holding it, no live process holds yoyo's row, so a row left behind is a dead one's: removed.
+    """
     backend = get_backend(yoyo_uri(dsn))
     migrations = read_migrations(*map(str, folders))  # in the folders' order, each folder's by file name
-    with backend.lock():
-        backend.apply_migrations(backend.to_apply(migrations))
+    with psycopg.connect(dsn, autocommit=True) as guard:
+        guard.execute("SELECT pg_advisory_lock(%s)", (MIGRATION_LOCK,))
+        backend.break_lock()
+        with backend.lock():
+            backend.apply_migrations(backend.to_apply(migrations))
 
 
 async def migrate(dsn: str, *folders: Path) -> None:
-    """Create the database if needed and apply the SQL migrations of `folders`, in that order, under yoyo's lock.
+    """Create the database if needed and apply the SQL migrations of `folders`, in that order, one process at a time.
 
     A service passes the shared package's folders it uses first (`tuoyu.inbox.MIGRATIONS`, `tuoyu.outbox.MIGRATIONS`),
     then its own. yoyo knows a migration by its file name, so every name is unique across the folders.

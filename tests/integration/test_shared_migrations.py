@@ -3,6 +3,7 @@ harmless on a database made before they moved to the shared package (its tables 
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 import asyncpg
@@ -44,5 +45,26 @@ async def test_a_database_that_holds_the_inbox_tables_keeps_them_and_their_rows(
         await db.migrate(dsn, inbox.MIGRATIONS)
         assert await conn.fetchval("SELECT next_offset FROM consumer_offsets") == 42
         assert await conn.fetchval("SELECT migration_id FROM _yoyo_migration") == "inbox_0001_tables"
+    finally:
+        await conn.close()
+
+
+async def test_several_instances_starting_at_once_on_a_fresh_database_all_start_and_migrate_once(dsn):
+    await asyncio.gather(*(db.migrate(dsn, inbox.MIGRATIONS, MIGRATIONS) for _ in range(4)))
+    conn = await asyncpg.connect(dsn)
+    try:
+        applied = [r[0] for r in await conn.fetch("SELECT migration_id FROM _yoyo_migration")]
+        assert sorted(applied) == sorted(["inbox_0001_tables", *(p.stem for p in MIGRATIONS.glob("*.sql"))])
+    finally:
+        await conn.close()
+
+
+async def test_an_instance_killed_while_migrating_does_not_stop_the_next_start(dsn):
+    await db.migrate(dsn, inbox.MIGRATIONS)
+    conn = await asyncpg.connect(dsn)
+    try:  # the lock row yoyo leaves when its process dies holding it
+        await conn.execute("INSERT INTO yoyo_lock (locked, ctime, pid) VALUES (1, now(), 999999)")
+        await asyncio.wait_for(db.migrate(dsn, inbox.MIGRATIONS, MIGRATIONS), timeout=8)  # yoyo alone: 10 s, then fails
+        assert await conn.fetchval("SELECT count(*) FROM yoyo_lock") == 0
     finally:
         await conn.close()

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import threading
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -28,6 +29,39 @@ def final_facts(scenario: str, folder: Path) -> Path:
     target = folder / f"final-{scenario}"
     target.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return target
+
+
+def two_districts(folder: Path) -> Path:
+    """The late-changes scenario's facility in Putuo, and a copy of it, with its own families, in Dinghai
+    (under Putuo's rule set, which covers Putuo only: Dinghai's families pay the full fee); no bill."""
+    doc = yaml.safe_load(path("late-changes.yaml").read_text(encoding="utf-8"))
+    doc["timeline"] = []
+    doc["jurisdictions"] = [{"code": "330900", "name": "舟山市"},
+                            {"code": "330903", "name": "普陀区", "parent": "330900"},
+                            {"code": "330902", "name": "定海区", "parent": "330900"}]
+    (putuo,) = doc["facilities"]
+    dinghai = {**putuo, "external_id": "F2", "name": "定海托育园", "bank_account": "6222020200112233446",
+               "classes": [{"external_id": "C2", "opened_on": "2022-09-01", "capacity": 20}]}
+    doc["facilities"] = [{**putuo, "jurisdiction": "330903"}, {**dinghai, "jurisdiction": "330902"}]
+    doc["families"] += [{"external_id": f"D{fam['external_id']}",
+                         "children": [{**k, "external_id": f"D{k['external_id']}"} for k in fam["children"]]}
+                        for fam in doc["families"]]
+    doc["enrollments"] += [{**e, "external_id": f"D{e['external_id']}", "child": f"D{e['child']}", "facility": "F2",
+                            "class": "C2"} for e in doc["enrollments"]]
+    scenario = folder / "districts.yaml"
+    scenario.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return scenario
+
+
+def at_once(*runs) -> list:
+    """Call every run in a thread of its own, all at the same time; their results, in the order they finished."""
+    results: list = []
+    threads = [threading.Thread(target=lambda run=run: results.append(run())) for run in runs]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results
 
 
 def billing_get(world: World, route: str, **params):

@@ -7,38 +7,18 @@ those, every facility is billed as unplaced and these tests fail (issue 13 merge
 
 from __future__ import annotations
 
-import threading
-
 import httpx
 import pytest
-import yaml
 
-from tests.scenarios import path
+from tests.integration.billing.conftest import at_once, two_districts
 
 SEPTEMBER = "2022-09"
 
 
 @pytest.fixture(scope="module")
 def world(world_of, tmp_path_factory):
-    """The late-changes scenario's facility in Putuo, and a copy of it, with its own families, in Dinghai
-    (under Putuo's rule set, which covers Putuo only: Dinghai's families pay the full fee); no bill yet."""
-    doc = yaml.safe_load(path("late-changes.yaml").read_text(encoding="utf-8"))
-    doc["timeline"] = []
-    doc["jurisdictions"] = [{"code": "330900", "name": "舟山市"},
-                            {"code": "330903", "name": "普陀区", "parent": "330900"},
-                            {"code": "330902", "name": "定海区", "parent": "330900"}]
-    (putuo,) = doc["facilities"]
-    dinghai = {**putuo, "external_id": "F2", "name": "定海托育园", "bank_account": "6222020200112233446",
-               "classes": [{"external_id": "C2", "opened_on": "2022-09-01", "capacity": 20}]}
-    doc["facilities"] = [{**putuo, "jurisdiction": "330903"}, {**dinghai, "jurisdiction": "330902"}]
-    doc["families"] += [{"external_id": f"D{fam['external_id']}",
-                         "children": [{**k, "external_id": f"D{k['external_id']}"} for k in fam["children"]]}
-                        for fam in doc["families"]]
-    doc["enrollments"] += [{**e, "external_id": f"D{e['external_id']}", "child": f"D{e['child']}", "facility": "F2",
-                            "class": "C2"} for e in doc["enrollments"]]
-    scenario = tmp_path_factory.mktemp("districts") / "districts.yaml"
-    scenario.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    return world_of(scenario)
+    """Two districts of Zhoushan with a facility each (`two_districts`); no bill yet."""
+    return world_of(two_districts(tmp_path_factory.mktemp("districts")))
 
 
 def _bill(world, month: str, jurisdiction: str | None = None) -> dict:
@@ -47,19 +27,9 @@ def _bill(world, month: str, jurisdiction: str | None = None) -> dict:
     return api.call(api.billing, "POST", f"/cycles/{month}", params=params).json()
 
 
-def _at_once(*runs) -> list[dict]:
-    results: list[dict] = []
-    threads = [threading.Thread(target=lambda run=run: results.append(run())) for run in runs]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results
-
-
 def test_two_districts_cycles_at_the_same_time_both_commit_and_the_same_district_twice_issues_once(world):
-    results = _at_once(lambda: _bill(world, SEPTEMBER, "330903"), lambda: _bill(world, SEPTEMBER, "330902"),
-                       lambda: _bill(world, SEPTEMBER, "330903"), lambda: _bill(world, SEPTEMBER, "330902"))
+    results = at_once(lambda: _bill(world, SEPTEMBER, "330903"), lambda: _bill(world, SEPTEMBER, "330902"),
+                      lambda: _bill(world, SEPTEMBER, "330903"), lambda: _bill(world, SEPTEMBER, "330902"))
     issued = sorted((c["jurisdiction"], c["issued"]) for r in results for c in r["cycles"])
     assert issued == [("330902", False), ("330902", True), ("330903", False), ("330903", True)]
     assert world.query("billing", "SELECT jurisdiction, month FROM cycles ORDER BY 1") == [
