@@ -1,7 +1,7 @@
 # The local stack and the test suite. The work is done by deploy/*.sh, which also run without make;
 # ports and paths come from TUOYU_* environment variables (defaults in deploy/env.sh,
 # described in docs/operations.md).
-TARGETS := up down status reset infra bootstrap test demo bench kafka-check pg-check
+TARGETS := up down status reset infra bootstrap test demo bench kafka-check pg-check soak
 .PHONY: help $(TARGETS)
 
 help:
@@ -11,6 +11,8 @@ help:
 	@echo "make test | demo | bench          test suite, two-district demo, benchmarks"
 	@echo "make kafka-check                  three brokers, one SIGKILLed under load: nothing lost (not in test)"
 	@echo "make pg-check                     PostgreSQL primary SIGKILLed under writes: standby promoted, nothing lost"
+	@echo "make soak                         2 instances each, 3 brokers, PG failover, all SIGKILLed: reports unchanged"
+	@echo "TUOYU_INSTANCES=2 make up         two processes per service behind HAProxy (docs/operations.md)"
 
 $(TARGETS):
 	@bash deploy/stack.sh $@

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The local stack as a whole; the Makefile's targets call this.
-# Usage: deploy/stack.sh bootstrap|infra|up|down|status|reset|test|demo|bench|kafka-check|pg-check
+# Usage: deploy/stack.sh bootstrap|infra|up|down|status|reset|test|demo|bench|kafka-check|pg-check|soak
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 D=$ROOT/deploy
@@ -61,5 +61,6 @@ case ${1:-} in
   bootstrap | infra | up | down | status | reset | test | demo | bench) "$1" ;;
   kafka-check) kafka_check ;;
   pg-check) pg_check ;;
-  *) die "usage: $0 bootstrap|infra|up|down|status|reset|test|demo|bench|kafka-check|pg-check" ;;
+  soak) "$D/soak.sh" ;;
+  *) die "usage: $0 bootstrap|infra|up|down|status|reset|test|demo|bench|kafka-check|pg-check|soak" ;;
 esac

@@ -88,6 +88,12 @@ def kill_kafka_node(node: int) -> int:
     return pid
 
 
+def start_kafka() -> None:
+    """Start whichever Kafka node is not running (deploy/kafka.sh start); a killed broker catches up by itself."""
+    subprocess.run(["bash", str(DEPLOY / "kafka.sh"), "start"], env=os.environ, check=True, capture_output=True,
+                   text=True, timeout=300)
+
+
 def start_pg() -> None:
     """Start whatever part of the formation is not running (deploy/postgres.sh start); a killed node rejoins."""
     pg_sh("start")
