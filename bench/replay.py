@@ -1,26 +1,32 @@
-"""Rebuilding the subsidy view by replaying the enrollment topic from the start.
+"""Rebuilding the subsidy view by replaying the enrollment topic from the start, with one and with several
+subsidy processes.
 
-    .venv/bin/python -m bench.replay [--children 30000]
+    .venv/bin/python -m bench.replay [--children 30000] [--instances 1 2] [--runs 3]
 
 Loads a generated world (bench/world.py) through the bulk roster path into a world of its own, waits until the
-subsidy service has applied every event, then starts a second subsidy service on a fresh database with a new
-consumer group and times how long it takes to apply the whole topic again; the rate counts only the events applied
-after the timer started (the consumer joins while the service reports ready). The yardsticks, on the same topic
-and broker: a bare aiokafka consumer that only counts the messages, and one that also decodes each event as the
-subsidy consumer does. Both views must end identical (same enrollments, fees and versions). Writes
-bench/results/replay.json.
+subsidy service has applied every event, then, for each run and each instance count N, starts N subsidy processes
+on a fresh database, all in one new consumer group (the topic's `tuoyu.kafka.PARTITIONS` partitions split between
+them), and times how long they take to apply the whole topic again; the rate counts only the events applied after
+every process reported ready. Beside each rate: the CPU the subsidy processes, their PostgreSQL backends and the
+whole machine spent per event (from /proc), and the load average. The yardsticks, on the same topic and broker:
+a bare aiokafka consumer that only counts the messages, and one that also decodes each event as the subsidy
+consumer does. Every rebuilt view must equal the loaded one (same enrollments, fees and versions). Writes
+bench/results/replay.json: per instance count the median of the runs, and the ratio of N processes to one.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
+import statistics
 import sys
 import tempfile
 import time
 import uuid
 from pathlib import Path
 
+import psycopg
 import yaml
 from aiokafka import AIOKafkaConsumer
 
@@ -29,12 +35,14 @@ sys.path.insert(0, str(ROOT))
 
 from bench import machine  # noqa: E402
 from bench.world import generate  # noqa: E402
-from tests.stack import Service, World, drop_databases, free_port  # noqa: E402
+from tests.stack import Service, World, drop_databases, free_port, pg_admin_dsn  # noqa: E402
 from tuoyu.events.decoding import decode  # noqa: E402
+from tuoyu.kafka import PARTITIONS  # noqa: E402
 
 VIEW = ("SELECT e.facility, e.external_id, e.start_on, e.end_on, e.version, c.external_id, c.birth_order, "
         "array_agg(f.fee_fen ORDER BY f.effective_from) FROM enrollments e JOIN children c ON c.id = e.child_id "
         "JOIN enrollment_fees f ON f.enrollment_id = e.id GROUP BY 1, 2, 3, 4, 5, 6, 7 ORDER BY 1, 2")
+TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def applied(world: World, database_suffix: str) -> int:
@@ -46,8 +54,88 @@ def wait_applied(world: World, database_suffix: str, expected: int, timeout: flo
     while applied(world, database_suffix) < expected:
         if time.perf_counter() - started > timeout:
             raise TimeoutError(f"{database_suffix}: {applied(world, database_suffix)} of {expected} applied")
-        time.sleep(0.1)
+        time.sleep(0.05)
     return time.perf_counter() - started
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of one process so far (0 once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except FileNotFoundError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / TICKS
+
+
+def machine_busy_seconds() -> float:
+    """CPU seconds the whole machine has spent not idle (all cores)."""
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return (sum(values) - values[3] - values[4]) / TICKS  # less idle and iowait
+
+
+def backends(database: str) -> list[int]:
+    with psycopg.connect(pg_admin_dsn()) as conn:
+        return [r[0] for r in conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s", (database,))]
+
+
+class CpuWindow:
+    """CPU spent between `start` and `stop` by the given processes and by the database's backends."""
+
+    def start(self, pids: list[int], database: str) -> None:
+        self.pids, self.database = pids, database
+        self.backends = {pid: cpu_seconds(pid) for pid in backends(database)}
+        self.services = [cpu_seconds(pid) for pid in pids]
+        self.machine = machine_busy_seconds()
+
+    def stop(self) -> dict:
+        seen = {pid: cpu_seconds(pid) for pid in backends(self.database)}
+        return {"subsidy_s": round(sum(cpu_seconds(pid) - s for pid, s in zip(self.pids, self.services)), 2),
+                "postgres_backends_s": round(sum(cpu - self.backends.get(pid, 0.0) for pid, cpu in seen.items()), 2),
+                "machine_s": round(machine_busy_seconds() - self.machine, 2)}
+
+
+def create_database(name: str) -> None:
+    """Made before the processes start, so several never race to create it."""
+    with psycopg.connect(pg_admin_dsn(), autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def replay(world: World, tmp: Path, events: int, instances: int, tag: str, reference: list) -> dict:
+    """N subsidy processes, one consumer group, a fresh database: the whole topic applied once between them."""
+    suffix = f"replay_{tag}"
+    database = f"{world.namespace}_{suffix}"
+    create_database(database)
+    env = {**world.env, "TUOYU_SUBSIDY_DATABASE": database, "TUOYU_CONSUMER_GROUP": suffix}
+    services = [Service("subsidy", free_port(), env, tmp / f"{suffix}_{i}.log") for i in range(instances)]
+    window = CpuWindow()
+    try:
+        started = time.perf_counter()
+        for service in services:
+            service.start(wait=False)
+        for service in services:
+            service.wait_ready()
+        ready = time.perf_counter() - started
+        window.start([s.process.pid for s in services], database)
+        before_timing = applied(world, suffix)
+        seconds = wait_applied(world, suffix, events)
+        cpu = window.stop()
+        load = os.getloadavg()[0]
+        rss = max(machine.peak_rss_mib(s.process.pid) for s in services)
+        same = world.query(suffix, VIEW) == reference
+    finally:
+        for service in services:
+            service.stop()
+        drop_databases([database])
+    counted = events - before_timing
+    per_event = {k.removesuffix("_s") + "_us_per_event": round(v / counted * 1e6, 1) for k, v in cpu.items()}
+    result = {"instances": instances, "seconds": round(seconds, 2), "events_per_s": round(counted / seconds),
+              "applied_before_timing": before_timing, "service_start_s": round(ready, 2), "peak_rss_mib": rss,
+              "cpu": {**cpu, **per_event}, "load_average_1m": round(load, 2), "view_identical": same}
+    print(f"  {instances} instance(s), run {tag}: {counted:,} events in {seconds:.2f} s = "
+          f"{result['events_per_s']:,}/s; CPU µs/event subsidy {per_event['subsidy_us_per_event']}, "
+          f"postgres {per_event['postgres_backends_us_per_event']}, machine {per_event['machine_us_per_event']}; "
+          f"load {load:.2f}; view identical: {same}", flush=True)
+    return result
 
 
 async def bare(bootstrap: str, topic: str, expected: int, parse: bool) -> float:
@@ -68,9 +156,20 @@ async def bare(bootstrap: str, topic: str, expected: int, parse: bool) -> float:
     return time.perf_counter() - started
 
 
+def summary(runs: list[dict]) -> dict:
+    """The median run's figures (by rate), with every run's rate beside them."""
+    ordered = sorted(runs, key=lambda r: r["events_per_s"])
+    median = ordered[(len(ordered) - 1) // 2]
+    return {**median, "events_per_s": round(statistics.median(r["events_per_s"] for r in runs)),
+            "runs_events_per_s": [r["events_per_s"] for r in runs],
+            "view_identical": all(r["view_identical"] for r in runs)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--children", type=int, default=30_000)
+    parser.add_argument("--instances", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="replay-"))
     world = World(tmp).start()
@@ -83,44 +182,44 @@ def main() -> None:
         world.cli("scenario", "load", "--bulk", str(path))
         events = world.query("enrollment", "SELECT count(*) FROM outbox")[0][0]
         wait_applied(world, "subsidy", events)
-        print(f"loaded {args.children:,} children: {events:,} events in {time.perf_counter() - began:.1f} s")
-
-        replay_env = {**world.env, "TUOYU_SUBSIDY_DATABASE": f"{world.namespace}_replay",
-                      "TUOYU_CONSUMER_GROUP": "replay"}
-        replay = Service("subsidy", free_port(), replay_env, tmp / "replay.log")
-        started = time.perf_counter()
-        replay.start()
-        ready = time.perf_counter() - started
-        before_timing = applied(world, "replay")
-        seconds = wait_applied(world, "replay", events)
-        rss = machine.peak_rss_mib(replay.process.pid)
-        same = world.query("subsidy", VIEW) == world.query("replay", VIEW)
-        replay.stop()
+        print(f"loaded {args.children:,} children: {events:,} events in {time.perf_counter() - began:.1f} s; "
+              f"{PARTITIONS} partitions", flush=True)
+        reference = world.query("subsidy", VIEW)
+        world["enrollment"].stop()  # nothing more is published: its relay and the loaded subsidy only add noise
+        world["subsidy"].stop()
+        world["billing"].stop()
+        runs: dict[int, list[dict]] = {n: [] for n in args.instances}
+        for run in range(1, args.runs + 1):  # interleaved, so each instance count sees the same spells of load
+            for n in args.instances:
+                runs[n].append(replay(world, tmp, events, n, f"{n}i{run}", reference))
 
         topic = f"{world.namespace}.enrollment.events"
         bootstrap = world.env.get("TUOYU_KAFKA_BOOTSTRAP", "127.0.0.1:59092")
         count_only = asyncio.run(bare(bootstrap, topic, events, parse=False))
         parsed = asyncio.run(bare(bootstrap, topic, events, parse=True))
+        by_instances = {str(n): {**summary(r), "runs": r} for n, r in runs.items()}
+        first = by_instances[str(args.instances[0])]
         report = {
             "benchmark": "replay", "command": "python -m bench.replay " + " ".join(sys.argv[1:]),
-            "children": args.children, "events": events,
-            "replay": {"seconds": round(seconds, 2), "events_per_s": round((events - before_timing) / seconds),
-                       "applied_before_timing": before_timing, "service_start_s": round(ready, 2),
-                       "peak_rss_mib": rss, "view_identical": same},
+            "children": args.children, "events": events, "partitions": PARTITIONS,
+            "replay": first,  # the first instance count (one, by default): what earlier reports called the replay
+            "instances": by_instances,
+            "ratio_to_first": {n: round(s["events_per_s"] / first["events_per_s"], 2) for n, s in by_instances.items()},
             "bare_consumer_count_only": {"seconds": round(count_only, 2), "events_per_s": round(events / count_only)},
             "bare_consumer_parse": {"seconds": round(parsed, 2), "events_per_s": round(events / parsed)},
         }
         bare_rate = report["bare_consumer_count_only"]["events_per_s"]
-        report["ratio_to_bare_count_only"] = round(bare_rate / report["replay"]["events_per_s"], 1)
-        parse_rate = report["bare_consumer_parse"]["events_per_s"]
-        print(f"replay: {events - before_timing:,} of {events:,} events in {seconds:.2f} s = "
-              f"{report['replay']['events_per_s']:,}/s (view identical: {same}, peak RSS {rss} MiB); bare consumer "
-              f"{bare_rate:,}/s, decoding as the consumer does {parse_rate:,}/s; ratio "
-              f"{report['ratio_to_bare_count_only']}x")
+        report["ratio_to_bare_count_only"] = {n: round(bare_rate / s["events_per_s"], 1)
+                                              for n, s in by_instances.items()}
+        for n, s in by_instances.items():
+            print(f"replay, {n} instance(s): median {s['events_per_s']:,}/s of {s['runs_events_per_s']} "
+                  f"({report['ratio_to_first'][n]}x the first count, {report['ratio_to_bare_count_only'][n]}x "
+                  f"slower than a bare read); views identical: {s['view_identical']}")
+        print(f"bare consumer {bare_rate:,}/s, decoding as the consumer does "
+              f"{report['bare_consumer_parse']['events_per_s']:,}/s")
         print(f"written to {machine.write('replay', report)}")
     finally:
         world.close()
-        drop_databases([f"{world.namespace}_replay"])
 
 
 if __name__ == "__main__":
