@@ -34,6 +34,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench import machine  # noqa: E402
+from bench.cpu import CpuWindow  # noqa: E402
+from bench.replay_floor import copy_floor  # noqa: E402
 from bench.world import generate  # noqa: E402
 from tests.stack import Service, World, drop_databases, free_port, pg_admin_dsn  # noqa: E402
 from tuoyu.events.decoding import decode  # noqa: E402
@@ -42,7 +44,6 @@ from tuoyu.kafka import PARTITIONS  # noqa: E402
 VIEW = ("SELECT e.facility, e.external_id, e.start_on, e.end_on, e.version, c.external_id, c.birth_order, "
         "array_agg(f.fee_fen ORDER BY f.effective_from) FROM enrollments e JOIN children c ON c.id = e.child_id "
         "JOIN enrollment_fees f ON f.enrollment_id = e.id GROUP BY 1, 2, 3, 4, 5, 6, 7 ORDER BY 1, 2")
-TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def applied(world: World, database_suffix: str) -> int:
@@ -58,42 +59,6 @@ def wait_applied(world: World, database_suffix: str, expected: int, timeout: flo
     return time.perf_counter() - started
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU of one process so far (0 once it is gone)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except FileNotFoundError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / TICKS
-
-
-def machine_busy_seconds() -> float:
-    """CPU seconds the whole machine has spent not idle (all cores)."""
-    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    return (sum(values) - values[3] - values[4]) / TICKS  # less idle and iowait
-
-
-def backends(database: str) -> list[int]:
-    with psycopg.connect(pg_admin_dsn()) as conn:
-        return [r[0] for r in conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s", (database,))]
-
-
-class CpuWindow:
-    """CPU spent between `start` and `stop` by the given processes and by the database's backends."""
-
-    def start(self, pids: list[int], database: str) -> None:
-        self.pids, self.database = pids, database
-        self.backends = {pid: cpu_seconds(pid) for pid in backends(database)}
-        self.services = [cpu_seconds(pid) for pid in pids]
-        self.machine = machine_busy_seconds()
-
-    def stop(self) -> dict:
-        seen = {pid: cpu_seconds(pid) for pid in backends(self.database)}
-        return {"subsidy_s": round(sum(cpu_seconds(pid) - s for pid, s in zip(self.pids, self.services)), 2),
-                "postgres_backends_s": round(sum(cpu - self.backends.get(pid, 0.0) for pid, cpu in seen.items()), 2),
-                "machine_s": round(machine_busy_seconds() - self.machine, 2)}
-
-
 def create_database(name: str) -> None:
     """Made before the processes start, so several never race to create it."""
     with psycopg.connect(pg_admin_dsn(), autocommit=True) as conn:
@@ -107,7 +72,7 @@ def replay(world: World, tmp: Path, events: int, instances: int, tag: str, refer
     create_database(database)
     env = {**world.env, "TUOYU_SUBSIDY_DATABASE": database, "TUOYU_CONSUMER_GROUP": suffix}
     services = [Service("subsidy", free_port(), env, tmp / f"{suffix}_{i}.log") for i in range(instances)]
-    window = CpuWindow()
+    window = CpuWindow("subsidy")
     try:
         started = time.perf_counter()
         for service in services:
@@ -189,9 +154,12 @@ def main() -> None:
         world["subsidy"].stop()
         world["billing"].stop()
         runs: dict[int, list[dict]] = {n: [] for n in args.instances}
+        floors = []
         for run in range(1, args.runs + 1):  # interleaved, so each instance count sees the same spells of load
             for n in args.instances:
                 runs[n].append(replay(world, tmp, events, n, f"{n}i{run}", reference))
+            floors.append(copy_floor(f"{world.namespace}_subsidy", f"{world.namespace}_replay_floor", events))
+            print(f"  COPY of the same rows, run {run}: {floors[-1]}", flush=True)
 
         topic = f"{world.namespace}.enrollment.events"
         bootstrap = world.env.get("TUOYU_KAFKA_BOOTSTRAP", "127.0.0.1:59092")
@@ -205,9 +173,14 @@ def main() -> None:
             "replay": first,  # the first instance count (one, by default): what earlier reports called the replay
             "instances": by_instances,
             "ratio_to_first": {n: round(s["events_per_s"] / first["events_per_s"], 2) for n, s in by_instances.items()},
+            "copy_floor": {**sorted(floors, key=lambda f: f["postgres_backend_us_per_event"])[len(floors) // 2],
+                           "runs": floors},
             "bare_consumer_count_only": {"seconds": round(count_only, 2), "events_per_s": round(events / count_only)},
             "bare_consumer_parse": {"seconds": round(parsed, 2), "events_per_s": round(events / parsed)},
         }
+        floor = report["copy_floor"]["postgres_backend_us_per_event"]
+        report["postgres_cpu_ratio_to_copy"] = {
+            n: round(s["cpu"]["postgres_backends_us_per_event"] / floor, 1) for n, s in by_instances.items()}
         bare_rate = report["bare_consumer_count_only"]["events_per_s"]
         report["ratio_to_bare_count_only"] = {n: round(bare_rate / s["events_per_s"], 1)
                                               for n, s in by_instances.items()}
@@ -215,6 +188,8 @@ def main() -> None:
             print(f"replay, {n} instance(s): median {s['events_per_s']:,}/s of {s['runs_events_per_s']} "
                   f"({report['ratio_to_first'][n]}x the first count, {report['ratio_to_bare_count_only'][n]}x "
                   f"slower than a bare read); views identical: {s['view_identical']}")
+        print(f"PostgreSQL CPU per event against a COPY of the same rows ({floor} µs/event): "
+              f"{report['postgres_cpu_ratio_to_copy']}")
         print(f"bare consumer {bare_rate:,}/s, decoding as the consumer does "
               f"{report['bare_consumer_parse']['events_per_s']:,}/s")
         print(f"written to {machine.write('replay', report)}")
