@@ -28,7 +28,8 @@ FULL = [
      ["bench.billing_cycle", "--child-months", "1000000", "--jurisdictions", "20"], "billing_cycle_1m_20j"),
     ("roster import, 100,000 rows", ["bench.roster_import", "--rows", "100000"], None),
     ("event path", ["bench.event_path", "--rates", "250,500,1000", "--seconds", "10"], None),
-    ("replay", ["bench.replay", "--children", "100000"], None),
+    ("replay, one and two subsidy instances", ["bench.replay", "--children", "100000", "--instances", "1", "2"],
+     None),
 ]
 QUICK = [
     ("engine", ["bench.engine_bench", "--rows", "200000"], None),
@@ -36,7 +37,8 @@ QUICK = [
      "billing_cycle_100k"),
     ("roster import, 20,000 rows", ["bench.roster_import", "--rows", "20000"], None),
     ("event path", ["bench.event_path", "--rates", "250,500", "--seconds", "5"], None),
-    ("replay", ["bench.replay", "--children", "20000"], None),
+    ("replay, one and two subsidy instances",
+     ["bench.replay", "--children", "20000", "--instances", "1", "2", "--runs", "1"], None),
 ]
 
 

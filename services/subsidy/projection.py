@@ -7,7 +7,9 @@ Each event carries the whole record after the change; a record is replaced only 
 redelivered or out-of-date event changes nothing. A batch is applied set-wise: the latest snapshot of each record
 in the batch is copied (COPY) into a staging table, and one `INSERT … SELECT … ON CONFLICT` per table applies it,
 so replaying the topic runs at bulk speed. COPY rather than array parameters: asyncpg checks every array element's
-type in Python, which cost more than the inserts.
+type in Python, which cost more than the inserts. A staged row finds the child or family it names through a scalar
+subquery, an index probe: as a join, the planner hashed the whole children or families table for every batch of a
+replay, a cost that grows with the view.
 """
 
 from __future__ import annotations
@@ -118,10 +120,11 @@ async def _classes(conn, snapshots: list[Class]) -> None:
 async def _children(conn, snapshots: list[Child]) -> None:
     await conn.copy_records_to_table("incoming_children", records=[
         (c.facility, c.external_id, c.family, c.birth_date, c.birth_order, c.version) for c in snapshots])
+    # Every child's family row was upserted just before (`apply_batch`), so the lookup always finds one.
     await conn.execute(
         "INSERT INTO children (facility, external_id, family_id, birth_date, birth_order, version) "
-        "SELECT k.facility, k.external_id, fa.id, k.birth_date, k.birth_order, k.version "
-        "FROM incoming_children k JOIN families fa ON fa.facility = k.facility AND fa.external_id = k.family "
+        "SELECT k.facility, k.external_id, (SELECT fa.id FROM families fa WHERE fa.facility = k.facility AND "
+        "fa.external_id = k.family), k.birth_date, k.birth_order, k.version FROM incoming_children k "
         "ON CONFLICT (facility, external_id) DO UPDATE SET family_id = excluded.family_id, "
         "birth_date = excluded.birth_date, birth_order = excluded.birth_order, version = excluded.version "
         "WHERE children.version < excluded.version")
@@ -134,8 +137,8 @@ async def _enrollments(conn, latest: dict[tuple[str, str], Enrollment]) -> None:
         # An enrollment replaced by a newer version loses its old fees; the new ones are copied in below.
         changed = await conn.fetch(
             "WITH changed AS (INSERT INTO enrollments (facility, external_id, child_id, class, start_on, end_on, "
-            "version) SELECT e.facility, e.external_id, c.id, e.class, e.start_on, e.end_on, e.version "
-            "FROM incoming_enrollments e LEFT JOIN children c ON c.facility = e.facility AND c.external_id = e.child "
+            "version) SELECT e.facility, e.external_id, (SELECT c.id FROM children c WHERE c.facility = e.facility AND "
+            "c.external_id = e.child), e.class, e.start_on, e.end_on, e.version FROM incoming_enrollments e "
             "ON CONFLICT (facility, external_id) DO UPDATE SET child_id = excluded.child_id, class = excluded.class,"
             " start_on = excluded.start_on, end_on = excluded.end_on, version = excluded.version, "
             "applied_at = clock_timestamp() WHERE enrollments.version < excluded.version "
