@@ -133,8 +133,11 @@ class RosterImport:
 
     async def batch(self, rows: list[RosterRow]) -> None:
         hashes = {r.row: keyed_hash(self.pepper, r.national_id) for r in rows if r.national_id}  # normalised
-        unlocked = set(hashes.values()) - self.elsewhere.keys()  # an earlier batch's are locked already
-        if unlocked:  # before the batch reads where they are enrolled
+        # Each batch locks its new IDs before reading where they are enrolled (an earlier batch's stay locked). Two
+        # imports at once whose rosters share two IDs, met in opposite batch orders, would wait in a circle:
+        # PostgreSQL ends one (deadlock detected) and that import fails whole, to be sent again.
+        unlocked = set(hashes.values()) - self.elsewhere.keys()
+        if unlocked:
             await enrollments_store.lock_national_ids(self.conn, unlocked)
         async with planned_for_arrays(self.conn):
             await self._look_up(rows, set(hashes.values()))
