@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 
 import asyncpg
+import pytest
 
 from enrollment.store.enrollments import lock_national_ids
 from tests.integration.enrollment.conftest import fresh_national_id, uid
@@ -26,11 +27,14 @@ def id_hash(desk, child: str) -> str:
 
 
 @asynccontextmanager
-async def holding(desk, child: str):
+async def holding(desk, child: str, row_exists: bool = False):
     """An open transaction holding the lock of this child's national ID, as an enrollment would (rolled back at
-    the end, or when the test releases it)."""
+    the end, or when the test releases it); `row_exists`: the ID was locked once before (its row is there)."""
     conn = await asyncpg.connect(pg_admin_dsn().rsplit("/", 1)[0] + f"/{desk.world.namespace}_enrollment")
     try:
+        if row_exists:
+            async with conn.transaction():
+                await lock_national_ids(conn, [id_hash(desk, child)])
         transaction = conn.transaction()
         await transaction.start()
         await lock_national_ids(conn, [id_hash(desk, child)])
@@ -52,12 +56,14 @@ def test_the_same_child_sent_to_two_facilities_at_once_is_enrolled_at_one(desk):
         assert stored[0][0] == 1
 
 
-async def test_an_id_held_by_another_transaction_stops_no_enrollment_of_another_id_or_of_a_child_without_one(desk):
+@pytest.mark.parametrize("row_exists", [False, True])
+async def test_an_id_held_by_another_transaction_stops_no_enrollment_of_another_id_or_of_a_child_without_one(
+        desk, row_exists):
     f, g = desk.facility(), desk.facility()
     _, held = desk.child(f, national_id=fresh_national_id())
     _, other = desk.child(g, national_id=fresh_national_id())
     _, without = desk.child(g)
-    async with holding(desk, held) as transaction:
+    async with holding(desk, held, row_exists) as transaction:
         # Both complete while the first ID's lock is held (a global lock would keep them waiting until the end).
         for child in (other, without):
             answer = await asyncio.wait_for(asyncio.to_thread(g.post, "/enrollments", json=body(child)), 10)
