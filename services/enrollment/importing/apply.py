@@ -94,7 +94,6 @@ class RosterImport:
         # Enrollments of the current batch that exist already (an id cannot come back in a later batch: a
         # repeated enrollment id is a bad row wherever it appears).
         self.enrollments: dict[str, tuple[dict, ...]] = {}
-        self._national_ids_locked = False
         # How each family, child and enrollment id is spelled here (file and database), by its lower case: ids are
         # unique without regard to case, so "fam1" beside "FAM1" is a bad row, not a second family.
         self.spelling: dict[str, dict[str, str]] = {"family": {}, "child": {}, "enrollment": {}}
@@ -133,10 +132,13 @@ class RosterImport:
                 await asyncio.wait([applying])
 
     async def batch(self, rows: list[RosterRow]) -> None:
-        if not self._national_ids_locked and any(r.national_id is not None for r in rows):
-            await enrollments_store.lock_national_ids(self.conn)
-            self._national_ids_locked = True
         hashes = {r.row: keyed_hash(self.pepper, r.national_id) for r in rows if r.national_id}  # normalised
+        # Each batch locks its new IDs before reading where they are enrolled (an earlier batch's stay locked). Two
+        # imports at once whose rosters share two IDs, met in opposite batch orders, would wait in a circle:
+        # PostgreSQL ends one (deadlock detected) and that import fails whole, to be sent again.
+        unlocked = set(hashes.values()) - self.elsewhere.keys()
+        if unlocked:
+            await enrollments_store.lock_national_ids(self.conn, unlocked)
         async with planned_for_arrays(self.conn):
             await self._look_up(rows, set(hashes.values()))
         for name in {r.class_ for r in rows}:
