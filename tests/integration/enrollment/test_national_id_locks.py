@@ -1,6 +1,6 @@
 """The national-ID check locks per ID (issue 14): the same child sent to two facilities at once is enrolled once,
 while an ID held by another transaction stops no enrollment of another ID, of a child without one, or a roster
-import of other IDs."""
+import of other IDs; two imports sharing IDs in opposite orders both finish (one waits for the other)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager
 import asyncpg
 import pytest
 
+from enrollment.importing.apply import BATCH
 from enrollment.store.enrollments import lock_national_ids
 from tests.integration.enrollment.conftest import fresh_national_id, uid
 from tests.stack import pg_admin_dsn
@@ -85,3 +86,31 @@ async def test_a_roster_import_of_other_ids_completes_while_one_id_is_held(desk)
         answer = await asyncio.wait_for(asyncio.to_thread(g.post, "/roster", content=(HEADER + rows).encode()), 10)
         assert answer.status_code == 200, answer.text
         assert answer.json()["created"]["enrollments"] == 3
+
+
+def test_two_imports_sharing_ids_in_opposite_orders_both_finish_and_enroll_each_child_once(desk):
+    # Each file names the shared IDs in its first batch and in its last, the other file the other way round: had
+    # each batch locked its own IDs, the two would each hold what the other waits for, and PostgreSQL would end one.
+    first, last = [fresh_national_id() for _ in range(10)], [fresh_national_id() for _ in range(10)]
+    classes = [(f"C{c}", "2022-09-01", 500) for c in range(6)]
+    f, g = desk.facility(classes=classes), desk.facility(classes=classes)
+    kids: list[str] = []
+
+    def roster(ids_first: list[str], ids_last: list[str]) -> bytes:
+        rows = []
+        for i, number in enumerate(ids_first + [""] * BATCH + ids_last):
+            kid = uid("K")
+            kids.extend([kid] if number else [])
+            rows.append(f"{uid('FAM')},{kid},2021-03-10,1,{number},C{i % 6},{uid('E')},2000.00,2022-09-01,\n")
+        return (HEADER + "".join(rows)).encode()
+
+    files = [(f, roster(first, last)), (g, roster(last, first))]
+    with ThreadPoolExecutor(2) as pool:
+        answers = list(pool.map(lambda fc: fc[0].post("/roster", content=fc[1]), files))
+    assert [a.status_code for a in answers] == [200, 200], [a.text[:300] for a in answers]
+    # The first to lock takes every shared ID; the other waits for it, then finds them all enrolled there.
+    assert sorted(a.json()["created"]["enrollments"] for a in answers) == [BATCH, BATCH + 20]
+    per_id = desk.world.query("enrollment", "SELECT count(*) FROM enrollments e JOIN children c ON c.id = "
+                                            "e.child_id WHERE c.external_id IN (" + ", ".join(f"'{k}'" for k in kids)
+                              + ") GROUP BY c.national_id_hash")
+    assert sorted(n for n, in per_id) == [1] * 20
