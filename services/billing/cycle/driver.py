@@ -4,7 +4,7 @@ transaction; one that fails stops none of the others (POLICY "Jurisdictions").
 Cycles that draw on one fund run one after another in code order, so a city fund shared by its districts is spent
 in the same order on every run (the fund's lock would serialise them anyway, in whatever order they came). Groups of
 different funds run at the same time, at most `workers` at once: each cycle has its own connection and transaction,
-its own jurisdiction's lock and document counters, so nothing orders them but PostgreSQL and the two cores.
+its own jurisdiction's lock and document counters: nothing orders them but the machine's cores.
 
 Which cycles: every jurisdiction that governs a facility in the month (the subsidy service's
 `/due/{month}/jurisdictions`) or billed an earlier month (its corrections), that lies under the code asked for
@@ -109,7 +109,7 @@ async def each(month: str, jurisdictions: list[str], run: Callable[[str], Awaita
     order) is raised, as one cycle's was before jurisdictions. Returns `summed`."""
     results: dict[str, dict] = {}
     errors: dict[str, Exception] = {}
-    slots = asyncio.Semaphore(max(1, workers))
+    slots = asyncio.Semaphore(workers)
 
     async def one_group(group: list[str]) -> None:
         async with slots:
@@ -142,7 +142,7 @@ async def run_cycles(pool: asyncpg.Pool, subsidy: SubsidyClient, month: str, act
             "SELECT DISTINCT jurisdiction FROM cycles WHERE month < $1", month)]
         last_funds = await _last_funds(conn)
     # The fund a cycle draws on (`run._begin`): its rule set's in the month, else its last subsidised cycle's.
-    fund_of = {code: governing.get(code) or last_funds.get(code) for code in {*governing, *billed}}
+    fund_of = {j: governing.get(j) or last_funds.get(j) for j in {*governing, *billed}}
     # Collection off for the whole run, not per cycle: the first cycle to finish would turn it back on under the
     # others still running.
     with bulk_allocation():
