@@ -18,8 +18,9 @@ yardstick is the same COPY of everything they wrote.
 `--workers 1,2` bills the same month with the billing service's `TUOYU_BILLING_CYCLE_WORKERS` at each value in
 turn, every attempt on a fresh billing database (issue 14: different funds' cycles at once against one jurisdiction
 after another), and reports each attempt's ratio of the first value's wall time to the last's, their median, and the
-most billing transactions seen open at once (pg_stat_activity, sampled every 0.2 s: do the cycles overlap?). The
-other figures (ratio to COPY, October's cycle) are the last value's.
+most billing transactions seen open at once and any seen waiting for a lock (pg_stat_activity, sampled every
+0.2 s: do the cycles overlap, does anything serialise them?), with the CPU seconds each service used. The other
+figures (ratio to COPY, October's cycle) are the last value's.
 """
 
 from __future__ import annotations
@@ -222,18 +223,22 @@ def timed_cycle(finance: httpx.Client, services: dict, month: str) -> tuple[floa
 
 
 class OpenTransactions(threading.Thread):
-    """The most transactions open at once on a database (pg_stat_activity every 0.2 s) while it runs."""
+    """While it runs, the most client transactions open at once on a database, and how many times one of them was
+    seen waiting for a lock (pg_stat_activity every 0.2 s; autovacuum's are not counted)."""
 
     def __init__(self, dsn: str, database: str):
         super().__init__(daemon=True)
-        self.dsn, self.database, self.most, self.done = dsn, database, 0, threading.Event()
+        self.dsn, self.database, self.most, self.lock_waits = dsn, database, 0, 0
+        self.done = threading.Event()
 
     def run(self) -> None:
         with psycopg.connect(self.dsn, autocommit=True) as conn:
             while not self.done.wait(0.2):
-                open_now, = conn.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND xact_start "
-                                         "IS NOT NULL AND pid <> pg_backend_pid()", (self.database,)).fetchone()
-                self.most = max(self.most, open_now)
+                open_now, waiting = conn.execute(
+                    "SELECT count(*), count(*) FILTER (WHERE wait_event_type = 'Lock') FROM pg_stat_activity "
+                    "WHERE datname = %s AND backend_type = 'client backend' AND xact_start IS NOT NULL "
+                    "AND pid <> pg_backend_pid()", (self.database,)).fetchone()
+                self.most, self.lock_waits = max(self.most, open_now), self.lock_waits + (waiting > 0)
 
     def __enter__(self) -> "OpenTransactions":
         self.start()
@@ -244,6 +249,12 @@ class OpenTransactions(threading.Thread):
         self.join()
 
 
+def cpu_seconds(pid: int) -> float:
+    """The process's CPU time so far (user + system, /proc/<pid>/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def parallel(samples: list[dict], workers: list[int]) -> dict:
     """Each attempt's wall time at the first workers value over the last's (> 1: the last is faster), medians."""
     first, last = ([s["wall_s"] for s in samples if s["workers"] == w] for w in (workers[0], workers[-1]))
@@ -252,7 +263,8 @@ def parallel(samples: list[dict], workers: list[int]) -> dict:
             f"wall_s_workers_{workers[-1]}": last, "median_s": [statistics.median(first), statistics.median(last)],
             "ratios_per_attempt": ratios, "ratio": statistics.median(ratios),
             "most_open_transactions": {w: max(s["most_open_transactions"] for s in samples if s["workers"] == w)
-                                       for w in (workers[0], workers[-1])}}
+                                       for w in (workers[0], workers[-1])},
+            "lock_waits_seen": sum(s["lock_waits_seen"] for s in samples)}
 
 
 def main() -> None:
@@ -325,18 +337,22 @@ def main() -> None:
             for fund in funds(args.jurisdictions):
                 finance.put(f"/budgets/{fund}/2022", json={"amount": "10000000000.00"}).raise_for_status()
             load = os.getloadavg()[0]
+            cpu = {n: cpu_seconds(s.process.pid) for n, s in services.items()}
             with OpenTransactions(pg_admin_dsn(), billing_databases[-1]) as watch:
                 elapsed, cycle, peaks = timed_cycle(finance, services, "2022-09")
+            cpu = {n: round(cpu_seconds(s.process.pid) - cpu[n], 1) for n, s in services.items()}
             # The yardstick right after, under the same neighbours' load: COPY of exactly the rows just written.
             copy = copy_baseline(billing_dsn)
             samples.append({"workers": w, "attempt": attempt, "wall_s": round(elapsed, 2),
                             "load_average_before": round(load, 2), "load_average_after": round(os.getloadavg()[0], 2),
-                            "most_open_transactions": watch.most,
+                            "most_open_transactions": watch.most, "lock_waits_seen": watch.lock_waits,
+                            "service_cpu_s": cpu,
                             "copy_s": copy["total_s"], "ratio": round(elapsed / copy["total_s"], 2),
                             "service_timings_s": cycle["seconds"], "documents": cycle["documents"],
                             "payout_statuses": cycle["payout_statuses"], "peak_rss_mib": peaks})
             print(f"attempt {attempt + 1}, workers {w}: {elapsed:.2f} s (COPY {copy['total_s']} s, load "
-                  f"{load:.2f} → {os.getloadavg()[0]:.2f}, at most {watch.most} transactions open)", flush=True)
+                  f"{load:.2f} → {os.getloadavg()[0]:.2f}, at most {watch.most} transactions open, CPU {cpu})",
+                  flush=True)
         if len(workers) > 1:
             result["parallel"] = parallel(samples, workers)
         samples_last = [s for s in samples if s["workers"] == workers[-1]]
