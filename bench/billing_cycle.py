@@ -36,6 +36,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -223,22 +224,23 @@ def timed_cycle(finance: httpx.Client, services: dict, month: str) -> tuple[floa
 
 
 class OpenTransactions(threading.Thread):
-    """While it runs, the most client transactions open at once on a database, and how many times one of them was
-    seen waiting for a lock (pg_stat_activity every 0.2 s; autovacuum's are not counted)."""
+    """While it runs, the most client transactions open at once on a database, and the locks they were seen waiting
+    for, by kind (pg_stat_activity every 0.2 s; autovacuum's are not counted)."""
 
     def __init__(self, dsn: str, database: str):
         super().__init__(daemon=True)
-        self.dsn, self.database, self.most, self.lock_waits = dsn, database, 0, 0
+        self.dsn, self.database, self.most, self.lock_waits = dsn, database, 0, Counter()
         self.done = threading.Event()
 
     def run(self) -> None:
         with psycopg.connect(self.dsn, autocommit=True) as conn:
             while not self.done.wait(0.2):
-                open_now, waiting = conn.execute(
-                    "SELECT count(*), count(*) FILTER (WHERE wait_event_type = 'Lock') FROM pg_stat_activity "
-                    "WHERE datname = %s AND backend_type = 'client backend' AND xact_start IS NOT NULL "
-                    "AND pid <> pg_backend_pid()", (self.database,)).fetchone()
-                self.most, self.lock_waits = max(self.most, open_now), self.lock_waits + (waiting > 0)
+                rows = conn.execute(
+                    "SELECT wait_event_type, wait_event FROM pg_stat_activity WHERE datname = %s AND backend_type = "
+                    "'client backend' AND xact_start IS NOT NULL AND pid <> pg_backend_pid()",
+                    (self.database,)).fetchall()
+                self.most = max(self.most, len(rows))
+                self.lock_waits.update(event for kind, event in rows if kind == "Lock")
 
     def __enter__(self) -> "OpenTransactions":
         self.start()
@@ -264,7 +266,7 @@ def parallel(samples: list[dict], workers: list[int]) -> dict:
             "ratios_per_attempt": ratios, "ratio": statistics.median(ratios),
             "most_open_transactions": {w: max(s["most_open_transactions"] for s in samples if s["workers"] == w)
                                        for w in (workers[0], workers[-1])},
-            "lock_waits_seen": sum(s["lock_waits_seen"] for s in samples)}
+            "lock_waits_seen": dict(sum((Counter(s["lock_waits_seen"]) for s in samples), Counter()))}
 
 
 def main() -> None:
@@ -345,13 +347,14 @@ def main() -> None:
             copy = copy_baseline(billing_dsn)
             samples.append({"workers": w, "attempt": attempt, "wall_s": round(elapsed, 2),
                             "load_average_before": round(load, 2), "load_average_after": round(os.getloadavg()[0], 2),
-                            "most_open_transactions": watch.most, "lock_waits_seen": watch.lock_waits,
+                            "most_open_transactions": watch.most, "lock_waits_seen": dict(watch.lock_waits),
                             "service_cpu_s": cpu,
                             "copy_s": copy["total_s"], "ratio": round(elapsed / copy["total_s"], 2),
                             "service_timings_s": cycle["seconds"], "documents": cycle["documents"],
                             "payout_statuses": cycle["payout_statuses"], "peak_rss_mib": peaks})
             print(f"attempt {attempt + 1}, workers {w}: {elapsed:.2f} s (COPY {copy['total_s']} s, load "
-                  f"{load:.2f} → {os.getloadavg()[0]:.2f}, at most {watch.most} transactions open, CPU {cpu})",
+                  f"{load:.2f} → {os.getloadavg()[0]:.2f}, at most {watch.most} transactions open, lock waits "
+                  f"{dict(watch.lock_waits)}, CPU {cpu})",
                   flush=True)
         if len(workers) > 1:
             result["parallel"] = parallel(samples, workers)

@@ -143,11 +143,14 @@ async def run_cycles(pool: asyncpg.Pool, subsidy: SubsidyClient, month: str, act
         last_funds = await _last_funds(conn)
     # The fund a cycle draws on (`run._begin`): its rule set's in the month, else its last subsidised cycle's.
     fund_of = {j: governing.get(j) or last_funds.get(j) for j in {*governing, *billed}}
+    jurisdictions = chosen(governing, billed, known, code, caller.covers)
+    # Cycles at once share the memory one cycle had: each takes its month in ranges that many times smaller.
+    lines = max(1, batch_lines // max(1, min(workers, len(groups(jurisdictions, fund_of)))))
     # Collection off for the whole run, not per cycle: the first cycle to finish would turn it back on under the
     # others still running.
     with bulk_allocation():
-        return await each(month, chosen(governing, billed, known, code, caller.covers),
-                          lambda jurisdiction: run_cycle(pool, subsidy, month, actor, batch_lines, jurisdiction),
+        return await each(month, jurisdictions,
+                          lambda jurisdiction: run_cycle(pool, subsidy, month, actor, lines, jurisdiction),
                           fund_of, workers)
 
 
