@@ -107,16 +107,16 @@ class RosterImport:
         All at once, in one statement (sorted by hash), before the first batch: two imports at once whose files share
         IDs then take them in the same order, so one waits for the other instead of both waiting in a circle (which
         PostgreSQL would end by failing one). An invalid number is refused with its row and needs no lock."""
-        self.hash_of = await asyncio.to_thread(self._hashes, national_ids)  # 50,000 HMACs: off the event loop
-        valid = [h for number, h in self.hash_of.items() if national_id.problem(number) is None]
+        self.hash_of, valid = await asyncio.to_thread(self._hashes, national_ids)  # 50,000: off the event loop
         if valid:
             await enrollments_store.lock_national_ids(self.conn, valid)
         self.classes = {r["external_id"]: Klass(r["id"], r["opened_on"], r["closed_on"], r["capacity"])
                         for r in await classes_store.of_facility(self.conn, self.fid)}
 
-    def _hashes(self, national_ids: Iterable[str]) -> dict[str, str]:
-        """Each number as a row holds it (normalised) → its keyed hash."""
-        return {number: keyed_hash(self.pepper, number) for number in map(national_id.normalised, national_ids)}
+    def _hashes(self, national_ids: Iterable[str]) -> tuple[dict[str, str], list[str]]:
+        """Each number as a row holds it (normalised) → its keyed hash; and the hashes of the valid numbers."""
+        hash_of = {number: keyed_hash(self.pepper, number) for number in map(national_id.normalised, national_ids)}
+        return hash_of, [h for number, h in hash_of.items() if national_id.problem(number) is None]
 
     async def run(self, cells: Iterable[tuple[int, dict[str, str]]]) -> None:
         """Parse the rows (numbered cells) and apply them in batches, parsing the next while the last is applied."""
