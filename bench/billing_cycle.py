@@ -14,6 +14,13 @@ enrollments, to show the cost of correcting a month as big as the first. Writes 
 `--jurisdictions 20` spreads the facilities over 20 districts of a city, each under its own copy of Putuo's rule set
 and its own fund: the one `POST /cycles/2022-09` then runs 20 cycles, one per district (issue 13), and the
 yardstick is the same COPY of everything they wrote.
+
+`--workers 1,2` bills the same month with the billing service's `TUOYU_BILLING_CYCLE_WORKERS` at each value in
+turn, every attempt on a fresh billing database (issue 14: different funds' cycles at once against one jurisdiction
+after another), and reports each attempt's ratio of the first value's wall time to the last's, their median, and the
+most billing transactions seen open at once and any seen waiting for a lock (pg_stat_activity, sampled every
+0.2 s: do the cycles overlap, does anything serialise them?), with the CPU seconds each service used. The other
+figures (ratio to COPY, October's cycle) are the last value's.
 """
 
 from __future__ import annotations
@@ -27,7 +34,9 @@ import secrets
 import statistics
 import sys
 import tempfile
+import threading
 import time
+from collections import Counter
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -214,6 +223,52 @@ def timed_cycle(finance: httpx.Client, services: dict, month: str) -> tuple[floa
     return elapsed, answer.json(), {n: peak_rss_mib(s.process.pid) for n, s in services.items()}
 
 
+class OpenTransactions(threading.Thread):
+    """While it runs, the most client transactions open at once on a database, and the locks they were seen waiting
+    for, by kind (pg_stat_activity every 0.2 s; autovacuum's are not counted)."""
+
+    def __init__(self, dsn: str, database: str):
+        super().__init__(daemon=True)
+        self.dsn, self.database, self.most, self.lock_waits = dsn, database, 0, Counter()
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        with psycopg.connect(self.dsn, autocommit=True) as conn:
+            while not self.done.wait(0.2):
+                rows = conn.execute(
+                    "SELECT wait_event_type, wait_event FROM pg_stat_activity WHERE datname = %s AND backend_type = "
+                    "'client backend' AND xact_start IS NOT NULL AND pid <> pg_backend_pid()",
+                    (self.database,)).fetchall()
+                self.most = max(self.most, len(rows))
+                self.lock_waits.update(event for kind, event in rows if kind == "Lock")
+
+    def __enter__(self) -> "OpenTransactions":
+        self.start()
+        return self
+
+    def __exit__(self, *_) -> None:
+        self.done.set()
+        self.join()
+
+
+def cpu_seconds(pid: int) -> float:
+    """The process's CPU time so far (user + system, /proc/<pid>/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def parallel(samples: list[dict], workers: list[int]) -> dict:
+    """Each attempt's wall time at the first workers value over the last's (> 1: the last is faster), medians."""
+    first, last = ([s["wall_s"] for s in samples if s["workers"] == w] for w in (workers[0], workers[-1]))
+    ratios = [round(a / b, 2) for a, b in zip(first, last)]
+    return {"workers": [workers[0], workers[-1]], f"wall_s_workers_{workers[0]}": first,
+            f"wall_s_workers_{workers[-1]}": last, "median_s": [statistics.median(first), statistics.median(last)],
+            "ratios_per_attempt": ratios, "ratio": statistics.median(ratios),
+            "most_open_transactions": {w: max(s["most_open_transactions"] for s in samples if s["workers"] == w)
+                                       for w in (workers[0], workers[-1])},
+            "lock_waits_seen": dict(sum((Counter(s["lock_waits_seen"]) for s in samples), Counter()))}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--child-months", type=int, default=1_000_000)
@@ -223,8 +278,11 @@ def main() -> None:
                                                               "and followed by the COPY yardstick")
     parser.add_argument("--jurisdictions", type=int, default=0, help="spread the facilities over this many districts, "
                                                                       "each under its own rule set and fund (0: none)")
+    parser.add_argument("--workers", default="2", help="TUOYU_BILLING_CYCLE_WORKERS values, comma-separated: each "
+                                                         "attempt bills the month once with each (e.g. 1,2)")
     parser.add_argument("--keep", action="store_true", help="keep the databases (to look at them)")
     args = parser.parse_args()
+    workers = [int(w) for w in args.workers.split(",")]
 
     namespace = f"bench{secrets.token_hex(4)}"
     keys = {"admin": f"adm_{secrets.token_hex(12)}", "finance": f"fin_{secrets.token_hex(12)}",
@@ -235,14 +293,15 @@ def main() -> None:
            "TUOYU_HASH_PEPPER": secrets.token_hex(16),
            "TUOYU_RUN_CONSUMER": "false", "TUOYU_LOG_LEVEL": "WARNING",
            "TUOYU_SUBSIDY_DATABASE": f"{namespace}_subsidy", "TUOYU_BILLING_DATABASE": f"{namespace}_billing",
+           "TUOYU_BILLING_CYCLE_WORKERS": str(workers[0]),
            **{f"TUOYU_{n.upper()}_URL": f"http://127.0.0.1:{p}" for n, p in ports.items()}}
     logs = Path(tempfile.mkdtemp(prefix="bench-billing-"))
     services = {n: Service(n, ports[n], env, logs / f"{n}.log") for n in ports}
     base = pg_admin_dsn().rsplit("/", 1)[0]
     result: dict = {"benchmark": "billing cycle, end to end", "child_months": args.child_months,
-                    "jurisdictions": args.jurisdictions,
+                    "jurisdictions": args.jurisdictions, "workers": workers,
                     "command": f".venv/bin/python -m bench.billing_cycle --child-months {args.child_months} "
-                               f"--repeat {args.repeat} --jurisdictions {args.jurisdictions}",
+                               f"--repeat {args.repeat} --jurisdictions {args.jurisdictions} --workers {args.workers}",
                     "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
                                 "load_average_at_start": os.getloadavg()},
                     "at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
@@ -265,32 +324,47 @@ def main() -> None:
         finance = httpx.Client(base_url=services["billing"].url, timeout=1800,
                                headers={"Authorization": f"Bearer {keys['finance']}"})
         samples = []
-        for attempt in range(args.repeat):  # the machine is shared: repeat on a fresh billing database
-            if attempt:
+        runs = [(attempt, w) for attempt in range(args.repeat) for w in workers]
+        for number, (attempt, w) in enumerate(runs):  # the machine is shared: repeat on a fresh billing database
+            if number:
                 # A new database rather than the old one dropped: after a million rows autovacuum (a superuser, which
                 # nothing of ours can interrupt) may hold the old one for minutes. All are dropped at the end.
-                billing_databases.append(f"{namespace}_billing{attempt}")
+                billing_databases.append(f"{namespace}_billing{number}")
                 services["billing"].stop()
-                services["billing"].env = {**env, "TUOYU_BILLING_DATABASE": billing_databases[-1]}
+                services["billing"].env = {**env, "TUOYU_BILLING_DATABASE": billing_databases[-1],
+                                           "TUOYU_BILLING_CYCLE_WORKERS": str(w)}
                 services["billing"].start()
             billing_dsn = f"{base}/{billing_databases[-1]}"
             # A city this size needs more than the seed's 700,000.00 default, or most payouts would wait.
             for fund in funds(args.jurisdictions):
                 finance.put(f"/budgets/{fund}/2022", json={"amount": "10000000000.00"}).raise_for_status()
             load = os.getloadavg()[0]
-            elapsed, cycle, peaks = timed_cycle(finance, services, "2022-09")
+            cpu = {n: cpu_seconds(s.process.pid) for n, s in services.items()}
+            with OpenTransactions(pg_admin_dsn(), billing_databases[-1]) as watch:
+                elapsed, cycle, peaks = timed_cycle(finance, services, "2022-09")
+            cpu = {n: round(cpu_seconds(s.process.pid) - cpu[n], 1) for n, s in services.items()}
             # The yardstick right after, under the same neighbours' load: COPY of exactly the rows just written.
             copy = copy_baseline(billing_dsn)
-            samples.append({"wall_s": round(elapsed, 2), "load_average_before": round(load, 2),
+            samples.append({"workers": w, "attempt": attempt, "wall_s": round(elapsed, 2),
+                            "load_average_before": round(load, 2), "load_average_after": round(os.getloadavg()[0], 2),
+                            "most_open_transactions": watch.most, "lock_waits_seen": dict(watch.lock_waits),
+                            "service_cpu_s": cpu,
                             "copy_s": copy["total_s"], "ratio": round(elapsed / copy["total_s"], 2),
                             "service_timings_s": cycle["seconds"], "documents": cycle["documents"],
                             "payout_statuses": cycle["payout_statuses"], "peak_rss_mib": peaks})
-        ratios = sorted(s["ratio"] for s in samples)
-        result["cycle"] = {"month": "2022-09", "wall_s": min(s["wall_s"] for s in samples), "samples": samples}
+            print(f"attempt {attempt + 1}, workers {w}: {elapsed:.2f} s (COPY {copy['total_s']} s, load "
+                  f"{load:.2f} → {os.getloadavg()[0]:.2f}, at most {watch.most} transactions open, lock waits "
+                  f"{dict(watch.lock_waits)}, CPU {cpu})",
+                  flush=True)
+        if len(workers) > 1:
+            result["parallel"] = parallel(samples, workers)
+        samples_last = [s for s in samples if s["workers"] == workers[-1]]
+        ratios = sorted(s["ratio"] for s in samples_last)
+        result["cycle"] = {"month": "2022-09", "wall_s": min(s["wall_s"] for s in samples_last), "samples": samples}
         result["copy_baseline"] = {**copy, "samples_total_s": [s["copy_s"] for s in samples]}
         # Each cycle over the COPY run right after it (the machine is shared: a pair sees the same load).
         result["ratio_cycle_to_copy"] = round(statistics.median(ratios), 2)
-        result["ratios_per_pair"] = [s["ratio"] for s in samples]
+        result["ratios_per_pair"] = [s["ratio"] for s in samples_last]
         assert finance.post("/cycles/2022-09").json()["issued"] is False, "a second run issues nothing"
         with psycopg.connect(billing_dsn) as conn:
             docs, fees = conn.execute("SELECT count(*), sum(fee_fen) FROM family_documents").fetchone()

@@ -27,8 +27,9 @@ async def run(month: MonthPath, request: Request, caller: Finance, jurisdiction:
     if month > f"{today:%Y-%m}":
         raise InvalidInput("month", f"{month} has not begun (today is {today}): a month is billed once it has begun")
     await caught_up(request, jurisdiction)
+    settings = request.app.state.settings
     return await run_cycles(request.app.state.pool, request.app.state.subsidy, month, actor(caller), caller,
-                            jurisdiction, request.app.state.settings.cycle_batch_lines)
+                            jurisdiction, settings.cycle_batch_lines, settings.billing_cycle_workers)
 
 
 @router.get("/cycles", summary="The months billed in each jurisdiction, with the rule set that billed each")

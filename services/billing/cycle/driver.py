@@ -1,5 +1,10 @@
 """Bills a month in every county-level jurisdiction a caller asks for: each its own cycle, each in its own
-transaction, one after the other; one that fails stops none of the others (POLICY "Jurisdictions").
+transaction; one that fails stops none of the others (POLICY "Jurisdictions").
+
+Cycles that draw on one fund run one after another in code order, so a city fund shared by its districts is spent
+in the same order on every run (the fund's lock would serialise them anyway, in whatever order they came). Groups of
+different funds run at the same time, at most `workers` at once: each cycle has its own connection and transaction,
+its own jurisdiction's lock and document counters: nothing orders them but the machine's cores.
 
 Which cycles: every jurisdiction that governs a facility in the month (the subsidy service's
 `/due/{month}/jurisdictions`) or billed an earlier month (its corrections), that lies under the code asked for
@@ -9,12 +14,13 @@ for callers that bill one district (or read the answer as before jurisdictions),
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from typing import Awaitable, Callable, Iterable
+from typing import Awaitable, Callable, Iterable, Mapping
 
 import asyncpg
 
-from billing.cycle.run import run_cycle
+from billing.cycle.run import bulk_allocation, run_cycle
 from billing.subsidy_client import SubsidyClient
 from tuoyu.auth import Principal
 from tuoyu.errors import NotFound, TuoyuError
@@ -78,33 +84,78 @@ async def tree(conn: asyncpg.Connection) -> Tree:
     return {r["code"]: r["parent"] for r in await conn.fetch("SELECT code, parent FROM jurisdictions")}
 
 
-async def each(month: str, jurisdictions: list[str], run: Callable[[str], Awaitable[dict]]) -> dict:
-    """`run` each jurisdiction's cycle in turn; a failure is logged and reported in its place, the others run. If
-    every one fails, nothing was issued anywhere: the first error is raised, as one cycle's was before
-    jurisdictions. Returns `summed`."""
-    results, errors = [], []
-    for jurisdiction in jurisdictions:
-        try:
-            results.append(await run(jurisdiction))
-        except Exception as error:  # noqa: BLE001 - one jurisdiction's failure stops none of the others
-            log.exception("cycle %s of %s failed", month, jurisdiction)
-            errors.append(error)
-            detail = error.detail if isinstance(error, TuoyuError) else f"{type(error).__name__}: {error}"
-            results.append({"month": month, "jurisdiction": jurisdiction, "issued": False, "error": str(detail)})
+def groups(jurisdictions: Iterable[str], fund_of: Mapping[str, str | None]) -> list[list[str]]:
+    """The jurisdictions in groups that run one after another: those drawing on one fund together, each group in
+    code order, the groups in the order of their first code. One without a fund (none in force, none ever) is a
+    group of its own."""
+    by_fund: dict[str, list[str]] = {}
+    out: list[list[str]] = []
+    for code in sorted(jurisdictions):
+        fund = fund_of.get(code)
+        if fund is None:
+            out.append([code])
+        elif fund in by_fund:
+            by_fund[fund].append(code)
+        else:
+            out.append(by_fund.setdefault(fund, [code]))
+    return out
+
+
+async def each(month: str, jurisdictions: list[str], run: Callable[[str], Awaitable[dict]],
+               fund_of: Mapping[str, str | None] | None = None, workers: int = 1) -> dict:
+    """`run` each jurisdiction's cycle, the `groups` sharing a fund one after another, up to `workers` groups at
+    once; a failure is logged and reported in its place, the others run. The answer lists the cycles in code order
+    whatever order they finished in. If every one fails, nothing was issued anywhere: the first error (in code
+    order) is raised, as one cycle's was before jurisdictions. Returns `summed`."""
+    results: dict[str, dict] = {}
+    errors: dict[str, Exception] = {}
+    slots = asyncio.Semaphore(workers)
+
+    async def one_group(group: list[str]) -> None:
+        async with slots:
+            for jurisdiction in group:
+                try:
+                    results[jurisdiction] = await run(jurisdiction)
+                except Exception as error:  # noqa: BLE001 - one jurisdiction's failure stops none of the others
+                    log.exception("cycle %s of %s failed", month, jurisdiction)
+                    errors[jurisdiction] = error
+                    detail = error.detail if isinstance(error, TuoyuError) else f"{type(error).__name__}: {error}"
+                    results[jurisdiction] = {"month": month, "jurisdiction": jurisdiction, "issued": False,
+                                             "error": str(detail)}
+
+    await asyncio.gather(*(one_group(g) for g in groups(jurisdictions, fund_of or {})))
     if errors and len(errors) == len(results):
-        raise errors[0]
-    return summed(month, results)
+        raise errors[min(errors)]
+    return summed(month, [results[j] for j in sorted(jurisdictions)])
 
 
 async def run_cycles(pool: asyncpg.Pool, subsidy: SubsidyClient, month: str, actor: str, caller: Principal,
-                     code: str | None = None, batch_lines: int = 100_000) -> dict:
-    """Run every chosen jurisdiction's cycle of the month (see `chosen`), each in its own transaction."""
+                     code: str | None = None, batch_lines: int = 100_000, workers: int = 1) -> dict:
+    """Run every chosen jurisdiction's cycle of the month (see `chosen`), each in its own transaction, up to
+    `workers` funds' cycles at once (see `each`)."""
     if code is not None and not caller.may_act_in(code):
         raise NotFound(f"no jurisdiction {code!r} for this key")
-    governing = [j["code"] for j in await subsidy.jurisdictions(month)]
+    governing = {j["code"]: j["fund"] and j["fund"]["id"] for j in await subsidy.jurisdictions(month)}
     async with pool.acquire() as conn:
         known = await tree(conn)
         billed = [r["jurisdiction"] for r in await conn.fetch(
             "SELECT DISTINCT jurisdiction FROM cycles WHERE month < $1", month)]
-    return await each(month, chosen(governing, billed, known, code, caller.covers),
-                      lambda jurisdiction: run_cycle(pool, subsidy, month, actor, batch_lines, jurisdiction))
+        last_funds = await _last_funds(conn)
+    # The fund a cycle draws on (`run._begin`): its rule set's in the month, else its last subsidised cycle's.
+    fund_of = {j: governing.get(j) or last_funds.get(j) for j in {*governing, *billed}}
+    jurisdictions = chosen(governing, billed, known, code, caller.covers)
+    # Cycles at once share the memory one cycle had: each takes its month in ranges that many times smaller.
+    lines = max(1, batch_lines // max(1, min(workers, len(groups(jurisdictions, fund_of)))))
+    # Collection off for the whole run, not per cycle: the first cycle to finish would turn it back on under the
+    # others still running.
+    with bulk_allocation():
+        return await each(month, jurisdictions,
+                          lambda jurisdiction: run_cycle(pool, subsidy, month, actor, lines, jurisdiction),
+                          fund_of, workers)
+
+
+async def _last_funds(conn: asyncpg.Connection) -> dict[str, str]:
+    """Each jurisdiction's fund of its latest cycle that had one (`store.last_fund`, for every jurisdiction)."""
+    return {r["jurisdiction"]: r["fund"] for r in await conn.fetch(
+        "SELECT DISTINCT ON (jurisdiction) jurisdiction, fund FROM cycles WHERE fund IS NOT NULL "
+        "ORDER BY jurisdiction, month DESC")}

@@ -104,7 +104,7 @@ async def _apply(request: Request, facility: str, normalised: reader.Normalised,
         filed, revoked = await filed_and_revoked(uow.conn, fid)
         refuse(revoked_problem(revoked))
         importer = RosterImport(uow, fid, facility, pepper(request), today, normalised.repeated, filed)
-        await importer.start()
+        await importer.start(normalised.national_ids)
         await importer.run(normalised.cells())
         report = importer.report
         report.errors.sort(key=lambda e: e["row"])

@@ -5,7 +5,8 @@ under the batch's ids (families, children, enrollments, national-ID hashes), che
 decisions as the API (`children.register_child`, `enrollments.decide`), and keeps what it accepted in memory so
 later rows see earlier ones. A row is all or nothing: its family, child and enrollment are created together or the
 row is reported. Accepted rows are written with the store's batch functions (one statement per table per batch)
-and their events flushed to the outbox by the unit of work (a COPY, at this size).
+and their events flushed to the outbox by the unit of work (a COPY, at this size). Before the first batch the import
+locks every national ID of the file in one sorted statement (`start`), so imports sharing IDs never deadlock.
 
 Python and PostgreSQL take turns on a batch, so they are made to overlap: while PostgreSQL writes one batch's records,
 Python builds its events and then reads and parses the next batch. The long Python loops give the event loop a turn
@@ -30,6 +31,7 @@ from enrollment.store import children as children_store, classes as classes_stor
 from enrollment.store import families as families_store, records
 from enrollment.store.plans import planned_for_arrays
 from enrollment.store.unit_of_work import UnitOfWork
+from tuoyu import national_id
 from tuoyu.envelope import Envelope
 from tuoyu.errors import InvalidInput
 from tuoyu.hashing import keyed_hash
@@ -94,14 +96,27 @@ class RosterImport:
         # Enrollments of the current batch that exist already (an id cannot come back in a later batch: a
         # repeated enrollment id is a bad row wherever it appears).
         self.enrollments: dict[str, tuple[dict, ...]] = {}
-        self._national_ids_locked = False
         # How each family, child and enrollment id is spelled here (file and database), by its lower case: ids are
         # unique without regard to case, so "fam1" beside "FAM1" is a bad row, not a second family.
         self.spelling: dict[str, dict[str, str]] = {"family": {}, "child": {}, "enrollment": {}}
+        self.hash_of: dict[str, str] = {}  # national ID (normalised) → keyed hash, for every ID of the file
 
-    async def start(self) -> None:
+    async def start(self, national_ids: Iterable[str]) -> None:
+        """Read the facility's classes and lock every national ID of the file (the reader's first pass found them).
+
+        All at once, in one statement (sorted by hash), before the first batch: two imports at once whose files share
+        IDs then take them in the same order, so one waits for the other instead of both waiting in a circle (which
+        PostgreSQL would end by failing one). An invalid number is refused with its row and needs no lock."""
+        self.hash_of, valid = await asyncio.to_thread(self._hashes, national_ids)  # 50,000: off the event loop
+        if valid:
+            await enrollments_store.lock_national_ids(self.conn, valid)
         self.classes = {r["external_id"]: Klass(r["id"], r["opened_on"], r["closed_on"], r["capacity"])
                         for r in await classes_store.of_facility(self.conn, self.fid)}
+
+    def _hashes(self, national_ids: Iterable[str]) -> tuple[dict[str, str], list[str]]:
+        """Each number as a row holds it (normalised) → its keyed hash; and the hashes of the valid numbers."""
+        hash_of = {number: keyed_hash(self.pepper, number) for number in map(national_id.normalised, national_ids)}
+        return hash_of, [h for number, h in hash_of.items() if national_id.problem(number) is None]
 
     async def run(self, cells: Iterable[tuple[int, dict[str, str]]]) -> None:
         """Parse the rows (numbered cells) and apply them in batches, parsing the next while the last is applied."""
@@ -133,10 +148,8 @@ class RosterImport:
                 await asyncio.wait([applying])
 
     async def batch(self, rows: list[RosterRow]) -> None:
-        if not self._national_ids_locked and any(r.national_id is not None for r in rows):
-            await enrollments_store.lock_national_ids(self.conn)
-            self._national_ids_locked = True
-        hashes = {r.row: keyed_hash(self.pepper, r.national_id) for r in rows if r.national_id}  # normalised
+        # Locked by `start`: where they are enrolled elsewhere is read after the lock.
+        hashes = {r.row: self.hash_of[r.national_id] for r in rows if r.national_id}  # normalised
         async with planned_for_arrays(self.conn):
             await self._look_up(rows, set(hashes.values()))
         for name in {r.class_ for r in rows}:

@@ -2,8 +2,9 @@
 
 The first pass (`normalise`) decodes the upload, checks its header, and writes the rows as plain UTF-8 CSV cells to
 a second temporary file, counting enrollment ids on the way (a row whose enrollment id appears twice in the file is
-bad: which of the two was meant?). The second pass (`rows`) reads that file back. Memory holds a row at a time plus
-the enrollment ids, never the file.
+bad: which of the two was meant?) and gathering the national IDs (the import locks them all before its first batch).
+The second pass (`rows`) reads that file back. Memory holds a row at a time plus the enrollment and national ids,
+never the file.
 
 File-level problems (not text, wrong encoding, missing or unknown columns) raise `InvalidInput`: nothing is read.
 """
@@ -35,6 +36,7 @@ class Normalised:
     rows: int = 0
     first_row_of: dict[str, int] = field(default_factory=dict)
     repeated: dict[str, list[int]] = field(default_factory=dict)
+    national_ids: set[str] = field(default_factory=set)  # as written (cells), valid or not
 
     def cells(self) -> Iterator[tuple[int, dict[str, str]]]:
         self.file.seek(0)
@@ -91,6 +93,8 @@ def _write(out: Normalised, writer, row_number: int, columns: list[str | None], 
         first = out.first_row_of.setdefault(enrollment, row_number)
         if first != row_number:
             out.repeated.setdefault(enrollment, [first]).append(row_number)
+    if cells.get("national_id"):
+        out.national_ids.add(cells["national_id"])
 
 
 def _from_csv(source: IO[bytes], encoding: str, out: Normalised) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import date
+from typing import Iterable
 
 import asyncpg
 
@@ -14,13 +15,17 @@ from enrollment.domain.enrollments import Enrollment, Facts, fingerprint
 from enrollment.domain.rules import Occupancy, Span, missing, refuse
 from tuoyu.errors import NotFound
 
-# Held while a transaction enrolls a child who carries a national ID, so that two facilities cannot enroll the
-# same child on the same day at once (one lock for all: imports would otherwise take thousands).
-NATIONAL_ID_LOCK = 0x7475_6F79  # "tuoy"
+async def lock_national_ids(conn: asyncpg.Connection, hashes: Iterable[str]) -> None:
+    """Lock these national IDs (their keyed hashes) until the transaction ends, in one statement.
 
-
-async def lock_national_ids(conn: asyncpg.Connection) -> None:
-    await conn.execute("SELECT pg_advisory_xact_lock($1)", NATIONAL_ID_LOCK)
+    Held while a transaction enrolls a child who carries one, so that two facilities cannot enroll the same child on
+    the same day at once; enrollments of other IDs, and of children without one, never wait for it. The lock is the
+    ID's row in `national_id_locks` (a row lock: an import may hold tens of thousands, which PostgreSQL's lock table
+    could not): inserted the first time, or, when it exists, locked by the no-op update (`DO UPDATE`, unlike `DO
+    NOTHING`, locks the row it finds, and waits for a transaction inserting the same ID). The rows are taken in
+    hash order, so two transactions locking several in one call never wait for each other in a circle."""
+    await conn.execute("INSERT INTO national_id_locks (id_hash) SELECT DISTINCT h FROM unnest($1::text[]) AS h "
+                       "ORDER BY h ON CONFLICT (id_hash) DO UPDATE SET id_hash = excluded.id_hash", list(hashes))
 
 
 async def snapshot(conn: asyncpg.Connection, enrollment_id: int) -> dict:
@@ -54,9 +59,9 @@ async def _existing(conn: asyncpg.Connection, enrollment_id: int, created_as: st
 
 async def read_for_new(conn: asyncpg.Connection, facility_key: str, new: Enrollment) -> ForNew:
     """Lock and read what a new enrollment is checked against: two statements (three with a national ID)."""
-    # The class's lock serialises capacity checks; the child's, the same-day check. The facility's KEY SHARE (the
-    # lock the insert's foreign keys take anyway) lets enrollments in different classes proceed side by side, while
-    # every facility-wide change (FOR UPDATE: a revocation, a class opened, an import) waits for them.
+    # The class's lock serialises capacity checks; the child's, the same-day check (its national ID's, below, the
+    # same check across facilities). The facility's KEY SHARE (the lock the insert's foreign keys take anyway) lets
+    # enrollments in different classes proceed side by side, while every facility-wide change (FOR UPDATE: a revocation, a class opened, an import) waits for them.
     locked = await conn.fetchrow(
         "SELECT f.id, f.revoked_on, e.id AS existing, e.created_as, k.id AS class_id, k.opened_on, k.closed_on, "
         "k.capacity, c.id AS child_id, c.birth_date, c.national_id_hash FROM facilities f "
@@ -81,7 +86,7 @@ async def read_for_new(conn: asyncpg.Connection, facility_key: str, new: Enrollm
         return await _existing(conn, locked["existing"], locked["created_as"])
     id_hash = locked["national_id_hash"]
     if id_hash is not None:
-        await lock_national_ids(conn)
+        await lock_national_ids(conn, [id_hash])
     # Read after the locks: whatever committed while this transaction waited for them is seen.
     days = await conn.fetchrow(
         "SELECT mine.ids, mine.starts, mine.ends, spans.starts AS class_starts, spans.ends AS class_ends, "
