@@ -11,28 +11,43 @@ from fractions import Fraction
 from typing import Iterable
 
 import httpx
-from tenacity import retry, retry_if_exception_type, stop_after_delay, wait_exponential
+from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_delay, wait_exponential
 
-from tuoyu.errors import InvalidInput
+from tuoyu.errors import InvalidInput, Unavailable
 from tuoyu.jurisdictions import UNPLACED, Entry, jurisdiction_on
 from tuoyu.money import parse_rate
 
 
 class RateBounds:
-    def __init__(self, subsidy_url: str, admin_key: str):
+    def __init__(self, subsidy_url: str, admin_key: str, patience: float = 20):
+        self._patience = patience  # seconds a restarting subsidy service is waited for before a 503
         self._client = httpx.AsyncClient(base_url=subsidy_url, timeout=10,
                                          headers={"Authorization": f"Bearer {admin_key}"})
 
-    @retry(retry=retry_if_exception_type(httpx.TransportError), wait=wait_exponential(max=2),
-           stop=stop_after_delay(20), reraise=True)
     async def _in_force(self, day: date, jurisdiction: str) -> dict | None:
-        """The rule-set document in force in `jurisdiction` (UNPLACED: a facility in none) on `day`; None: none is."""
-        response = await self._client.get("/rulesets/in-force",
-                                          params={"on": day.isoformat(), "jurisdiction": jurisdiction})
+        """The rule-set document in force in `jurisdiction` (UNPLACED: a facility in none) on `day`; None: none is.
+        Subsidy restarting (unreachable or 5xx for `patience` s): 503, so the caller retries rather than sees a
+        failure."""
+        try:
+            response = await self._ask(day, jurisdiction)
+        except (httpx.TransportError, httpx.HTTPStatusError) as error:
+            raise Unavailable(f"the subsidy service, which holds the rate bounds, did not answer ({error}); "
+                              "retry shortly") from error
         if response.status_code == 404:
             return None
-        response.raise_for_status()
+        response.raise_for_status()  # any other refusal is this service's mistake: a 500
         return response.json()
+
+    async def _ask(self, day: date, jurisdiction: str) -> httpx.Response:
+        async for attempt in AsyncRetrying(retry=retry_if_exception_type((httpx.TransportError, httpx.HTTPStatusError)),
+                                           wait=wait_exponential(max=2), stop=stop_after_delay(self._patience),
+                                           reraise=True):
+            with attempt:
+                response = await self._client.get("/rulesets/in-force",
+                                                  params={"on": day.isoformat(), "jurisdiction": jurisdiction})
+                if response.status_code >= 500:
+                    response.raise_for_status()
+        return response
 
     async def on(self, day: date, history: Iterable[Entry], field: str = "effective_from"
                  ) -> tuple[Fraction, Fraction] | None:

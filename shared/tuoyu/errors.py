@@ -5,7 +5,10 @@
     ├── Conflict         409: the external_id exists with other content
     ├── NotFound         404: no such record, or another party's record
     ├── Unauthorized     401: a missing or wrong key
-    └── NotCaughtUp      503: events published so far are not all applied yet (`Inbox.wait_caught_up`); retry
+    ├── NotCaughtUp      503: events published so far are not all applied yet (`Inbox.wait_caught_up`); retry
+    └── Unavailable      503: another service this request needs did not answer (restarting); retry
+
+Every 503 carries Retry-After: the CLI asks again (`tuoyu.cli.client`).
 
 The database lost under a request (`tuoyu.db.CONNECTION_LOST`: a restart, a failover) is a 503 with Retry-After too.
 Text PostgreSQL cannot store (the NUL character) is refused as 422 too, naming the parameter when it is one.
@@ -65,6 +68,11 @@ class NotCaughtUp(TuoyuError):
     title = "Events still arriving"
 
 
+class Unavailable(TuoyuError):
+    status = 503
+    title = "Service unavailable"
+
+
 def problem(status: int, title: str, detail: str, errors: list[dict] | None = None, **headers) -> JSONResponse:
     body = {"type": "about:blank", "title": title, "status": status, "detail": detail}
     if errors:
@@ -86,7 +94,7 @@ async def unexpected(_: Request, exc: Exception):
 def install(app: FastAPI) -> None:
     @app.exception_handler(TuoyuError)
     async def _domain(_: Request, exc: TuoyuError):
-        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else {}
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else {"Retry-After": "1"} if exc.status == 503 else {}
         return problem(exc.status, exc.title, exc.detail, exc.errors, **headers)
 
     @app.exception_handler(RequestValidationError)
