@@ -189,9 +189,12 @@ class Inbox:
         consumer = self._consumer
         if consumer is None:
             raise RuntimeError("consumer is not running")
-        partitions = [TopicPartition(t, p) for t in self._topics for p in (consumer.partitions_for_topic(t) or [])]
-        if not partitions:
-            return 0
+        partitions = []
+        for topic in self._topics:
+            known = consumer.partitions_for_topic(topic)
+            if not known:  # a consumer just started has no metadata yet: "no partitions" would read as caught up
+                raise RuntimeError(f"consumer {self.name} does not know topic {topic}'s partitions yet")
+            partitions += [TopicPartition(topic, p) for p in known]
         ends = await consumer.end_offsets(partitions)
         stored = await self._stored_offsets(self._pool)
         lag = sum(max(0, end - stored.get(tp, 0)) for tp, end in ends.items())

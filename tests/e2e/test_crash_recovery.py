@@ -42,9 +42,12 @@ def fault_free_report(tmp_path_factory):
 
 def test_subsidy_killed_before_commit_recomputes_the_same_report(world_factory, tmp_path, fault_free_report):
     world = world_factory(faults={"subsidy": {"TUOYU_FAULT_KILL_BEFORE_COMMIT": "3"}})
-    world.cli("scenario", "load", world_without_timeline(tmp_path))
+    scenario = world_without_timeline(tmp_path)
+    # May fail midway: a facility's rate is checked against subsidy's bounds, and subsidy may die before that.
+    world.cli("scenario", "load", scenario, check=False)
     assert world["subsidy"].wait_exit() == -9, "the consumer should have died before its third commit"
     world["subsidy"].start()
+    world.cli("scenario", "load", scenario)  # idempotent: completes what the first pass could not
 
     assert comparable(september(world)) == fault_free_report
     recorded, applied = events_recorded_and_applied(world)

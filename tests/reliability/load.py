@@ -37,6 +37,17 @@ def applied_once(world: World) -> tuple[int, int]:
     return recorded, applied
 
 
+def applied_by(world: World, service: str, expected: int, timeout: float = 120) -> int:
+    """Events `service` has applied, once it has `expected` or `timeout` seconds have passed. Billing's consumer has
+    no barrier before a cycle (the cycle waits for subsidy's), so it may still be applying when the load ends."""
+    deadline = time.monotonic() + timeout
+    while True:
+        applied = world.query(service, "SELECT count(*) FROM processed_events")[0][0]
+        if applied >= expected or time.monotonic() > deadline:
+            return applied
+        time.sleep(0.5)
+
+
 def documents_issued_twice(world: World) -> int:
     """Family documents issued more than once for one (cycle month, service month, facility, enrollment)."""
     total, distinct = world.query("billing", "SELECT count(*), count(DISTINCT (cycle_month, service_month, facility, "

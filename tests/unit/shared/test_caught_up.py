@@ -38,3 +38,20 @@ async def test_a_consumer_that_never_catches_up_gives_a_503_naming_it_and_its_to
 async def test_a_consumer_that_never_starts_gives_a_503_too():
     with pytest.raises(NotCaughtUp):
         await Lagging(None).wait_caught_up(timeout=0.2)
+
+
+class JustStarted:
+    """A consumer right after its start: subscribed, no metadata fetched yet."""
+
+    def partitions_for_topic(self, topic: str):
+        return None
+
+
+async def test_a_consumer_that_knows_no_partitions_yet_is_not_taken_for_caught_up():
+    # An instance started a moment ago was asked to bill and, knowing no partitions, reported a lag of 0.
+    inbox = Inbox(None, "unused:9092", ["t.enrollment.events"], "t.billing", handler=lambda conn, e: None)
+    inbox._consumer = JustStarted()
+    with pytest.raises(RuntimeError, match="does not know"):
+        await inbox.lag()
+    with pytest.raises(NotCaughtUp):
+        await inbox.wait_caught_up(timeout=0.2)
