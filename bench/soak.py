@@ -31,8 +31,7 @@ import yaml  # noqa: E402
 from bench import machine  # noqa: E402
 from bench.soak_probes import KafkaProbe, PostgresProbe, ProxyProbe  # noqa: E402
 from bench.world import Place, generate  # noqa: E402
-from tests.e2e.expected import comparable  # noqa: E402
-from tests.reliability import infra  # noqa: E402
+from tests.reliability import infra, load  # noqa: E402
 from tests.stack import SERVICES, World  # noqa: E402
 
 PLACES = {  # three rule sets: a district's own, another city's district's own, a city's over its district
@@ -43,29 +42,15 @@ PLACES = {  # three rule sets: a district's own, another city's district's own, 
 MONTHS = ("2022-09", "2022-10", "2022-11")
 
 
-def load_until_done(world: World, scenario: str, deadline: float) -> tuple[int, float]:
-    """Load (and bill) the scenario until one whole pass succeeds (every step is idempotent): (attempts, seconds)."""
-    started, attempts = time.monotonic(), 0
-    while True:
-        attempts += 1
-        result = world.cli("scenario", "load", "--bulk", scenario, check=False)
-        if result.returncode == 0:
-            return attempts, time.monotonic() - started
-        if time.monotonic() > deadline:
-            raise AssertionError(f"the load never completed; last error: {result.stderr[-2000:]}")
-        time.sleep(1)
+def timed_load(world: World, scenario: str, deadline: float) -> tuple[int, float]:
+    """`load.load_until_done`, timed: (attempts, seconds)."""
+    started = time.monotonic()
+    attempts = load.load_until_done(world, scenario, deadline)
+    return attempts, time.monotonic() - started
 
 
 def reports(world: World) -> dict:
-    """Every month's report, per jurisdiction and for the platform, without document numbers."""
-    api = world.api()
-    out = {}
-    for month in MONTHS:
-        out[month] = comparable(api.call(api.billing, "GET", f"/reports/{month}").json())
-        for code in PLACES:
-            out[f"{month}/{code}"] = comparable(
-                api.call(api.billing, "GET", f"/reports/{month}", params={"jurisdiction": code}).json())
-    return out
+    return load.reports(world, MONTHS, tuple(PLACES))
 
 
 def differences(expected: dict, got: dict) -> list[str]:
@@ -145,7 +130,7 @@ def run(children: int, rounds: int, seed: int, work: Path) -> dict:
         (work / name).mkdir()
     clean = World(work / "fault-free", instances=2).start()
     try:
-        _, fault_free_s = load_until_done(clean, str(scenario), time.monotonic() + 1800)
+        _, fault_free_s = timed_load(clean, str(scenario), time.monotonic() + 1800)
         expected = reports(clean)
         result["events"] = clean.query("enrollment", "SELECT count(*) FROM outbox")[0][0]
         result["fault_free_s"] = round(fault_free_s, 1)
@@ -160,11 +145,11 @@ def run(children: int, rounds: int, seed: int, work: Path) -> dict:
             probe.start()
         faults = Faults(world, rounds, seed, spread_over=result["fault_free_s"])
         faults.start()
-        attempts, loaded_s = load_until_done(world, str(scenario), time.monotonic() + 2400)
+        attempts, loaded_s = timed_load(world, str(scenario), time.monotonic() + 2400)
         faults.join(1800)
         if faults.error is not None:
             raise faults.error
-        again, _ = load_until_done(world, str(scenario), time.monotonic() + 600)  # after the last fault: no change
+        again = load.load_until_done(world, str(scenario), time.monotonic() + 600)  # after the last fault: no change
         for probe in probes:
             probe.stop()
         got = reports(world)

@@ -25,9 +25,16 @@ def load_until_done(world: World, scenario: str, deadline: float) -> int:
         time.sleep(1)
 
 
-def reports(world: World) -> dict:
+def reports(world: World, months: tuple[str, ...] = MONTHS, jurisdictions: tuple[str, ...] = ()) -> dict:
+    """Each month's report without document numbers, platform-wide and (keys "month/code") per jurisdiction."""
     api = world.api()
-    return {m: comparable(api.call(api.billing, "GET", f"/reports/{m}").json()) for m in MONTHS}
+    out = {}
+    for month in months:
+        out[month] = comparable(api.call(api.billing, "GET", f"/reports/{month}").json())
+        for code in jurisdictions:
+            out[f"{month}/{code}"] = comparable(
+                api.call(api.billing, "GET", f"/reports/{month}", params={"jurisdiction": code}).json())
+    return out
 
 
 def applied_once(world: World) -> tuple[int, int]:
