@@ -20,6 +20,7 @@ from typing import Awaitable, Callable, Iterable, Mapping
 
 import asyncpg
 
+from billing.cycle import store
 from billing.cycle.run import bulk_allocation, run_cycle
 from billing.subsidy_client import SubsidyClient
 from tuoyu.auth import Principal
@@ -140,9 +141,9 @@ async def run_cycles(pool: asyncpg.Pool, subsidy: SubsidyClient, month: str, act
         known = await tree(conn)
         billed = [r["jurisdiction"] for r in await conn.fetch(
             "SELECT DISTINCT jurisdiction FROM cycles WHERE month < $1", month)]
-        last_funds = await _last_funds(conn)
+        last = await store.last_funds(conn, [*governing, *billed])
     # The fund a cycle draws on (`run._begin`): its rule set's in the month, else its last subsidised cycle's.
-    fund_of = {j: governing.get(j) or last_funds.get(j) for j in {*governing, *billed}}
+    fund_of = {j: governing.get(j) or (last[j].id if j in last else None) for j in {*governing, *billed}}
     jurisdictions = chosen(governing, billed, known, code, caller.covers)
     # Cycles at once share the memory one cycle had: each takes its month in ranges that many times smaller.
     lines = max(1, batch_lines // max(1, min(workers, len(groups(jurisdictions, fund_of)))))
@@ -152,10 +153,3 @@ async def run_cycles(pool: asyncpg.Pool, subsidy: SubsidyClient, month: str, act
         return await each(month, jurisdictions,
                           lambda jurisdiction: run_cycle(pool, subsidy, month, actor, lines, jurisdiction),
                           fund_of, workers)
-
-
-async def _last_funds(conn: asyncpg.Connection) -> dict[str, str]:
-    """Each jurisdiction's fund of its latest cycle that had one (`store.last_fund`, for every jurisdiction)."""
-    return {r["jurisdiction"]: r["fund"] for r in await conn.fetch(
-        "SELECT DISTINCT ON (jurisdiction) jurisdiction, fund FROM cycles WHERE fund IS NOT NULL "
-        "ORDER BY jurisdiction, month DESC")}

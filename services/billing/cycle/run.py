@@ -62,7 +62,7 @@ async def _begin(conn: asyncpg.Connection, subsidy: SubsidyClient, jurisdiction:
     await store.begin_cycle(conn, jurisdiction, month, {
         "ruleset_id": due.ruleset and due.ruleset.id, "ruleset_version": due.ruleset and due.ruleset.version,
         "fund": due.fund and due.fund.id, "ruleset_info": info})
-    fund = due.fund or await store.last_fund(conn, jurisdiction)
+    fund = due.fund or (await store.last_funds(conn, [jurisdiction])).get(jurisdiction)
     if fund is not None:
         await locks.fund(conn, fund.id)
     return fund

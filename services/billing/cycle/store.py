@@ -115,15 +115,18 @@ async def default_budget(conn: asyncpg.Connection, fund: str) -> int | None:
     return json.loads(info).get("default_budget_fen") if info else None
 
 
-async def last_fund(conn: asyncpg.Connection, jurisdiction: str) -> Fund | None:
-    """The fund of the jurisdiction's latest cycle that had one (its rule set's), as that cycle recorded it."""
-    row = await conn.fetchrow(
-        "SELECT fund, ruleset_info FROM cycles WHERE jurisdiction = $1 AND fund IS NOT NULL ORDER BY month DESC "
-        "LIMIT 1", jurisdiction)
-    if row is None:
-        return None
-    info = json.loads(row["ruleset_info"]) if row["ruleset_info"] else {}
-    return Fund(row["fund"], info.get("fund_name", row["fund"]), info.get("default_budget_fen") or 0)
+async def last_funds(conn: asyncpg.Connection, jurisdictions: list[str]) -> dict[str, Fund]:
+    """Each jurisdiction's fund of its latest cycle that had one (its rule set's), as that cycle recorded it: what a
+    cycle draws on when no rule set is in force (`run._begin`), and what the driver groups cycles by."""
+    rows = await conn.fetch(
+        "SELECT DISTINCT ON (jurisdiction) jurisdiction, fund, ruleset_info FROM cycles WHERE jurisdiction = ANY($1) "
+        "AND fund IS NOT NULL ORDER BY jurisdiction, month DESC", jurisdictions)
+    funds = {}
+    for row in rows:
+        info = json.loads(row["ruleset_info"]) if row["ruleset_info"] else {}
+        funds[row["jurisdiction"]] = Fund(row["fund"], info.get("fund_name", row["fund"]),
+                                          info.get("default_budget_fen") or 0)
+    return funds
 
 
 def _codes(values: np.ndarray) -> np.ndarray:
