@@ -143,8 +143,16 @@ cluster_start() {
   done
   wait_for "a primary" 90 writable
   # The role and databases on the primary; the standby gets them by replication.
-  "${AS_PG[@]}" "$(pg_bin)/psql" -X -q -v ON_ERROR_STOP=1 -h /var/run/postgresql -p "$(primary_port)" -U postgres \
-    -d postgres <"$ROOT/deploy/postgres-init.sql" >/dev/null || die "could not create the tuoyu role and databases"
+  # Retried: while a node rejoins, the monitor makes the standby synchronous and the primary reloads, which may end
+  # the session mid-commit ("canceling the wait for synchronous replication"); postgres-init.sql is idempotent.
+  local attempt
+  for attempt in 1 2 3 4 5; do
+    "${AS_PG[@]}" "$(pg_bin)/psql" -X -q -v ON_ERROR_STOP=1 -h /var/run/postgresql -p "$(primary_port)" -U postgres \
+      -d postgres <"$ROOT/deploy/postgres-init.sql" >/dev/null && break
+    ((attempt < 5)) || die "could not create the tuoyu role and databases"
+    sleep 2
+    wait_for "a primary" 90 writable
+  done
 }
 
 # The monitor first, so that stopping the primary does not look like a failure to fail over from.
