@@ -36,6 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tests.reliability import infra  # noqa: E402
 from tests.stack import World, pg_admin_dsn  # noqa: E402
 from tuoyu import db  # noqa: E402
+from tuoyu.settings import postgres_dsn  # noqa: E402
 
 T0 = time.monotonic()
 
@@ -114,7 +115,7 @@ async def rows_check() -> list[str]:
     lost = set(writes.acknowledged) - on_primary
     say(f"{len(writes.acknowledged)} acknowledged, {len(on_primary)} on node{new} (the primary), {len(lost)} lost; "
         f"{len(on_primary - set(writes.acknowledged))} committed whose answer was lost")
-    standby = f"postgresql://tuoyu:tuoyu@127.0.0.1:{infra.stack_env(f'$(pg_node_port {old})')}/pg_failover_check"
+    standby = postgres_dsn(f"127.0.0.1:{infra.stack_env(f'$(pg_node_port {old})')}", "tuoyu", "tuoyu", "pg_failover_check")
     on_standby = await _eventually(standby, "SELECT id FROM writes", len(on_primary))
     say(f"{len(on_standby)} on node{old} (the rejoined standby)")
     problems = [f"{len(lost)} acknowledged rows lost, e.g. {sorted(lost)[:10]}"] if lost else []

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -30,7 +31,7 @@ from tuoyu.settings import postgres_dsn
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
 SERVICES = ("enrollment", "subsidy", "billing")
-HAPROXY = "/usr/sbin/haproxy"
+HAPROXY = shutil.which("haproxy") or "/usr/sbin/haproxy"  # as deploy/env.sh finds it
 
 
 def free_port() -> int:
