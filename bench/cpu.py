@@ -86,15 +86,15 @@ def kafka_brokers(stack_dir: Path) -> list[int]:
 
 class PathCpu:
     """CPU seconds spent by each part of a request's path between `start` and `stop`: named process groups, the
-    world's PostgreSQL backends (its databases), PostgreSQL's server processes, the brokers, this process (the load
+    world's PostgreSQL backends (of each of its databases, `postgres:<service>`), PostgreSQL's server processes, the brokers, this process (the load
     client) and the whole machine. `per(count)` gives each part's microseconds per item (an accepted request)."""
 
     def __init__(self, groups: dict[str, list[int]], databases: list[str], stack_dir: Path):
         self.groups = {name: [p for pid in pids for p in descendants(pid)] for name, pids in groups.items()}
         self.databases, self.stack_dir = databases, stack_dir
 
-    def _backends(self) -> dict[int, float]:
-        return {pid: cpu_seconds(pid) for database in self.databases for pid in backends(database)}
+    def _backends(self) -> dict[str, dict[int, float]]:
+        return {database: {pid: cpu_seconds(pid) for pid in backends(database)} for database in self.databases}
 
     def _sample(self) -> dict:
         return {**{name: sum(map(cpu_seconds, pids)) for name, pids in self.groups.items()},
@@ -108,7 +108,9 @@ class PathCpu:
     def stop(self) -> dict[str, float]:
         after, backends_after = self._sample(), self._backends()
         spent = {name: after[name] - self.before[name] for name in after}
-        spent["postgres_backends"] = sum(cpu - self.backends_before.get(pid, 0.0) for pid, cpu in backends_after.items())
+        for database, seen in backends_after.items():  # a backend opened meanwhile counts from 0
+            before = self.backends_before[database]
+            spent[f"postgres:{database.rsplit('_', 1)[-1]}"] = sum(cpu - before.get(pid, 0.0) for pid, cpu in seen.items())
         return spent
 
     @staticmethod
