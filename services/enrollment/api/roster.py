@@ -2,7 +2,7 @@
 
 A facility key reaches only its own facility's paths (another facility's are 404); the admin key reaches all.
 Every write locks the facility's row, so capacity and overlap checks never race each other or an import: exclusively,
-except enrollments, which lock only their class and child besides (see `store.enrollments.read_for_new`). Each write
+except enrollments, which lock only their class and child besides (see `store.enrollments.attempt`). Each write
 is a handler (`handlers.roster`) in a unit of work; the day comes from `Today`, the service's one clock.
 """
 
@@ -163,8 +163,7 @@ async def correct_child(facility: OwnFacility, child: str, body: ChildCorrection
 async def enroll(facility: OwnFacility, body: NewEnrollment, request: Request, response: Response, today: Today
                  ) -> dict:
     async with unit_of_work(request) as uow:
-        snapshot, created, events = await roster.enroll(uow.conn, facility, body, today)
-        uow.publish(events)
+        snapshot, created = await roster.enroll(uow.conn, facility, body, today, uow.topic)
     _status(response, created)
     return views.enrollment_of_snapshot(snapshot, today)
 

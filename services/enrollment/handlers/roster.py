@@ -3,7 +3,7 @@
 Each handler reads through the store what its decision needs, asks the domain (the same functions the roster import
 asks for each row), writes through the store what was decided, and returns the record's snapshot, whether it was
 created, and the events for the unit of work to put in the outbox. Each runs inside the caller's transaction, which
-holds the facility's row lock (an enrollment: the class's and the child's; see `store.enrollments.read_for_new`).
+holds the facility's row lock (an enrollment: the class's and the child's; see `store.enrollments.attempt`).
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from tuoyu.hashing import keyed_hash
 from tuoyu.money import parse_cny
 
 Events = list[Envelope]
+FIRST_VERSION = 1  # a new record's (the tables' default)
 Conn = asyncpg.Connection
 
 
@@ -105,18 +106,22 @@ async def correct_child(conn: Conn, fid: int, facility_key: str, external_id: st
 
 # --- enrollments ---------------------------------------------------------------------------------------------------
 
-async def enroll(conn: Conn, facility_key: str, request: NewEnrollment, today: date) -> tuple[dict, bool, Events]:
-    """Enroll a child in four statements, the outbox's included (five with a national ID): lock and read, check,
-    write."""
+async def enroll(conn: Conn, facility_key: str, request: NewEnrollment, today: date, topic: str
+                 ) -> tuple[dict, bool]:
+    """Enroll a child in one round trip besides BEGIN and COMMIT (`store.enrollments.attempt`: lock, read, write
+    with its event), then check; a refusal raises, and the caller's transaction rolls the write back. Returns the
+    snapshot and whether it was created (its event is in the outbox already)."""
     new = enrollments.Enrollment(request.external_id, request.child, request.class_, request.care.value,
                                  request.start, request.end, parse_cny(request.monthly_fee))
-    read = await enrollments_store.read_for_new(conn, facility_key, new)
-    if not enrollments.decide(new, read.facts, today):
-        return read.existing, False, []
-    version = await enrollments_store.insert(conn, read.ids, new)
     snapshot = snapshots.enrollment_of(facility_key, new.external_id, new.child, new.class_, new.care,
-                                       new.start, new.end, [(new.start, new.fee_fen)], version)
-    return snapshot, True, [snapshots.event("ChildEnrolled", new.start, facility_key, enrollment=snapshot)]
+                                       new.start, new.end, [(new.start, new.fee_fen)], FIRST_VERSION)
+    event = snapshots.event("ChildEnrolled", new.start, facility_key, enrollment=snapshot)
+    attempt = await enrollments_store.attempt(conn, facility_key, new, event, topic)
+    if not enrollments.decide(new, attempt.facts, today):
+        return attempt.existing, False
+    if not attempt.written:  # the function writes whatever the checks can pass (its end on or after its start)
+        raise RuntimeError(f"enrollment {new.external_id!r} passed the checks but was not written")
+    return snapshot, True
 
 
 async def withdraw(conn: Conn, fid: int, facility_key: str, external_id: str, withdrawal: Withdrawal

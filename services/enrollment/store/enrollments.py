@@ -13,6 +13,7 @@ import asyncpg
 from enrollment.domain import snapshots
 from enrollment.domain.enrollments import Enrollment, Facts, fingerprint
 from enrollment.domain.rules import Occupancy, Span, missing, refuse
+from tuoyu.envelope import Envelope
 from tuoyu.errors import NotFound
 
 async def lock_national_ids(conn: asyncpg.Connection, hashes: Iterable[str]) -> None:
@@ -21,11 +22,9 @@ async def lock_national_ids(conn: asyncpg.Connection, hashes: Iterable[str]) -> 
     Held while a transaction enrolls a child who carries one, so that two facilities cannot enroll the same child on
     the same day at once; enrollments of other IDs, and of children without one, never wait for it. The lock is the
     ID's row in `national_id_locks` (a row lock: an import may hold tens of thousands, which PostgreSQL's lock table
-    could not): inserted the first time, or, when it exists, locked by the no-op update (`DO UPDATE`, unlike `DO
-    NOTHING`, locks the row it finds, and waits for a transaction inserting the same ID). The rows are taken in
-    hash order, so two transactions locking several in one call never wait for each other in a circle."""
-    await conn.execute("INSERT INTO national_id_locks (id_hash) SELECT DISTINCT h FROM unnest($1::text[]) AS h "
-                       "ORDER BY h ON CONFLICT (id_hash) DO UPDATE SET id_hash = excluded.id_hash", list(hashes))
+    could not), taken by the SQL function `lock_national_ids` (migration 0010), which the API's `enroll_attempt`
+    calls too."""
+    await conn.execute("SELECT lock_national_ids($1::text[])", list(hashes))
 
 
 async def snapshot(conn: asyncpg.Connection, enrollment_id: int) -> dict:
@@ -42,82 +41,55 @@ async def snapshot(conn: asyncpg.Connection, enrollment_id: int) -> dict:
 
 
 @dataclass(slots=True)
-class ForNew:
-    """What `read_for_new` found: the facts to decide on, and either the enrollment that exists under the external
-    id (its snapshot) or the row ids the new one would reference."""
+class Attempt:
+    """What `attempt` found: the facts to decide on, and either the enrollment that exists under the external id (its
+    snapshot) or whether the new one was written (with its event), to be kept only if the checks pass."""
     facts: Facts
     existing: dict | None = None
-    ids: tuple[int, int, int] | None = None  # facility, child, class
+    written: bool = False
 
 
-async def _existing(conn: asyncpg.Connection, enrollment_id: int, created_as: str | None) -> ForNew:
+async def _existing(conn: asyncpg.Connection, enrollment_id: int, created_as: str | None) -> Attempt:
     current = await snapshot(conn, enrollment_id)
     now = {**{k: current[k] for k in ("child", "class", "care", "start", "end")},
            "monthly_fee": current["fees"][0]["monthly_fee"]}
-    return ForNew(Facts(existing=(json.loads(created_as) if created_as else None, now)), existing=current)
+    return Attempt(Facts(existing=(json.loads(created_as) if created_as else None, now)), existing=current)
 
 
-async def read_for_new(conn: asyncpg.Connection, facility_key: str, new: Enrollment) -> ForNew:
-    """Lock and read what a new enrollment is checked against: two statements (three with a national ID)."""
-    # The class's lock serialises capacity checks; the child's, the same-day check (its national ID's, below, the
-    # same check across facilities). The facility's KEY SHARE (the lock the insert's foreign keys take anyway) lets
-    # enrollments in different classes proceed side by side, while every facility-wide change (FOR UPDATE: a revocation, a class opened, an import) waits for them.
-    locked = await conn.fetchrow(
-        "SELECT f.id, f.revoked_on, e.id AS existing, e.created_as, k.id AS class_id, k.opened_on, k.closed_on, "
-        "k.capacity, c.id AS child_id, c.birth_date, c.national_id_hash FROM facilities f "
-        "JOIN classes k ON k.facility_id = f.id AND k.external_id = $3 "
-        "JOIN children c ON c.facility_id = f.id AND c.external_id = $4 "
-        "LEFT JOIN enrollments e ON e.facility_id = f.id AND e.external_id = $2 "
-        "WHERE f.external_id = $1 FOR KEY SHARE OF f FOR UPDATE OF k, c",
-        facility_key, new.external_id, new.class_, new.child)
-    if locked is None:  # something it names does not exist: say what, unless the enrollment itself exists
-        fid = await conn.fetchval("SELECT id FROM facilities WHERE external_id = $1", facility_key)
-        if fid is None:
-            raise NotFound(f"facility {facility_key!r} does not exist")
-        found = await conn.fetchrow("SELECT id, created_as FROM enrollments WHERE facility_id = $1 "
-                                    "AND external_id = $2", fid, new.external_id)
-        if found is not None:
-            return await _existing(conn, found["id"], found["created_as"])
-        if await conn.fetchval("SELECT id FROM children WHERE facility_id = $1 AND external_id = $2", fid,
-                               new.child) is None:
-            refuse(missing("child", new.child))
-        refuse(missing("class", new.class_))
-    if locked["existing"] is not None:
-        return await _existing(conn, locked["existing"], locked["created_as"])
-    id_hash = locked["national_id_hash"]
-    if id_hash is not None:
-        await lock_national_ids(conn, [id_hash])
-    # Read after the locks: whatever committed while this transaction waited for them is seen.
-    days = await conn.fetchrow(
-        "SELECT mine.ids, mine.starts, mine.ends, spans.starts AS class_starts, spans.ends AS class_ends, "
-        "       other.starts AS other_starts, other.ends AS other_ends "
-        "FROM (SELECT array_agg(external_id) AS ids, array_agg(start_on) AS starts, array_agg(end_on) AS ends "
-        "      FROM enrollments WHERE child_id = $1 AND start_on <= $4 "
-        "      AND coalesce(end_on, 'infinity'::date) >= $3) mine, "
-        "     (SELECT array_agg(start_on) AS starts, array_agg(end_on) AS ends FROM enrollments "
-        "      WHERE class_id = $2 AND start_on <= $4 AND coalesce(end_on, 'infinity'::date) >= $3) spans, "
-        "     (SELECT array_agg(e.start_on) AS starts, array_agg(e.end_on) AS ends FROM children c "
-        "      JOIN enrollments e ON e.child_id = c.id WHERE $5::text IS NOT NULL AND c.national_id_hash = $5 "
-        "      AND c.facility_id <> $6 AND e.start_on <= $4 AND coalesce(e.end_on, 'infinity'::date) >= $3) other",
-        locked["child_id"], locked["class_id"], new.start, new.end or date.max, id_hash, locked["id"])
-    facts = Facts(revoked_on=locked["revoked_on"], birth_date=locked["birth_date"], opened_on=locked["opened_on"],
-                  closed_on=locked["closed_on"],
-                  occupancy=Occupancy(locked["capacity"], zip(days["class_starts"] or [], days["class_ends"] or [])),
-                  child_spans=list(zip(days["ids"] or [], days["starts"] or [], days["ends"] or [])),
-                  elsewhere=list(zip(days["other_starts"] or [], days["other_ends"] or [])))
-    return ForNew(facts, ids=(locked["id"], locked["child_id"], locked["class_id"]))
+async def _missing(conn: asyncpg.Connection, facility_key: str, new: Enrollment) -> Attempt:
+    """Something the enrollment names does not exist: say what, unless the enrollment itself exists."""
+    fid = await conn.fetchval("SELECT id FROM facilities WHERE external_id = $1", facility_key)
+    if fid is None:
+        raise NotFound(f"facility {facility_key!r} does not exist")
+    found = await conn.fetchrow("SELECT id, created_as FROM enrollments WHERE facility_id = $1 "
+                                "AND external_id = $2", fid, new.external_id)
+    if found is not None:
+        return await _existing(conn, found["id"], found["created_as"])
+    if await conn.fetchval("SELECT id FROM children WHERE facility_id = $1 AND external_id = $2", fid,
+                           new.child) is None:
+        refuse(missing("child", new.child))
+    refuse(missing("class", new.class_))
 
 
-async def insert(conn: asyncpg.Connection, ids: tuple[int, int, int], new: Enrollment) -> int:
-    """The enrollment and its first fee, in one statement; answers its version."""
-    fid, child_id, class_id = ids
-    return await conn.fetchval(
-        "WITH e AS (INSERT INTO enrollments (facility_id, child_id, class_id, external_id, care, start_on, end_on, "
-        "           created_as) VALUES ($1,$2,$3,$4,$5,$6,$7,$8) RETURNING id, version), "
-        "fee AS (INSERT INTO enrollment_fees (enrollment_id, effective_from, fee_fen) SELECT id, $6, $9 FROM e) "
-        "SELECT version FROM e",
-        fid, child_id, class_id, new.external_id, new.care, new.start, new.end, json.dumps(new.fingerprint()),
-        new.fee_fen)
+async def attempt(conn: asyncpg.Connection, facility_key: str, new: Enrollment, event: Envelope, topic: str
+                  ) -> Attempt:
+    """Lock, read what a new enrollment is checked against and write it with its first fee and `event`'s outbox
+    row, in one round trip (`enroll_attempt`, migration 0010); the caller checks the facts and rolls the
+    transaction back if they refuse it."""
+    row = await conn.fetchrow(
+        "SELECT * FROM enroll_attempt($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9, $10, $11, $12)",
+        facility_key, new.external_id, new.class_, new.child, new.care, new.start, new.end,
+        json.dumps(new.fingerprint()), new.fee_fen, event.id, topic, event.to_bytes())
+    if row is None:
+        return await _missing(conn, facility_key, new)
+    if row["existing"] is not None:
+        return await _existing(conn, row["existing"], row["created_as"])
+    facts = Facts(revoked_on=row["revoked_on"], birth_date=row["birth_date"], opened_on=row["opened_on"],
+                  closed_on=row["closed_on"],
+                  occupancy=Occupancy(row["capacity"], zip(row["class_starts"] or [], row["class_ends"] or [])),
+                  child_spans=list(zip(row["ids"] or [], row["starts"] or [], row["ends"] or [])),
+                  elsewhere=list(zip(row["other_starts"] or [], row["other_ends"] or [])))
+    return Attempt(facts, written=row["version"] is not None)
 
 
 async def locked(conn: asyncpg.Connection, fid: int, external_id: str) -> tuple[int, date, date | None]:

@@ -259,16 +259,17 @@ async def api_refusal(world: Facility, enrollment: Enrollment, monkeypatch) -> t
     """What the API's handler answers, its store faked by the facility's records."""
     klass, child = world.classes[enrollment.class_], world.children[enrollment.child]
 
-    async def read_for_new(conn, facility_key, new):
-        return enrollments_store.ForNew(Facts(
+    async def attempt(conn, facility_key, new, event, topic):
+        return enrollments_store.Attempt(Facts(
             birth_date=child.birth_date, opened_on=klass.opened_on, closed_on=klass.closed_on,
-            occupancy=klass.occupancy, child_spans=child.spans, elsewhere=world.elsewhere.get(child.id_hash, [])))
+            occupancy=klass.occupancy, child_spans=child.spans, elsewhere=world.elsewhere.get(child.id_hash, [])),
+            written=True)
 
-    monkeypatch.setattr(enrollments_store, "read_for_new", read_for_new)
+    monkeypatch.setattr(enrollments_store, "attempt", attempt)
     request = NewEnrollment(external_id=enrollment.external_id, child=enrollment.child, **{"class": enrollment.class_},
                             monthly_fee="2000.00", start=enrollment.start, end=enrollment.end)
     with pytest.raises((InvalidInput, Differs)) as refused:
-        await roster.enroll(None, "F1", request, TODAY)
+        await roster.enroll(None, "F1", request, TODAY, "enrollment")
     return problem_of(refused.value)
 
 
