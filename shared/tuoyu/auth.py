@@ -66,19 +66,14 @@ def same(a: str, b: str) -> bool:
 LookupKey = Callable[[str], Awaitable[Principal | None]]
 
 
-def settings_keys(settings: CommonSettings) -> tuple[tuple[str, str], ...]:
-    """The platform-wide keys from settings, each with its role."""
-    return tuple((role, secret.get_secret_value()) for role, secret in (
-        (ADMIN, settings.admin_key), (FINANCE, settings.finance_key), (OPERATOR, settings.operator_key)))
-
-
 async def authenticate(request: Request, settings: CommonSettings, lookup: LookupKey | None = None) -> Principal:
     """The caller: one of the keys in settings, else whoever `lookup` says the key belongs to (401 if nobody)."""
     key = presented_key(request)
     if not key:
         raise Unauthorized("an API key is required: send 'Authorization: Bearer <key>'")
-    for role, secret in settings_keys(settings):
-        if same(key, secret):
+    for role, secret in ((ADMIN, settings.admin_key), (FINANCE, settings.finance_key),
+                         (OPERATOR, settings.operator_key)):
+        if same(key, secret.get_secret_value()):
             return Principal(role)
     principal = await lookup(key) if lookup else None
     if principal is None:

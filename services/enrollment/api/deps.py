@@ -48,11 +48,8 @@ async def principal_of_hash(request: Request, key_hash: str) -> Principal | None
     A desk session keeps only the hash of the key signed in with and asks again on every request, so a revoked key
     or a narrowed jurisdiction counts at once."""
     s: EnrollmentSettings = request.app.state.settings
-    pepper = s.hash_pepper.get_secret_value()
-    for role, secret in auth.settings_keys(s):
-        if auth.same(key_hash, keyed_hash(pepper, secret)):
-            return Principal(role)
-    return key_directory.principal_of(await key_answer(request.app.state.pool, key_hash))
+    return (auth.settings_holder(s, s.hash_pepper.get_secret_value(), key_hash)
+            or key_directory.principal_of(await key_answer(request.app.state.pool, key_hash)))
 
 
 async def key_answer(db: asyncpg.Pool, key_hash: str) -> dict:
