@@ -40,6 +40,7 @@ def test_a_putuo_official_sees_putuos_facilities_and_not_dinghais(world, browser
     assert {rows.nth(i).get_attribute("data-facility") for i in range(rows.count())} == {"PA", "PB"}
     assert page.locator('tr[data-facility="PA"]').get_attribute("data-status") == "filed"
     assert page.locator('tr[data-facility="PB"]').get_attribute("data-status") == "rectification"
+    assert page.locator('tr[data-facility="PA"] [data-waiting]').get_attribute("data-waiting") == "2"
     assert "整改中" in page.locator('tr[data-facility="PB"]').inner_text()
     assert page.locator(f'section[data-jurisdiction="{PUTUO}"]').get_attribute("data-ruleset") == "zhoushan-putuo-2022"
     assert "定海" not in page.inner_text("main")

@@ -83,6 +83,14 @@ async def awaiting_confirmation(conn: asyncpg.Connection, among: set[str] | None
     return [dict(r) for r in rows]
 
 
+async def awaiting_counts(conn: asyncpg.Connection, facilities: list[str]) -> dict[str, int]:
+    """How many classes of each of these facilities nobody has confirmed yet (those with none are left out)."""
+    rows = await conn.fetch("SELECT f.external_id, count(*) AS waiting FROM classes c JOIN facilities f "
+                            "ON f.id = c.facility_id WHERE c.confirmed_on IS NULL AND f.external_id = ANY($1) "
+                            "GROUP BY f.external_id", facilities)
+    return {r["external_id"]: r["waiting"] for r in rows}
+
+
 async def confirmed(conn: asyncpg.Connection, facility: str, klass: str) -> dict | None:
     """The class as `awaiting_confirmation` lists it, once it is confirmed; else None."""
     row = await conn.fetchrow(f"{LISTED_SQL} WHERE f.external_id = $1 AND c.external_id = $2 "

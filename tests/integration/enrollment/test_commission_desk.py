@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from tests.integration.enrollment.conftest import (
-    DINGHAI, PUTUO, bearer, fresh_national_id,
+    CITY, DINGHAI, PUTUO, bearer, fresh_national_id,
 )
 
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
@@ -79,12 +79,21 @@ def test_a_putuo_official_sees_putuos_facilities_with_their_status_and_rule_set_
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     html = page.text
     assert f'data-facility="{putuo.external_id}" data-status="filed"' in html and "沈家门工作台园" in html
+    assert f'href="/desk/classes?facility={putuo.external_id}"' in html, "its classes waiting, linked"
     assert dinghai.external_id not in html and "定海工作台园" not in html
     assert re.findall(r'data-jurisdiction="(\d*)"', html) == [PUTUO]
     [public] = [j for j in desk.anon.get("/public/facilities").json()["jurisdictions"] if j["code"] == PUTUO]
     assert f'data-ruleset="{public["ruleset"]["id"]}"' in html, "the rule set the public disclosure names"
     classes = official.get("/desk/classes").text
     assert f'data-class="{putuo.external_id}/C1"' in classes and dinghai.external_id not in classes
+
+
+def test_a_city_official_sees_each_of_its_districts_under_its_own_heading(desk, zhoushan, operator):
+    key = operator.post("/official-keys", json={"role": "commission", "jurisdiction": CITY}).json()["api_key"]
+    html = Official(desk.url, key).get("/desk").text
+    assert {PUTUO, DINGHAI} <= set(re.findall(r'data-jurisdiction="(\d*)"', html))
+    assert all(f.external_id in html for f in zhoushan[:3])
+    assert 'data-jurisdiction=""' not in html, "an unplaced facility is the platform-wide key's alone"
 
 
 def test_the_official_confirms_a_class_from_the_page_once_by_the_apis_own_call(desk, zhoushan, official):
