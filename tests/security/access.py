@@ -119,6 +119,10 @@ ACCESS: dict[str, dict[tuple[str, str], Rule]] = {
         ("DELETE", "/official-keys/{key_id}"): rule(PLATFORM),
         ("POST", "/desk/sign-in"): _commission_desk,
         ("POST", "/desk/sign-out"): _commission_desk,
+        ("GET", "/desk"): _commission_desk,
+        ("GET", "/desk/classes"): _commission_desk,
+        ("POST", "/desk/facilities/{facility}/classes/{klass}/confirmation"): _commission_desk,
+        ("GET", "/desk/duplicates"): _commission_desk,
     },
     "subsidy": {
         ("POST", "/rulesets"): _commission,
@@ -191,7 +195,8 @@ PLATFORM_ONLY = {"enrollment": {("GET", "/outbox"), ("POST", "/key-introspection
 ANY_PLACE = {  # name no facility nor jurisdiction: a list answers within the caller's scope, an action acts there;
     # the shipped rule set loaded is Putuo's own
     "enrollment": {("GET", "/facilities"), ("GET", "/national-id-duplicates"), ("GET", "/jurisdictions"),
-                   ("POST", "/desk/sign-in"), ("POST", "/desk/sign-out")},
+                   ("POST", "/desk/sign-in"), ("POST", "/desk/sign-out"), ("GET", "/desk"), ("GET", "/desk/classes"),
+                   ("GET", "/desk/duplicates")},
     "subsidy": {("GET", "/rulesets"), ("POST", "/rulesets/shipped/{ruleset_id}"),
                 ("GET", "/due/{month}/jurisdictions")},
     "billing": {("GET", "/budgets"), ("POST", "/payouts/{month}/approve"), ("GET", "/bank-files/{month}"),

@@ -121,6 +121,11 @@ REQUESTS = {
         ("GET", "/desk/sign-in"): lambda t, k: ({}, {}),
         ("POST", "/desk/sign-in"): lambda t, k: ({}, {"data": {"key": k or ""}}),
         ("POST", "/desk/sign-out"): lambda t, k: ({}, t.desk_form("enrollment", k, {}, fresh=True)),
+        ("GET", "/desk"): lambda t, k: ({}, t.desk_get("enrollment", k)),
+        ("GET", "/desk/classes"): lambda t, k: ({}, t.desk_get("enrollment", k)),
+        ("POST", "/desk/facilities/{facility}/classes/{klass}/confirmation"): lambda t, k: (
+            {"klass": t.new_class()}, t.desk_form("enrollment", k, {"confirmed_on": "2022-09-05"})),
+        ("GET", "/desk/duplicates"): lambda t, k: ({}, t.desk_get("enrollment", k)),
     },
     "subsidy": {
         ("POST", "/rulesets"): lambda t, k: ({}, {"content": t.rules.encode(),
