@@ -6,6 +6,7 @@ from pathlib import Path
 
 import asyncpg
 
+from enrollment import desk
 from enrollment.api import (
     confirmations, duplicates, facilities, imports, jurisdictions, keys, operations, planning, public, roster,
 )
@@ -27,9 +28,9 @@ def create_app(settings: EnrollmentSettings | None = None):
         database=settings.enrollment_database, migrations=MIGRATIONS, pool_size=20,
         routers=[facilities.registrations, facilities.router, keys.router, keys.introspection, keys.officials, roster.router,
                  confirmations.router, imports.router, duplicates.router, jurisdictions.router, planning.router,
-                 public.router, operations.router],
+                 public.router, operations.router, *desk.ROUTERS],
         publishes=Publishes(ENROLLMENT_TOPIC, relay=settings.run_relay),
-        large_bodies=[(r"/facilities/[^/]+/roster", settings.roster_max_bytes)],
+        large_bodies=[(r"/facilities/[^/]+/roster", settings.roster_max_bytes)], desk=desk.SITE,
         clients=lambda: {"rate_bounds": RateBounds(settings.subsidy_url, settings.admin_key.get_secret_value())})
     app.add_exception_handler(asyncpg.UniqueViolationError, deps.caseless_id_taken)
     return app

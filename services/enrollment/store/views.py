@@ -29,8 +29,6 @@ class Query:
         self.where.append(clause)
 
 
-
-
 # --- facilities ----------------------------------------------------------------------------------------------------
 
 # The facility's reviews as two parallel arrays, for `domain.views.facility_status` (f = facilities).
@@ -40,9 +38,10 @@ REVIEWS_SQL = ("(SELECT array_agg(r.reviewed_on ORDER BY r.reviewed_on) FROM fac
 
 
 async def facilities(conn: asyncpg.Connection, *, status_: str | None, kind: str | None, inclusive: bool | None,
-                     limit: int, cursor: str | None, among: set[str] | None = None) -> dict:
-    """A page of facilities (of those whose external ids are `among`, when given: a scoped key's); a `status_`
-    filter is applied in Python, by the one status rule (`tuoyu.standing`).
+                     limit: int, cursor: str | None, among: set[str] | None = None, on: date | None = None) -> dict:
+    """A page of facilities (of those whose external ids are `among`, when given: a scoped key's), each status on
+    `on` (None: once every recorded date has passed); a `status_` filter is applied in Python, by the one status
+    rule (`tuoyu.standing`).
 
     So a status-filtered page reads every facility after the cursor that the other filters keep: facilities are
     thousands at most, and the status rule is not copied into SQL (nor stored, where it could go stale).
@@ -58,8 +57,8 @@ async def facilities(conn: asyncpg.Connection, *, status_: str | None, kind: str
     sql = f"SELECT f.*, {REVIEWS_SQL} FROM facilities f WHERE {' AND '.join(q.where)} ORDER BY f.id"
     if status_ is None:
         sql += f" LIMIT {q.arg(limit + 1)}"
-    rows = [r for r in await conn.fetch(sql, *q.params) if status_ is None or views.facility_status(r) == status_]
-    return views.page(rows[:limit + 1], limit, views.facility_row)
+    rows = [r for r in await conn.fetch(sql, *q.params) if status_ is None or views.facility_status(r, on) == status_]
+    return views.page(rows[:limit + 1], limit, lambda r: views.facility_row(r, on))
 
 
 # --- classes -------------------------------------------------------------------------------------------------------
