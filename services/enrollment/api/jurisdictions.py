@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from fastapi import APIRouter, Request, Response
 
 from enrollment.api import schemas
@@ -50,14 +52,22 @@ def _in_scope(caller: Principal, code: str) -> None:
              responses={200: {"description": "that date had a figure already: the same, or now corrected"}})
 async def enter_population(code: Code, body: NewPopulation, request: Request, response: Response, caller: Admin,
                            today: Today) -> dict:
+    record, created = await enter_one(request, caller, code, body, today)
+    if not created:
+        response.status_code = 200
+    return record
+
+
+async def enter_one(request: Request, caller: Principal, code: str, body: NewPopulation, today: date
+                    ) -> tuple[dict, bool]:
+    """Enter a district's residents for `caller` (404 outside its scope) and publish the event: what the API and the
+    commission desk's form both do. (The entry, whether its date had none.)"""
     _in_scope(caller, code)
     async with unit_of_work(request) as uow:
         record, created, events = await jurisdictions.enter_population(
             uow.conn, code, body, caller.jurisdiction or "platform", today)
         uow.publish(events)
-    if not created:
-        response.status_code = 200
-    return record
+    return record, created
 
 
 @router.get("/{code}/populations", response_model=list[schemas.Population],

@@ -27,6 +27,7 @@ class Target(Out):
     key: str
     figure: str = Field(description="places_per_1000 or inclusive_share: the figure it is a floor for")
     value: str
+    label: str = Field(description="its name and source in a few words (a chart's reference line)")
     words: str = Field(description="what the source says")
     source: str
 

@@ -40,17 +40,21 @@ class Target:
     key: str
     figure: str  # the figure it is a floor for: places_per_1000 or inclusive_share
     value: Decimal
+    label: str  # a few words naming it and its source, for a chart's reference line
     words: str  # what it says, in the source's words
     source: str
 
 
 TARGETS = (
-    Target("national_2025", "places_per_1000", Decimal("4.5"), "到2025年每千人口拥有3岁以下婴幼儿托位数4.5个",
+    Target("national_2025", "places_per_1000", Decimal("4.5"), "全国2025年目标",
+           "到2025年每千人口拥有3岁以下婴幼儿托位数4.5个",
            "national: 国民经济和社会发展第十四个五年规划纲要 (the issue's national target; in no seed)"),
-    Target("old_areas", "places_per_1000", Decimal("6"),
+    Target("old_areas", "places_per_1000", Decimal("6"), "老城区标准（种子002）",
            "老城区和已建成居住区，按每千人口不少于6个托位标准建设", SEED_002),
-    Target("new_areas", "places_per_1000", Decimal("9"), "在新建居住区内，按每千人口不少于9个托位的标准", SEED_002),
-    Target("inclusive_2025", "inclusive_share", Decimal("60"), "到2025年，全市普惠托位占比达60%以上", SEED_001),
+    Target("new_areas", "places_per_1000", Decimal("9"), "新建居住区标准（种子002）",
+           "在新建居住区内，按每千人口不少于9个托位的标准", SEED_002),
+    Target("inclusive_2025", "inclusive_share", Decimal("60"), "2025年普惠占比目标（种子001）",
+           "到2025年，全市普惠托位占比达60%以上", SEED_001),
 )
 NO_UTILISATION_TARGET = "no seed sets a target for utilisation (children enrolled ÷ places): it is shown without one"
 
@@ -121,8 +125,8 @@ def figures(day: date, jurisdictions: list[dict], facilities: Iterable[Counted],
     rows = [_row(j, tree, own, people) for j in sorted(jurisdictions, key=lambda j: j["code"])
             if shown is None or j["code"] in shown]
     return {"on": day.isoformat(), "jurisdictions": rows,
-            "targets": [{"key": t.key, "figure": t.figure, "value": str(t.value), "words": t.words,
-                         "source": t.source} for t in TARGETS],
+            "targets": [{"key": t.key, "figure": t.figure, "value": str(t.value), "label": t.label,
+                         "words": t.words, "source": t.source} for t in TARGETS],
             "utilisation_target": None, "utilisation_note": NO_UTILISATION_TARGET}
 
 

@@ -1,17 +1,20 @@
 """Planning figures on the stack: the health commission enters a district's residents (an event through the outbox,
 the same again changes nothing, another figure for the date corrects it), and reads places per 1,000 residents, the
 inclusive share and utilisation per district and for the city as their sum, as JSON and CSV, within its key's
-scope."""
+scope; its desk shows the same figures as charts and a table, and its form enters residents as the API does (not
+without the CSRF token, not outside the key's scope, not a figure out of bounds)."""
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 
 import httpx
 import pytest
 
 from tests.integration.enrollment.conftest import assert_problem, bearer
+from tests.integration.enrollment.test_commission_desk import Official
 
 # A city of this module's own, so that no other test's facilities are counted in it.
 CITY, EAST, WEST = "339900", "339901", "339902"
@@ -32,8 +35,8 @@ class Planned:
         for f, children in ((east_inclusive, 3), (west, 5)):
             for _ in range(children):
                 desk.enroll(f, desk.child(f)[1])
-        self.east = desk.as_key(self.issue(operator, EAST))
-        self.city = desk.as_key(self.issue(operator, CITY))
+        self.east_key, self.city_key = self.issue(operator, EAST), self.issue(operator, CITY)
+        self.east, self.city = desk.as_key(self.east_key), desk.as_key(self.city_key)
 
     @staticmethod
     def issue(operator: httpx.Client, code: str) -> str:
@@ -142,3 +145,67 @@ def test_a_key_that_is_not_the_commissions_sees_no_planning(shared_world, desk, 
     finance = httpx.Client(base_url=desk.url, headers=bearer(shared_world.finance_key), timeout=60)
     assert_problem(finance.get("/planning"), 404)
     assert_problem(desk.anon.get("/planning.csv"), 401)
+
+
+# --- the desk ------------------------------------------------------------------------------------------------------
+
+def _cells(html: str) -> dict[tuple[str, str], str]:
+    """The table's figures by (code, figure), as its data-* hooks carry them."""
+    found = {}
+    for code, row in re.findall(r'<tr data-code="(\d+)">(.*?)</tr>', html, re.S):
+        for figure, value in re.findall(r'data-figure="(\w+)" data-value="([^"]*)"', row):
+            found[(code, figure)] = value
+    return found
+
+
+def test_the_desk_shows_the_apis_figures_in_its_table_and_charts_and_serves_the_same_csv_and_json(desk, planned):
+    official = Official(desk.url, planned.city_key)
+    api = planned.city.get("/planning", params=ON).json()
+    page = official.get("/desk/planning", params=ON)
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    cells = _cells(page.text)
+    for row in api["jurisdictions"]:
+        for figure in ("places", "enrolled", "places_per_1000", "inclusive_share", "utilisation"):
+            assert cells[(row["code"], figure)] == ("" if row[figure] is None else str(row[figure]))
+    bars = re.findall(r'<rect [^>]*data-category="[^"]*（(\d+)）" data-series="每千人口托位数" data-value="([^"]*)"',
+                      page.text)
+    assert {code: value for code, value in bars} == {r["code"]: r["places_per_1000"] or "—"
+                                                     for r in api["jurisdictions"]}
+    assert 'data-reference="全国2025年目标" data-value="4.50"' in page.text
+    assert official.get("/desk/planning.json", params=ON).json() == api
+    assert official.get("/desk/planning.csv", params=ON).content == planned.city.get("/planning.csv",
+                                                                                       params=ON).content
+
+
+def test_the_desk_form_enters_residents_as_the_api_does_and_answers_303_to_the_page(desk, planned):
+    official = Official(desk.url, planned.east_key)
+    since = desk.last_seq()
+    answer = official.post(f"/desk/jurisdictions/{EAST}/populations", {"as_of": "2019-12-31", "residents": "7000"})
+    assert (answer.status_code, answer.headers["location"]) == (303, f"/desk/planning?entered={EAST}")
+    [event] = desk.events("PopulationRecorded", since=since)
+    assert event["payload"]["population"] == {"code": EAST, "as_of": "2019-12-31", "residents": 7000,
+                                              "recorded_by": EAST}
+    assert f'data-entered="{EAST}"' in official.get(answer.headers["location"]).text
+
+
+def test_a_desk_form_without_csrf_outside_the_scope_or_out_of_bounds_writes_nothing(desk, planned):
+    official = Official(desk.url, planned.east_key)
+    before = (_populations(desk), desk.last_seq())
+    good = {"as_of": "2019-06-30", "residents": "7000"}
+    forged = official.post(f"/desk/jurisdictions/{EAST}/populations", good, csrf=False)
+    assert forged.status_code == 403 and "CSRF" in forged.text and forged.headers["content-type"].startswith("text/html")
+    outside = official.post(f"/desk/jurisdictions/{WEST}/populations", good)
+    assert outside.status_code == 404 and outside.headers["content-type"].startswith("text/html")
+    for bad, field in (({**good, "residents": "0"}, "residents"), ({**good, "residents": "很多"}, "residents"),
+                       ({**good, "as_of": ""}, "as_of")):
+        refused = official.post(f"/desk/jurisdictions/{EAST}/populations", bad)
+        assert refused.status_code == 422 and f'data-field="{field}"' in refused.text, refused.text
+    assert (_populations(desk), desk.last_seq()) == before
+    assert official.get("/desk/planning", params={"jurisdiction": WEST}).status_code == 422
+
+
+def test_the_planning_pages_need_a_session(desk):
+    anonymous = httpx.Client(base_url=desk.url, timeout=60)
+    for path in ("/desk/planning", "/desk/planning.csv", "/desk/planning.json"):
+        answer = anonymous.get(path)
+        assert answer.status_code == 401 and 'name="key"' in answer.text
