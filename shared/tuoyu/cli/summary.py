@@ -7,10 +7,10 @@ report's `invoices`. So the table cannot disagree with the JSON that `--format j
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from rich.console import Console
 from rich.table import Table
+
+from tuoyu.money import grouped_yuan, parse_cny
 
 # (figure, the report's total shown on that line), after the jurisdiction's invoice count.
 AMOUNTS = (("Family due", "family_due"), ("Reductions", "reductions"), ("Operating subsidy", "operating_subsidy"),
@@ -20,8 +20,8 @@ FIGURES = ("Invoices", *(figure for figure, _ in AMOUNTS))
 
 
 def grouped(amount: str) -> str:
-    """'1234567.80' → '1,234,567.80' (exact: Decimal, never float)."""
-    return f"{Decimal(amount):,.2f}"
+    """The report's '1234567.80' as pages show amounts: '1,234,567.80'."""
+    return grouped_yuan(parse_cny(amount))
 
 
 def summary(report: dict) -> dict[str, tuple[str, ...]]:
