@@ -117,6 +117,10 @@ ACCESS: dict[str, dict[tuple[str, str], Rule]] = {
         ("POST", "/official-keys"): rule(PLATFORM),
         ("GET", "/official-keys"): rule(PLATFORM),
         ("DELETE", "/official-keys/{key_id}"): rule(PLATFORM),
+        ("POST", "/jurisdictions/{code}/populations"): _commission,
+        ("GET", "/jurisdictions/{code}/populations"): _commission,
+        ("GET", "/planning"): _commission,
+        ("GET", "/planning.csv"): _commission,
         ("POST", "/desk/sign-in"): _commission_desk,
         ("POST", "/desk/sign-out"): _commission_desk,
     },
@@ -191,7 +195,8 @@ PLATFORM_ONLY = {"enrollment": {("GET", "/outbox"), ("POST", "/key-introspection
 ANY_PLACE = {  # name no facility nor jurisdiction: a list answers within the caller's scope, an action acts there;
     # the shipped rule set loaded is Putuo's own
     "enrollment": {("GET", "/facilities"), ("GET", "/national-id-duplicates"), ("GET", "/jurisdictions"),
-                   ("POST", "/desk/sign-in"), ("POST", "/desk/sign-out")},
+                   ("GET", "/planning"), ("GET", "/planning.csv"), ("POST", "/desk/sign-in"),
+                   ("POST", "/desk/sign-out")},
     "subsidy": {("GET", "/rulesets"), ("POST", "/rulesets/shipped/{ruleset_id}"),
                 ("GET", "/due/{month}/jurisdictions")},
     "billing": {("GET", "/budgets"), ("POST", "/payouts/{month}/approve"), ("GET", "/bank-files/{month}"),

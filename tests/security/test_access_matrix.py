@@ -118,6 +118,11 @@ REQUESTS = {
         ("POST", "/official-keys"): lambda t, k: ({}, {"json": {"role": "finance", "jurisdiction": "330903"}}),
         ("GET", "/official-keys"): lambda t, k: ({}, {}),
         ("DELETE", "/official-keys/{key_id}"): lambda t, k: ({"key_id": t.spare_official_key()}, {}),
+        ("POST", "/jurisdictions/{code}/populations"): lambda t, k: (
+            {"code": t.code or "330903"}, {"json": {"as_of": later_day(), "residents": 320000}}),
+        ("GET", "/jurisdictions/{code}/populations"): lambda t, k: ({"code": t.code or "330903"}, {}),
+        ("GET", "/planning"): lambda t, k: ({}, {"params": {"on": "2022-09-30"}}),
+        ("GET", "/planning.csv"): lambda t, k: ({}, {"params": {"on": "2022-09-30"}}),
         ("GET", "/desk/sign-in"): lambda t, k: ({}, {}),
         ("POST", "/desk/sign-in"): lambda t, k: ({}, {"data": {"key": k or ""}}),
         ("POST", "/desk/sign-out"): lambda t, k: ({}, t.desk_form("enrollment", k, {}, fresh=True)),
