@@ -193,7 +193,8 @@ def test_a_desk_form_without_csrf_outside_the_scope_or_out_of_bounds_writes_noth
     before = (_populations(desk), desk.last_seq())
     good = {"as_of": "2019-06-30", "residents": "7000"}
     forged = official.post(f"/desk/jurisdictions/{EAST}/populations", good, csrf=False)
-    assert forged.status_code == 403 and "CSRF" in forged.text and forged.headers["content-type"].startswith("text/html")
+    assert forged.status_code == 403 and "CSRF" in forged.text
+    assert forged.headers["content-type"].startswith("text/html")
     outside = official.post(f"/desk/jurisdictions/{WEST}/populations", good)
     assert outside.status_code == 404 and outside.headers["content-type"].startswith("text/html")
     for bad, field in (({**good, "residents": "0"}, "residents"), ({**good, "residents": "很多"}, "residents"),
