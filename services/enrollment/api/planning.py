@@ -74,6 +74,10 @@ async def figures(request: Request, caller: Admin, today: Today, on: On = None, 
 async def figures_csv(request: Request, caller: Admin, today: Today, on: On = None, within: Within = None
                       ) -> Response:
     day = on or today
-    report = await store.figures(request.app.state.pool, day, caller.covers, within)
+    return csv_answer(await store.figures(request.app.state.pool, day, caller.covers, within), day)
+
+
+def csv_answer(report: dict, day: date) -> Response:
+    """The figures as a CSV download (the API's and the desk's)."""
     return Response(planning.to_csv(report), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="planning-{day}.csv"'})

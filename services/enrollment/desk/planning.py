@@ -6,9 +6,8 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from markupsafe import Markup
@@ -16,6 +15,7 @@ from pydantic import ValidationError
 
 from enrollment.api.deps import Today
 from enrollment.api.jurisdictions import enter_one
+from enrollment.api.planning import On, Within, csv_answer
 from enrollment.domain import planning
 from enrollment.domain.models import NewPopulation
 from enrollment.store import planning as store
@@ -25,8 +25,6 @@ from tuoyu.jurisdictions import Code
 
 router = APIRouter()
 
-On = Annotated[date | None, Query(description="the day the figures are for (default: today)")]
-Within = Annotated[Code | None, Query(alias="jurisdiction", description="only this jurisdiction and those under it")]
 LEVELS = {"county": "区县", "city": "市", "province": "省"}
 # (figure, chart title, unit): utilisation has no target to draw.
 CHARTS = (("places_per_1000", "每千人口托位数", "个"), ("inclusive_share", "普惠托位占比", "%"),
@@ -53,9 +51,7 @@ async def page(request: Request, desk: Official, today: Today, on: On = None, wi
 @router.get("/desk/planning.csv", summary="The planning figures as CSV (the same as GET /planning.csv)")
 async def as_csv(request: Request, desk: Official, today: Today, on: On = None, within: Within = None) -> Response:
     day = on or today
-    return Response(planning.to_csv(await _figures(request, desk, day, within)),
-                    media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="planning-{day}.csv"'})
+    return csv_answer(await _figures(request, desk, day, within), day)
 
 
 @router.get("/desk/planning.json", summary="The planning figures as JSON (the same as GET /planning)")
