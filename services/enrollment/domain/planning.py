@@ -28,7 +28,7 @@ from enrollment.domain.jurisdictions import known_problem
 from enrollment.domain.rules import refuse
 from tuoyu import standing
 from tuoyu.cells import csv_text
-from tuoyu.jurisdictions import Entry, Tree, county_level, jurisdiction_on, under
+from tuoyu.jurisdictions import Entry, Tree, county_level, jurisdiction_on, lineage, under
 from tuoyu.money import round_half_up
 
 SEED_001 = "seed 001 (舟政办提函〔2022〕11号, 舟山市)"
@@ -122,7 +122,13 @@ def figures(day: date, jurisdictions: list[dict], facilities: Iterable[Counted],
             own[f.jurisdiction] = own.get(f.jurisdiction, Counts()) + Counts(
                 1, f.places, f.places if f.inclusive else 0, f.enrolled)
     people = residents_on(populations, day)
-    rows = [_row(j, tree, own, people) for j in sorted(jurisdictions, key=lambda j: j["code"])
+    # Each jurisdiction's county-level ones (itself, for a county): one walk up from each county, not a walk down
+    # from each jurisdiction, so a country's 3,000 counties stay linear.
+    counties: dict[str, list[str]] = {}
+    for county in sorted(c for c in tree if county_level(c)):
+        for above in lineage(county, tree):
+            counties.setdefault(above, []).append(county)
+    rows = [_row(j, counties.get(j["code"], []), own, people) for j in sorted(jurisdictions, key=lambda j: j["code"])
             if shown is None or j["code"] in shown]
     return {"on": day.isoformat(), "jurisdictions": rows,
             "targets": [{"key": t.key, "figure": t.figure, "value": str(t.value), "label": t.label,
@@ -135,9 +141,8 @@ def level(code: str) -> str:
     return "county" if county_level(code) else "province" if code.endswith("0000") else "city"
 
 
-def _row(j: dict, tree: Tree, own: Mapping[str, Counts], people: Mapping[str, tuple[date, int]]) -> dict:
+def _row(j: dict, districts: list[str], own: Mapping[str, Counts], people: Mapping[str, tuple[date, int]]) -> dict:
     code = j["code"]
-    districts = sorted(c for c in under(code, tree) if county_level(c))
     counts = sum((own.get(c, Counts()) for c in districts), Counts())
     missing = [c for c in districts if c not in people]
     residents = sum(people[c][1] for c in districts) if districts and not missing else None
