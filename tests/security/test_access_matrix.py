@@ -118,6 +118,11 @@ REQUESTS = {
         ("POST", "/official-keys"): lambda t, k: ({}, {"json": {"role": "finance", "jurisdiction": "330903"}}),
         ("GET", "/official-keys"): lambda t, k: ({}, {}),
         ("DELETE", "/official-keys/{key_id}"): lambda t, k: ({"key_id": t.spare_official_key()}, {}),
+        ("POST", "/jurisdictions/{code}/populations"): lambda t, k: (
+            {"code": t.code or "330903"}, {"json": {"as_of": later_day(), "residents": 320000}}),
+        ("GET", "/jurisdictions/{code}/populations"): lambda t, k: ({"code": t.code or "330903"}, {}),
+        ("GET", "/planning"): lambda t, k: ({}, {"params": {"on": "2022-09-30"}}),
+        ("GET", "/planning.csv"): lambda t, k: ({}, {"params": {"on": "2022-09-30"}}),
         ("GET", "/desk/sign-in"): lambda t, k: ({}, {}),
         ("POST", "/desk/sign-in"): lambda t, k: ({}, {"data": {"key": k or ""}}),
         ("POST", "/desk/sign-out"): lambda t, k: ({}, t.desk_form("enrollment", k, {}, fresh=True)),
@@ -126,6 +131,11 @@ REQUESTS = {
         ("POST", "/desk/facilities/{facility}/classes/{klass}/confirmation"): lambda t, k: (
             {"klass": t.new_class()}, t.desk_form("enrollment", k, {"confirmed_on": "2022-09-05"})),
         ("GET", "/desk/duplicates"): lambda t, k: ({}, t.desk_get("enrollment", k)),
+        ("GET", "/desk/planning"): lambda t, k: ({}, t.desk_get("enrollment", k, params={"on": "2022-09-30"})),
+        ("GET", "/desk/planning.csv"): lambda t, k: ({}, t.desk_get("enrollment", k, params={"on": "2022-09-30"})),
+        ("GET", "/desk/planning.json"): lambda t, k: ({}, t.desk_get("enrollment", k, params={"on": "2022-09-30"})),
+        ("POST", "/desk/jurisdictions/{code}/populations"): lambda t, k: (
+            {"code": t.code or "330903"}, t.desk_form("enrollment", k, {"as_of": later_day(), "residents": "320000"})),
     },
     "subsidy": {
         ("POST", "/rulesets"): lambda t, k: ({}, {"content": t.rules.encode(),

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from enrollment.api.deps import principal_of_hash
-from enrollment.desk import classes, duplicates, facilities
+from enrollment.desk import classes, duplicates, facilities, planning
 from tuoyu import auth
 from tuoyu.desk.web import DeskSite
 
@@ -15,4 +15,4 @@ SITE = DeskSite(role=auth.ADMIN, title="卫生健康委工作台", resolve=princ
                 templates=Path(__file__).parent / "templates",
                 nav=(("/desk", "辖区机构"), ("/desk/classes", "待确认班级"), ("/desk/duplicates", "重复登记幼儿"),
                      ("/desk/planning", "托位规划")))
-ROUTERS = [facilities.router, classes.router, duplicates.router]
+ROUTERS = [facilities.router, classes.router, duplicates.router, planning.router]
