@@ -37,11 +37,8 @@ async def lookup(request: Request, key: str) -> Principal | None:
 async def official(request: Request, key_hash: str) -> Principal | None:
     """Whose key a desk's session was signed in with, by the key's keyed hash, now: a key in settings, else the
     enrollment service's answer as for `lookup` (a family token never signs in at a desk)."""
-    s = request.app.state.settings
-    for role, secret in ((auth.ADMIN, s.admin_key), (auth.FINANCE, s.finance_key), (auth.OPERATOR, s.operator_key)):
-        if auth.same(key_hash, keyed_hash(pepper(request), secret.get_secret_value())):
-            return Principal(role)
-    return await request.app.state.keys.principal_of(key_hash)
+    return auth.settings_holder(request.app.state.settings, pepper(request), key_hash) \
+        or await request.app.state.keys.principal_of(key_hash)
 
 
 async def principal(request: Request) -> Principal:

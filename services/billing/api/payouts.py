@@ -120,11 +120,17 @@ async def bank_file(month: MonthPath, request: Request, caller: Finance) -> Resp
 @router.post("/bank-confirmations", summary="Import the bank's confirmation (CSV: reference, amount, paid_on, "
                                            "status); all lines or none", status_code=201)
 async def bank_confirmation(request: Request, caller: Finance, file_name: str | None = None) -> dict:
-    raw = await request.body()
+    return await import_confirmation(request, caller, await request.body(), file_name)
+
+
+async def import_confirmation(request: Request, caller: Principal, raw: bytes, file_name: str | None,
+                              field: str = "body") -> dict:
+    """The bank's confirmation (the bytes of its file, posted as `field`) applied whole within the caller's scope,
+    or refused whole (the API's and the desk's)."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
-        raise InvalidInput("body", "the confirmation file must be UTF-8 CSV") from None
+        raise InvalidInput(field, "the confirmation file must be UTF-8 CSV") from None
     return await actions.confirm(request.app.state.pool, text, file_name, actor(caller), caller.scope())
 
 
