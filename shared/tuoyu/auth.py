@@ -14,6 +14,7 @@ from typing import Awaitable, Callable
 from fastapi import Request
 
 from tuoyu.errors import NotFound, Unauthorized
+from tuoyu.hashing import keyed_hash
 from tuoyu.settings import CommonSettings
 
 ADMIN, FINANCE, FACILITY, FAMILY = "admin", "finance", "facility", "family"
@@ -66,13 +67,24 @@ def same(a: str, b: str) -> bool:
 LookupKey = Callable[[str], Awaitable[Principal | None]]
 
 
+def _settings_keys(settings: CommonSettings):
+    return ((ADMIN, settings.admin_key), (FINANCE, settings.finance_key), (OPERATOR, settings.operator_key))
+
+
+def settings_holder(settings: CommonSettings, pepper: str, key_hash: str) -> Principal | None:
+    """The platform-wide caller whose key in settings has this keyed hash (a desk's session keeps only the hash)."""
+    for role, secret in _settings_keys(settings):
+        if same(keyed_hash(pepper, secret.get_secret_value()), key_hash):
+            return Principal(role)
+    return None
+
+
 async def authenticate(request: Request, settings: CommonSettings, lookup: LookupKey | None = None) -> Principal:
     """The caller: one of the keys in settings, else whoever `lookup` says the key belongs to (401 if nobody)."""
     key = presented_key(request)
     if not key:
         raise Unauthorized("an API key is required: send 'Authorization: Bearer <key>'")
-    for role, secret in ((ADMIN, settings.admin_key), (FINANCE, settings.finance_key),
-                         (OPERATOR, settings.operator_key)):
+    for role, secret in _settings_keys(settings):
         if same(key, secret.get_secret_value()):
             return Principal(role)
     principal = await lookup(key) if lookup else None

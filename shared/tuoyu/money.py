@@ -39,6 +39,12 @@ def format_cny(fen: int) -> str:
     return f"{sign}{whole}.{cents:02d}"
 
 
+def grouped_yuan(fen: int) -> str:
+    """12345 → '123.45'; -7000000 → '-70,000.00': yuan with thousands separators, as pages show amounts."""
+    whole, cents = format_cny(abs(fen)).split(".")
+    return f"{'-' if fen < 0 else ''}{int(whole):,}.{cents}"
+
+
 def round_half_up(amount: Fraction | int) -> int:
     """An exact amount of fen, rounded half away from zero to a whole fen (POLICY `money`)."""
     value = Fraction(amount)

@@ -19,6 +19,8 @@ from fastapi.responses import JSONResponse
 
 from tuoyu import db, errors, inbox, kafka, logs, metrics, outbox
 from tuoyu.body_limit import BodyLimit
+from tuoyu.desk import web as desk_web
+from tuoyu.desk.web import DeskSite
 from tuoyu.envelope import Envelope
 from tuoyu.inbox import BatchHandler, Handler, Inbox
 from tuoyu.outbox import OutboxRelay
@@ -52,16 +54,17 @@ class Consumes:
 def create_service(settings: CommonSettings, *, title: str, description: str, database: str, migrations: Path,
                    routers: Sequence[APIRouter], pool_size: int = 10, publishes: Publishes | None = None,
                    consumes: Consumes | None = None, clients: Callable[[], dict[str, Any]] = dict,
-                   large_bodies: Sequence[tuple[str, int]] = ()) -> FastAPI:
+                   large_bodies: Sequence[tuple[str, int]] = (), desk: DeskSite | None = None) -> FastAPI:
     """The service's app: `database` is its name on the server, `migrations` the service's own folder.
 
     Request bodies are limited to `tuoyu.body_limit.DEFAULT_LIMIT` but on the routes `large_bodies` names
     ((path regex, bytes) pairs: file uploads).
     `clients` makes what the service calls (each with an async `close`), set on `app.state` by name at start-up and
     closed at shutdown. `app.state` holds `settings`, `pool` and `inbox` (None unless this process consumes).
+    `desk`: the officials' pages the service serves (`tuoyu.desk.web`): their session table and sign-in routes.
     """
     shared_migrations = [folder for folder, used in ((inbox.MIGRATIONS, consumes), (outbox.MIGRATIONS, publishes))
-                         if used is not None]
+                         if used is not None] + ([desk_web.MIGRATIONS] if desk is not None else [])
     topics = [settings.topic(t.topic) for t in (publishes, consumes) if t is not None]
 
     @asynccontextmanager
@@ -98,6 +101,8 @@ def create_service(settings: CommonSettings, *, title: str, description: str, da
     metrics.install(app)
     app.add_middleware(BodyLimit, routes=large_bodies)
     _operations(app)
+    if desk is not None:
+        desk.install(app)
     for router in routers:
         app.include_router(router)
     return app

@@ -20,13 +20,13 @@ from billing.web import wording
 from tuoyu import auth
 from tuoyu.auth import Principal, presented_key
 from tuoyu.errors import Unauthorized
-from tuoyu.money import format_cny
+from tuoyu.money import format_cny, grouped_yuan
 from tuoyu.months import Month
 
 router = APIRouter(tags=["family"])
 templates = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
                         autoescape=select_autoescape(["html"]))
-templates.filters["yuan"] = wording.yuan
+templates.filters["yuan"] = grouped_yuan
 
 KIND_WORDS = {"invoice": "账单", "supplementary": "补充账单", "credit_note": "红字发票（退费）"}
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from tuoyu.money import format_cny
 
 _DIGITS = "零一二三四五六七八九十"
 _CLAUSES = re.compile(r"[；;，,。]")
@@ -21,13 +20,6 @@ def chinese_number(n: int) -> str:
     if n < 20:
         return "十" + _DIGITS[n - 10]
     return str(n)
-
-
-def yuan(fen: int) -> str:
-    """12345 → '123.45'; -70000 → '-700.00', with thousands separators."""
-    text = format_cny(abs(fen))
-    whole, cents = text.split(".")
-    return f"{'-' if fen < 0 else ''}{int(whole):,}.{cents}"
 
 
 def percent(rate: str | None) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from billing.web import wording
+from tuoyu.money import grouped_yuan
 
 PUTUO = {"fund_name": "普陀区婴幼儿照护服务补助资金",
          "source_quote": "每设一个托班给予一次性建设经费补助2万元;为保障托育机构持续发展,给予每孩收费标准的8%-15%作为运行补助资金;"
@@ -38,4 +39,4 @@ def test_conditions_explain_a_missing_reduction():
 
 
 def test_amounts_read_as_yuan_with_separators():
-    assert (wording.yuan(140000), wording.yuan(-70000), wording.yuan(5)) == ("1,400.00", "-700.00", "0.05")
+    assert (grouped_yuan(140000), grouped_yuan(-70000), grouped_yuan(5)) == ("1,400.00", "-700.00", "0.05")

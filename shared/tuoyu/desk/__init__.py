@@ -1,0 +1,1 @@
+"""The officials' desks: server-rendered pages behind a session (`tuoyu.desk.web`, `tuoyu.desk.sessions`)."""
