@@ -14,7 +14,8 @@ from billing.desk import pages, payments
 from tuoyu import auth
 from tuoyu.desk.web import DeskSite
 
-SITE = DeskSite(role=auth.FINANCE, title="财政局工作台", resolve=official, templates=Path(__file__).parent / "templates",
+SITE = DeskSite(role=auth.FINANCE, title="财政局工作台", resolve=official,
+                templates=Path(__file__).parent / "templates",
                 nav=(("/desk", "结算概览"), ("/desk/payouts", "拨付审批"), ("/desk/budgets", "预算执行"),
                      ("/desk/reconcile", "对账"), ("/desk/bank-accounts", "账户变更")))
 routers = (pages.router, payments.router)

@@ -10,8 +10,8 @@ from __future__ import annotations
 from billing.cycle.documents import STATUSES
 from tuoyu.money import parse_cny
 
-STATUS_WORDS = {"issued": "待批准", "held": "暂扣", "awaiting_budget": "待预算", "approved": "已批准", "paid": "已支付",
-                "cancelled": "已取消"}
+STATUS_WORDS = {"issued": "待批准", "held": "暂扣", "awaiting_budget": "待预算", "approved": "已批准",
+                "paid": "已支付", "cancelled": "已取消"}
 # The report's totals the desk shows for a jurisdiction, with their words.
 TOTAL_WORDS = {"family_due": "家庭应付", "reductions": "减免补偿", "operating_subsidy": "运营补助",
                "construction_grants": "建设补助", "adjustments": "更正调整"}

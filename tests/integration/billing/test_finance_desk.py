@@ -13,32 +13,13 @@ import csv
 import io
 import json
 import re
-from pathlib import Path
 
 import httpx
 import pytest
-import yaml
 
-from tests.integration.billing.conftest import billing_get, proposed_account
-from tests.scenarios import path
+from tests.integration.billing.conftest import ACCOUNTS, SEP, billing_get, proposed_account, three_districts_paid
 
-SEP = "2022-09"
 PUTUO, DINGHAI, CITY = "330903", "330902", "330900"
-ACCOUNTS = {"PA": "6222020200110000001", "DA": "6222020200110000002", "MV": "6222020200110000003",
-            "SA": "6222020200110000004"}
-
-
-def _scenario(folder: Path) -> Path:
-    """Three districts billed for September, every facility with a bank account."""
-    source = path("three-districts.yaml")
-    doc = yaml.safe_load(source.read_text(encoding="utf-8"))
-    doc["rulesets"] = [str(source.parent / r) if r.endswith(".yaml") else r for r in doc["rulesets"]]
-    for facility in doc["facilities"]:
-        facility["bank_account"] = ACCOUNTS[facility["external_id"]]
-    doc["timeline"] = [{"bill": SEP}]
-    target = folder / "three-districts-paid.yaml"
-    target.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    return target
 
 
 class Desk:
@@ -76,7 +57,7 @@ def _rows(page: httpx.Response, hook: str) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def world(world_of, tmp_path_factory):
-    return world_of(_scenario(tmp_path_factory.mktemp("finance-desk")))
+    return world_of(three_districts_paid(tmp_path_factory.mktemp("finance-desk")))
 
 
 @pytest.fixture(scope="module")
