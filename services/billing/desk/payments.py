@@ -17,7 +17,8 @@ from billing.api.payees import confirm_account
 from billing.api.scope import codes
 from billing.cycle.documents import ISSUED
 from billing.desk import figures
-from billing.desk.months import chosen_month
+from billing.desk.months import chosen_month, month_of
+from billing.payouts import payees
 from tuoyu.bounds import LABEL_LENGTH
 from tuoyu.desk.web import Official, back_to, field_of, form, render
 from tuoyu.errors import InvalidInput
@@ -40,10 +41,12 @@ async def payouts_page(request: Request, desk: Official, month: MonthQuery = Non
     async with request.app.state.pool.acquire() as conn:
         month, months = await chosen_month(conn, month, reached)
         rows = await api.find(conn, month, None, None, reached) if month else []
-    waiting = [r for r in rows if r["status"] == ISSUED]
+        waiting = [r for r in rows if r["status"] == ISSUED]
+        unpayable = await payees.without_account(conn, [r["facility"] for r in waiting])
     return render(request, desk, "finance_payouts.html", month=month, months=months, payouts=rows, waiting=waiting,
-                  waiting_total=sum(r["total_fen"] for r in waiting), status_words=figures.STATUS_WORDS,
-                  label_length=LABEL_LENGTH, notice=_notice(approved, paid, failed))
+                  waiting_total=sum(r["total_fen"] for r in waiting), unpayable=unpayable,
+                  status_words=figures.STATUS_WORDS, label_length=LABEL_LENGTH,
+                  notice=_notice(approved, paid, failed))
 
 
 @router.post("/payouts/{month}/approve", status_code=303, summary="Approve the month's batch, the approver named")
@@ -67,9 +70,7 @@ async def bank_confirmation(request: Request, desk: Official) -> Response:
     if not isinstance(upload, UploadFile) or not upload.filename:
         raise InvalidInput("file", "请选择银行回单文件（CSV）")
     done = await api.import_confirmation(request, desk.principal, await upload.read(), upload.filename, "file")
-    numbers = done["paid"] + done["failed_at_bank"]
-    month = await request.app.state.pool.fetchval(
-        "SELECT min(cycle_month) FROM payouts WHERE number = ANY($1)", numbers)
+    month = await month_of(request.app.state.pool, done["paid"] + done["failed_at_bank"])
     return back_to(f"/desk/payouts?month={month}&paid={len(done['paid'])}&failed={len(done['failed_at_bank'])}"
                    if month else "/desk/payouts")
 

@@ -67,6 +67,12 @@ def _jurisdiction_on(history: str, today: date) -> str:
     return jurisdiction_on(entries, today) or UNPLACED
 
 
+async def without_account(conn: asyncpg.Connection, facilities: list[str]) -> set[str]:
+    """Those of the facilities with no bank account in effect: their payouts cannot be approved (no payee yet)."""
+    return {r["external_id"] for r in await conn.fetch(
+        "SELECT external_id FROM facilities WHERE external_id = ANY($1) AND bank_account IS NULL", facilities)}
+
+
 async def waiting(conn: asyncpg.Connection, today: date) -> list[dict]:
     """Every facility whose new bank account waits for confirmation, oldest proposal first, with its jurisdiction
     today (for whose officials reach it)."""
