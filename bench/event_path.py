@@ -7,7 +7,10 @@ children (with an enrollment that ended in March, so each child can be enrolled 
 open-loop client sends single `POST /facilities/{f}/enrollments` at that rate (a request leaves on schedule whether
 or not earlier ones have answered) and records when each was sent and answered; the subsidy view stamps when it
 applied each enrollment (`applied_at`). End-to-end latency = applied_at − sent. Beside it, the yardstick: a bare
-aiokafka producer and consumer on the same broker at the same rate. Writes bench/results/event_path.json.
+aiokafka producer and consumer on the same broker at the same rate. For each rate, the CPU every part of the path
+spent per accepted enrollment (each service, the world's PostgreSQL backends, PostgreSQL's server processes, the
+broker, the load client; `bench.cpu.PathCpu`), from the first request sent until the last is applied: a figure that
+holds whatever the machine's speed or load. Writes bench/results/event_path.json.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import argparse
 import asyncio
 import csv
 import io
+import os
 import sys
 import tempfile
 import time
@@ -29,13 +33,15 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench import machine  # noqa: E402
+from bench.cpu import PathCpu  # noqa: E402
 from bench.http_load import HttpError, LoadClient  # noqa: E402
 from subsidy.rules.catalog import shipped_text  # noqa: E402
-from tests.stack import World, pg_admin_dsn  # noqa: E402
+from tests.stack import SERVICES, World, pg_admin_dsn  # noqa: E402
 from tuoyu.cli.scenario import _facility_steps  # noqa: E402
 from tuoyu.roster_file import COLUMNS  # noqa: E402
 
 PER_CLASS = 450
+STACK_DIR = Path(os.environ.get("TUOYU_STACK_DIR", ROOT / ".stack"))  # the brokers' pid files (deploy/kafka.sh)
 
 
 def setup(world: World, facilities: int, children: int) -> list[tuple[str, str, str]]:
@@ -178,15 +184,21 @@ def main() -> None:
         results, offset = [], 0
         for rate in rates:
             count = int(rate * args.seconds)
+            cpu = PathCpu({name: [s.process.pid] for name, s in world.services.items()},
+                          [f"{world.namespace}_{name}" for name in SERVICES], STACK_DIR)
+            cpu.start()
             run = asyncio.run(drive(world, seats[offset:offset + count], rate, args.seconds, f"R{rate}"))
             offset += count
             applied = applied_at(world, f"R{rate}", len(run["sent"]))
+            spent = cpu.stop()
             end_to_end = [applied[k] - sent for k, sent in run["sent"].items() if k in applied]
             result = {"rate": rate, "requests": run["total"], "accepted": len(run["sent"]),
                       "failed": len(run["failures"]), "first_failures": run["failures"][:3],
                       "achieved_per_s": round(len(run["sent"]) / run["elapsed"], 1),
                       "applied_in_subsidy": len(end_to_end),
-                      "http": machine.summary_ms(run["http"]), "end_to_end": machine.summary_ms(end_to_end)}
+                      "http": machine.summary_ms(run["http"]), "end_to_end": machine.summary_ms(end_to_end),
+                      "cpu_s": {name: round(v, 2) for name, v in spent.items()},
+                      "cpu_us_per_accepted": PathCpu.per(spent, len(run["sent"]))}
             result["bare_kafka"] = asyncio.run(bare_kafka(world.env["TUOYU_KAFKA_BOOTSTRAP"] if
                                                           "TUOYU_KAFKA_BOOTSTRAP" in world.env else
                                                           "127.0.0.1:59092", rate, args.seconds))
@@ -196,6 +208,8 @@ def main() -> None:
                   f"{result['http']['p99_ms']} ms; API→subsidy p50 {result['end_to_end']['p50_ms']} ms p99 "
                   f"{result['end_to_end']['p99_ms']} ms; bare Kafka p50 {result['bare_kafka']['p50_ms']} ms "
                   f"p99 {result['bare_kafka']['p99_ms']} ms")
+            print("       CPU µs per accepted enrollment: " + ", ".join(
+                f"{name} {us:,}" for name, us in result["cpu_us_per_accepted"].items()))
         path = machine.write("event_path", {
             "benchmark": "event_path", "command": "python -m bench.event_path " + " ".join(sys.argv[1:]),
             "facilities": args.facilities, "seconds_per_rate": args.seconds, "results": results,
