@@ -33,8 +33,10 @@ vendor_axe() {
   say "vendoring axe-core $AXE_VERSION from npm into $dir"
   mkdir -p "$dir"
   tmp=$(mktemp -d)
-  (cd "$tmp" && npm pack --silent "axe-core@$AXE_VERSION" >/dev/null && tar -xzf "axe-core-$AXE_VERSION.tgz") ||
-    { rm -rf "$tmp"; die "npm could not fetch axe-core@$AXE_VERSION (the browser tests need it): is the npm registry reachable?"; }
+  (cd "$tmp" && npm pack --silent "axe-core@$AXE_VERSION" >/dev/null && tar -xzf "axe-core-$AXE_VERSION.tgz") || {
+    rm -rf "$tmp"
+    die "npm could not fetch axe-core@$AXE_VERSION (the browser tests need it): is the npm registry reachable?"
+  }
   [[ -s $tmp/package/axe.min.js ]] || { rm -rf "$tmp"; die "axe-core@$AXE_VERSION from npm has no axe.min.js"; }
   mv "$tmp/package/axe.min.js" "$dir/axe.min.js" && echo "$AXE_VERSION" >"$dir/axe.version"
   rm -rf "$tmp"

@@ -40,8 +40,10 @@ demo() {
   # The officials' desks: the platform-wide keys of secrets.env (the environment's when set, as the settings read them).
   local secrets=$TUOYU_STACK_DIR/secrets.env
   secret() { sed -n "s/^$1=//p" "$secrets"; }
-  echo "Health commission desk: $TUOYU_ENROLLMENT_URL/desk  sign in with the commission key: ${TUOYU_ADMIN_KEY:-$(secret TUOYU_ADMIN_KEY)}"
-  echo "Finance desk:           $TUOYU_BILLING_URL/desk  sign in with the finance key: ${TUOYU_FINANCE_KEY:-$(secret TUOYU_FINANCE_KEY)}"
+  echo "Health commission desk: $TUOYU_ENROLLMENT_URL/desk" \
+    "sign in with the commission key: ${TUOYU_ADMIN_KEY:-$(secret TUOYU_ADMIN_KEY)}"
+  echo "Finance desk:           $TUOYU_BILLING_URL/desk" \
+    "sign in with the finance key: ${TUOYU_FINANCE_KEY:-$(secret TUOYU_FINANCE_KEY)}"
   echo "(both keys are in $secrets; a district's own: tuoyu keys issue --role commission|finance --jurisdiction 330903)"
 }
 

@@ -65,8 +65,8 @@ def report(month: str = typer.Option(None, "--month", help=DESCRIPTION, callback
         finance.fail(f"--format {format!r}: choose json, csv, xlsx or table")
     if (month is None) == (year is None):
         finance.fail("give --month M (a month's report) or --year Y (a year's, --by facility|fund|jurisdiction)")
-    if format == "table" and year:
-        finance.fail("--format table is a month's summary: give --month M")
+    if format == "table" and (year or output):
+        finance.fail("--format table is a month's summary for the terminal: give --month M, and no --output")
     if by not in ("facility", "fund", "jurisdiction"):
         finance.fail(f"--by {by!r}: choose facility, fund or jurisdiction")
     path = f"/reports/{month}" if month else f"/reports/year/{year}"
