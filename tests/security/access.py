@@ -169,6 +169,15 @@ ACCESS: dict[str, dict[tuple[str, str], Rule]] = {
         ("GET", "/family/{token}"): _family_page,
         ("POST", "/desk/sign-in"): _finance_desk,
         ("POST", "/desk/sign-out"): _finance_desk,
+        ("GET", "/desk"): _finance_desk,
+        ("GET", "/desk/budgets"): _finance_desk,
+        ("GET", "/desk/payouts"): _finance_desk,
+        ("POST", "/desk/payouts/{month}/approve"): _finance_desk,
+        ("GET", "/desk/bank-files/{month}"): _finance_desk,
+        ("POST", "/desk/bank-confirmations"): _finance_desk,
+        ("GET", "/desk/reconcile"): _finance_desk,
+        ("GET", "/desk/bank-accounts"): _finance_desk,
+        ("POST", "/desk/facilities/{facility}/bank-account/confirm"): _finance_desk,
     },
 }
 
@@ -209,12 +218,16 @@ ANY_PLACE = {  # name no facility nor jurisdiction: a list answers within the ca
     "subsidy": {("GET", "/rulesets"), ("POST", "/rulesets/shipped/{ruleset_id}"),
                 ("GET", "/due/{month}/jurisdictions")},
     "billing": {("GET", "/budgets"), ("POST", "/payouts/{month}/approve"), ("GET", "/bank-files/{month}"),
-                ("GET", "/audit"), ("GET", "/family-tokens"), ("POST", "/desk/sign-in"), ("POST", "/desk/sign-out")},
+                ("GET", "/audit"), ("GET", "/family-tokens"), ("POST", "/desk/sign-in"), ("POST", "/desk/sign-out"),
+                # the finance desk's pages and month-wide actions, within the official's scope
+                ("GET", "/desk"), ("GET", "/desk/budgets"), ("GET", "/desk/payouts"),
+                ("POST", "/desk/payouts/{month}/approve"), ("GET", "/desk/bank-files/{month}"),
+                ("GET", "/desk/reconcile"), ("GET", "/desk/bank-accounts")},
 }
 OUTSIDE = {  # named in the body, the body is wrong (422): a payout out of reach is not on file for a bank's line
     "enrollment": {("POST", "/facilities"): 422, ("POST", "/class-confirmations"): 422},
     "subsidy": {("POST", "/rulesets"): 422},
-    "billing": {("POST", "/bank-confirmations"): 422},
+    "billing": {("POST", "/bank-confirmations"): 422, ("POST", "/desk/bank-confirmations"): 422},
 }
 
 

@@ -185,8 +185,26 @@ REQUESTS = {
         ("GET", "/desk/sign-in"): lambda t, k: ({}, {}),
         ("POST", "/desk/sign-in"): lambda t, k: ({}, {"data": {"key": k or ""}}),
         ("POST", "/desk/sign-out"): lambda t, k: ({}, t.desk_form("billing", k, {}, fresh=True)),
+        ("GET", "/desk"): lambda t, k: ({}, t.desk_get("billing", k)),
+        ("GET", "/desk/budgets"): lambda t, k: ({}, t.desk_get("billing", k)),
+        ("GET", "/desk/payouts"): lambda t, k: ({}, t.desk_get("billing", k, params={"month": "2022-09"})),
+        ("POST", "/desk/payouts/{month}/approve"): lambda t, k: (
+            {"month": "2022-09"}, t.desk_form("billing", k, {"approver": "王会计"})),
+        ("GET", "/desk/bank-files/{month}"): lambda t, k: ({"month": "2022-09"}, t.desk_get("billing", k)),
+        ("POST", "/desk/bank-confirmations"): lambda t, k: ({}, t.desk_form("billing", k, {}, files={
+            "file": ("confirmation.csv", _repeatable_confirmation(t), "text/csv")})),
+        ("GET", "/desk/reconcile"): lambda t, k: ({}, t.desk_get("billing", k, params={"month": "2022-09"})),
+        ("GET", "/desk/bank-accounts"): lambda t, k: ({}, t.desk_get("billing", k)),
+        ("POST", "/desk/facilities/{facility}/bank-account/confirm"): lambda t, k: (
+            {}, t.desk_form("billing", k, {"account": t.propose_account()})),
     },
 }
+
+
+def _repeatable_confirmation(t: Place) -> bytes:
+    """A bank confirmation the desk may import again and again: a failed line of a place's approved payout (the
+    target's own is paid by the API's request)."""
+    return (t.places["putuo"] if isinstance(t, Target) else t).confirmation()
 
 ENDPOINTS = sorted((service, endpoint) for service in SERVICES for endpoint in routes_of(service))
 
@@ -255,10 +273,10 @@ def _what_is_wrong_with_the_page(want: int, got: httpx.Response) -> str | None:
 
 
 def _written(target: Target, service: str, endpoint: tuple[str, str]) -> dict:
-    """The rows in the tables the service's API writes; a refused bank confirmation is itself an audited finance
-    action (`billing.payouts.actions.confirm`), so the audit trail is left out there."""
+    """The rows in the tables the service's API writes; a refused bank confirmation (the API's or the desk's) is
+    itself an audited finance action (`billing.payouts.actions.confirm`), so the audit trail is left out there."""
     counts = target.counts(service)
-    if (service, endpoint) == ("billing", ("POST", "/bank-confirmations")):
+    if service == "billing" and endpoint in (("POST", "/bank-confirmations"), ("POST", "/desk/bank-confirmations")):
         counts.pop("audit_trail")
     return counts
 
