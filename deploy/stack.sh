@@ -31,6 +31,9 @@ demo() {
   cd "$ROOT"
   # Two districts of Zhoushan under different rules: Putuo (the worked examples) and Dinghai, billed Sep 2022–Jan 2023.
   "$VENV/bin/tuoyu" scenario load deploy/demo/zhoushan.yaml
+  # Residents for the planning figures (round figures near the 2020 census's; the commission enters its own).
+  "$VENV/bin/tuoyu" jurisdictions population --code 330903 --on 2022-01-01 --residents 380000 >/dev/null
+  "$VENV/bin/tuoyu" jurisdictions population --code 330902 --on 2022-01-01 --residents 500000 >/dev/null
   "$VENV/bin/tuoyu" report --month 2023-01 --format json
   # The same report's figures per district, for the person at the terminal.
   "$VENV/bin/tuoyu" report --month 2023-01 --format table
