@@ -31,11 +31,23 @@ demo() {
   cd "$ROOT"
   # Two districts of Zhoushan under different rules: Putuo (the worked examples) and Dinghai, billed Sep 2022–Jan 2023.
   "$VENV/bin/tuoyu" scenario load deploy/demo/zhoushan.yaml
+  # Residents for the planning figures (round figures near the 2020 census's; the commission enters its own).
+  "$VENV/bin/tuoyu" jurisdictions population --code 330903 --on 2022-01-01 --residents 380000 >/dev/null
+  "$VENV/bin/tuoyu" jurisdictions population --code 330902 --on 2022-01-01 --residents 500000 >/dev/null
   "$VENV/bin/tuoyu" report --month 2023-01 --format json
+  # The same report's figures per district, for the person at the terminal.
+  "$VENV/bin/tuoyu" report --month 2023-01 --format table
   # A token for the worked examples' first family, so the page can be opened at once (a new one each run).
   "$VENV/bin/tuoyu" family-token issue --facility F1 --family FAM1 |
     "$VENV/bin/python" -c 'import json, sys; print("Family page (FAM1):", json.load(sys.stdin)["url"])'
-
+  # The officials' desks: the platform-wide keys of secrets.env (the environment's when set, as the settings read them).
+  local secrets=$TUOYU_STACK_DIR/secrets.env
+  secret() { sed -n "s/^$1=//p" "$secrets"; }
+  echo "Health commission desk: $TUOYU_ENROLLMENT_URL/desk" \
+    "sign in with the commission key: ${TUOYU_ADMIN_KEY:-$(secret TUOYU_ADMIN_KEY)}"
+  echo "Finance desk:           $TUOYU_BILLING_URL/desk" \
+    "sign in with the finance key: ${TUOYU_FINANCE_KEY:-$(secret TUOYU_FINANCE_KEY)}"
+  echo "(both keys are in $secrets; a district's own: tuoyu keys issue --role commission|finance --jurisdiction 330903)"
 }
 
 bench() {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from billing import consumer
+from billing import consumer, desk
 from billing.api import audit, budgets, cycles, family_tokens, payees, payouts
 from billing.payouts import bank
 from billing.settings import BillingSettings
@@ -24,12 +24,15 @@ def create_app(settings: BillingSettings | None = None):
     return create_service(
         settings, title="tuoyu billing",
         description="The monthly cycle: family invoices and credit notes, facility payouts from approval to the bank, "
-                    "reconciliation, reports, and the family page.",
+                    "reconciliation, reports, the family page and the finance desk.",
         database=settings.billing_database, migrations=MIGRATIONS,
         routers=[cycles.router, budgets.router, payouts.router, payees.router, audit.router, family_tokens.router,
-                 family.router],
+                 family.router, *desk.routers],
         consumes=Consumes(ENROLLMENT_TOPIC, settings.consumer_group, consumer.apply, decode=decoding.decode,
                           run=settings.run_consumer),
-        large_bodies=[("/bank-confirmations", bank.CONFIRMATION_MAX_BYTES)],
+        # The desk's upload is multipart: the file and a few form fields around it.
+        large_bodies=[("/bank-confirmations", bank.CONFIRMATION_MAX_BYTES),
+                      ("/desk/bank-confirmations", bank.CONFIRMATION_MAX_BYTES + (64 << 10))],
+        desk=desk.SITE,
         clients=lambda: {"subsidy": SubsidyClient(settings.subsidy_url, settings.admin_key.get_secret_value()),
                          "keys": KeyDirectory(settings.enrollment_url, settings.admin_key.get_secret_value())})

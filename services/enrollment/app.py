@@ -6,8 +6,9 @@ from pathlib import Path
 
 import asyncpg
 
+from enrollment import desk
 from enrollment.api import (
-    confirmations, duplicates, facilities, imports, jurisdictions, keys, operations, public, roster,
+    confirmations, duplicates, facilities, imports, jurisdictions, keys, operations, planning, public, roster,
 )
 from enrollment.api import deps
 from enrollment.rate_bounds import RateBounds
@@ -26,10 +27,10 @@ def create_app(settings: EnrollmentSettings | None = None):
         description="Facilities, classes, families, children and enrollments; every change is published to Kafka.",
         database=settings.enrollment_database, migrations=MIGRATIONS, pool_size=20,
         routers=[facilities.registrations, facilities.router, keys.router, keys.introspection, keys.officials, roster.router,
-                 confirmations.router, imports.router, duplicates.router, jurisdictions.router, public.router,
-                 operations.router],
+                 confirmations.router, imports.router, duplicates.router, jurisdictions.router, planning.router,
+                 public.router, operations.router, *desk.ROUTERS],
         publishes=Publishes(ENROLLMENT_TOPIC, relay=settings.run_relay),
-        large_bodies=[(r"/facilities/[^/]+/roster", settings.roster_max_bytes)],
+        large_bodies=[(r"/facilities/[^/]+/roster", settings.roster_max_bytes)], desk=desk.SITE,
         clients=lambda: {"rate_bounds": RateBounds(settings.subsidy_url, settings.admin_key.get_secret_value())})
     app.add_exception_handler(asyncpg.UniqueViolationError, deps.caseless_id_taken)
     return app

@@ -6,6 +6,7 @@ single-district rule)."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date
 from fractions import Fraction
 from typing import Iterable
@@ -71,6 +72,10 @@ class RateBounds:
         if found is None:
             return None
         return {"id": found["id"], "version": found["version"], "fund": found["fund"]["name"]}
+
+    async def rulesets(self, day: date, codes: list[str | None]) -> list[dict | None]:
+        """`ruleset` in each jurisdiction of `codes` (None: a facility in none), in their order, asked at once."""
+        return list(await asyncio.gather(*(self.ruleset(day, code or UNPLACED) for code in codes)))
 
     async def close(self) -> None:
         await self._client.aclose()

@@ -110,6 +110,11 @@ CLASS_CAPACITY = (1, 500)
 """Places in one class (托班); a class has some, and 500 is beyond any building's licence: a typing error."""
 
 
+RESIDENTS = (1, 100_000_000)
+"""A county-level jurisdiction's residents, as the health commission enters them for planning: the most populous
+district has under six million; 10^8 (more than most provinces) is a typing error, not a district."""
+
+
 def check_birth_order(order: int) -> int:
     low, high = BIRTH_ORDER
     if not low <= order <= high:
@@ -155,6 +160,7 @@ Rate = Annotated[str, _AS_SENT, _keep(rate)]
 Day = Annotated[date, AfterValidator(check_day)]
 BirthOrder = Annotated[int, Field(ge=BIRTH_ORDER[0], le=BIRTH_ORDER[1])]  # Field: the OpenAPI schema shows them
 Capacity = Annotated[int, Field(ge=CLASS_CAPACITY[0], le=CLASS_CAPACITY[1])]
+Residents = Annotated[int, Field(ge=RESIDENTS[0], le=RESIDENTS[1])]
 ExternalId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64,
                                               pattern=f"^{EXTERNAL_ID.pattern}$")]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=NAME_LENGTH)]

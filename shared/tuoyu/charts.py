@@ -16,7 +16,9 @@ from markupsafe import Markup, escape
 
 Number = int | Decimal
 PALETTE = ("#0f766e", "#b45309", "#1d4ed8", "#7c3aed", "#be123c")  # contrast ≥ 4.5:1 on white
-WIDTH, LABEL_WIDTH, ROW, BAR_GAP, TOP = 640, 150, 22, 4, 34
+# Drawn at 560 units and 15-unit text: a phone's 360 px shows it at two thirds (text about 10 px), a laptop at most
+# at 640 px (the desks' CSS).
+WIDTH, LABEL_WIDTH, ROW, BAR_GAP, TOP, PLOT_HEIGHT = 560, 130, 24, 4, 36, 180
 
 
 @dataclass(frozen=True)
@@ -43,7 +45,7 @@ def _scale(top: Number) -> Decimal:
 
 def _frame(title: str, description: str, height: int, body: list[str]) -> Markup:
     head = (f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" viewBox="0 0 {WIDTH} {height}" '
-            f'width="100%" preserveAspectRatio="xMinYMin meet" font-size="12">'
+            f'width="100%" preserveAspectRatio="xMinYMin meet" font-size="15">'
             f'<title>{escape(title)}</title><desc>{escape(description)}</desc>')
     return Markup(head + "".join(body) + "</svg>")
 
@@ -53,7 +55,7 @@ def _legend(series: Sequence[Series], y: int) -> list[str]:
     for i, s in enumerate(series):
         parts.append(f'<rect x="{x}" y="{y - 10}" width="10" height="10" fill="{PALETTE[i % len(PALETTE)]}"/>'
                      f'<text x="{x + 14}" y="{y}" fill="#1f2937">{escape(s.name)}</text>')
-        x += 24 + 13 * len(s.name)
+        x += 26 + 15 * len(s.name)
     return parts
 
 
@@ -62,7 +64,7 @@ def bar_chart(title: str, categories: Sequence[str], series: Sequence[Series],
     """Horizontal bars, one group per category and one bar per series, with each reference as a dashed line."""
     known = [v for s in series for v in s.values if v is not None] + [r.value for r in references]
     top = _scale(max(known, default=0))
-    plot = WIDTH - LABEL_WIDTH - 60
+    plot = WIDTH - LABEL_WIDTH - 80
     group = ROW * len(series) + 10
     height = TOP + group * len(categories) + 26 + 16 * len(references)
     x_of = lambda value: LABEL_WIDTH + float(Decimal(value) / top * plot)  # noqa: E731
@@ -96,7 +98,7 @@ def line_chart(title: str, categories: Sequence[str], series: Sequence[Series], 
     """One line per series across the categories (months), each point a circle carrying its figure."""
     known = [v for s in series for v in s.values if v is not None]
     top = _scale(max(known, default=0))
-    left, plot_w, plot_h, base = 70, WIDTH - 90, 180, TOP + 180
+    left, plot_w, plot_h, base = 80, WIDTH - 100, PLOT_HEIGHT, TOP + PLOT_HEIGHT
     step = plot_w / max(len(categories) - 1, 1)
     body = _legend(series, 14)
     for tick in range(5):

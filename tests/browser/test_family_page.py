@@ -1,34 +1,12 @@
-"""The family page in a real browser: Debian's headless Chromium driven by Playwright, at a phone's size.
-
-Playwright never downloads a browser here: it launches /usr/bin/chromium (deploy/bootstrap.sh installs it).
-The screenshot lands in tests/browser/screenshots/ (git-ignored) for a person to look at.
-"""
+"""The family page in a real browser: Debian's headless Chromium driven by Playwright, at a phone's size
+(tests/browser/conftest.py launches it), checked by axe-core too."""
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
-import pytest
-
+from tests.browser.conftest import PHONE, axe_violations, new_page, no_sideways_scroll, screenshot
 from tests.scenarios import path
-
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-SCREENSHOTS = Path(__file__).parent / "screenshots"
-PHONE = {"width": 390, "height": 844}
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        pytest.fail("Debian's chromium is missing: deploy/bootstrap.sh installs it (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
-        yield chromium
-        chromium.close()
 
 
 def _token(world, family: str) -> dict:
@@ -38,7 +16,7 @@ def _token(world, family: str) -> dict:
 def test_a_family_sees_its_bills_on_a_phone_and_another_familys_token_cannot(world, browser):
     world.cli("scenario", "load", str(path("late-changes.yaml")))
     mine, theirs = _token(world, "FAM1"), _token(world, "FAM2")
-    page = browser.new_page(viewport=PHONE, device_scale_factor=2, locale="zh-CN")
+    page = new_page(browser, PHONE)
 
     response = page.goto(mine["url"])
     assert response.status == 200 and page.title() == "沈家门街道托育园 · 托育账单"
@@ -54,9 +32,9 @@ def test_a_family_sees_its_bills_on_a_phone_and_another_familys_token_cannot(wor
     credit_number = credit.get_attribute("data-number")
     assert "更正账单 INV-2022-" in credit.inner_text()
     assert page.locator(".doc[data-child='K3']").count() == 0
-    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], "no sideways scrolling"
-    SCREENSHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / "family-FAM1.png"), full_page=True)
+    assert no_sideways_scroll(page)
+    screenshot(page, "family-FAM1")
+    assert not axe_violations(page), "axe-core finds serious or critical accessibility violations"
 
     page.goto(theirs["url"])
     assert page.locator("[data-total-due]").inner_text() == "¥4,800.00"  # K3: 2000 + 400 (corrected) + 2400
@@ -69,4 +47,5 @@ def test_a_family_sees_its_bills_on_a_phone_and_another_familys_token_cannot(wor
     world.cli("family-token", "revoke", str(mine["id"]))
     revoked = page.goto(mine["url"])
     assert revoked.status == 401 and "此链接无效或已被撤销" in page.inner_text("body")
+    assert not axe_violations(page), "axe-core finds serious or critical accessibility violations"
     page.close()

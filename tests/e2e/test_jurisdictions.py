@@ -11,10 +11,13 @@
 from __future__ import annotations
 
 import json
+import subprocess
 
 import pytest
 
 from tests.scenarios import path
+from tests.stack import ROOT, VENV_BIN
+from tuoyu.cli.summary import AMOUNTS, grouped
 
 PUTUO, DINGHAI, DAISHAN = "330903", "330902", "330921"
 
@@ -121,6 +124,30 @@ def test_a_report_for_one_district_or_the_city_holds_only_theirs(districts):
     assert {j["code"] for j in putuo["jurisdictions"]} == {PUTUO}
     city = report(districts, "2022-10", "--jurisdiction", "330900")
     assert city["totals"] == report(districts, "2022-10")["totals"]
+
+
+def summary_table(world, month: str) -> dict[str, dict[str, str]]:
+    """`tuoyu report --format table` read back: each column's heading → {figure: cell} (wide enough not to wrap)."""
+    shown = subprocess.run([str(VENV_BIN / "tuoyu"), "report", "--month", month, "--format", "table"],
+                           env={**world.env, "COLUMNS": "200"}, cwd=ROOT, capture_output=True, text=True, check=True)
+    lines = shown.stdout.splitlines()
+    headings = next(line for line in lines if line.startswith("┃")).strip("┃").split("┃")[1:]
+    rows = [line.strip("│").split("│") for line in lines if line.startswith("│")]
+    return {heading.strip(): {row[0].strip(): row[1 + i].strip() for row in rows}
+            for i, heading in enumerate(headings)}
+
+
+def test_the_months_summary_table_shows_each_districts_figures_of_the_report(districts):
+    october = report(districts, "2022-10")
+    shown = summary_table(districts, "2022-10")
+    totals = {f"{j['name']} {j['code']}": j["totals"] for j in october["jurisdictions"]} | {"All": october["totals"]}
+    assert set(shown) == set(totals) and len(totals) == 4  # the three districts and all of them
+    for heading, figures in totals.items():
+        assert {figure: shown[heading][figure] for figure, _ in AMOUNTS} == {
+            figure: grouped(figures[key]) for figure, key in AMOUNTS}, heading
+        code = heading.split()[-1]
+        assert shown[heading]["Invoices"] == str(sum(1 for i in october["invoices"]
+                                                      if heading == "All" or i["jurisdiction"] == code))
 
 
 def test_billing_again_issues_nothing(districts):

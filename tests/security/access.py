@@ -12,6 +12,11 @@ per endpoint:
   with its own records (`scoped=False`), another facility's key gets 2xx and its own (empty) view.
 Public endpoints answer anyone.
 
+The desks (routes under `/desk`) take no key on a request: a key is typed into the desk's sign-in form once and
+becomes a session cookie. Only keys of the desk's role sign in (the health commission's at enrollment, the finance
+bureau's at billing); every other caller has no session, and a desk route without one answers 401 with the sign-in
+page (`refused=401`). Refusals on a desk are HTML pages, and a desk's form answers 303 (back to a page) when it is done.
+
 The jurisdiction dimension (POLICY "Jurisdictions"): officials' keys scoped to Putuo (330903) or to Zhoushan city
 (330900, which covers Putuo and Dinghai 330902) against the records of a facility in Putuo and of one in Dinghai
 (`expected_in`). A scoped key acts where the platform-wide key of its role does, on the records of a facility its
@@ -47,13 +52,20 @@ def rule(*roles: str, scoped: bool = True, refused: int = 404) -> Rule:
     return Rule(frozenset(roles), scoped, refused)
 
 
+DESK = "/desk"  # where each service's desk lives (`tuoyu.desk.web.PREFIX`)
+
+
+def is_desk(route: str) -> bool:
+    return route == DESK or route.startswith(DESK + "/")
+
+
 OPERATOR = {("GET", "/health"), ("GET", "/ready"), ("GET", "/metrics"), ("GET", "/openapi.json"), ("GET", "/docs"),
             ("GET", "/docs/oauth2-redirect"), ("GET", "/redoc")}
 PUBLIC = {
     "enrollment": OPERATOR | {("GET", "/public/facilities"), ("GET", "/public/facilities.html"),
-                              ("POST", "/registrations")},
+                              ("POST", "/registrations"), ("GET", "/desk/sign-in")},
     "subsidy": OPERATOR,
-    "billing": OPERATOR,
+    "billing": OPERATOR | {("GET", "/desk/sign-in")},
 }
 
 _commission = rule(ADMIN)
@@ -61,6 +73,8 @@ _own_records = rule(ADMIN, FACILITY)  # a facility's own records: its key, or th
 _oversight = rule(ADMIN, FINANCE)
 _finance = rule(FINANCE)
 _family_page = rule(FAMILY, refused=401)
+_commission_desk = rule(ADMIN, refused=401)  # others cannot sign in: no session, the sign-in page
+_finance_desk = rule(FINANCE, refused=401)
 
 ACCESS: dict[str, dict[tuple[str, str], Rule]] = {
     "enrollment": {
@@ -103,6 +117,20 @@ ACCESS: dict[str, dict[tuple[str, str], Rule]] = {
         ("POST", "/official-keys"): rule(PLATFORM),
         ("GET", "/official-keys"): rule(PLATFORM),
         ("DELETE", "/official-keys/{key_id}"): rule(PLATFORM),
+        ("POST", "/jurisdictions/{code}/populations"): _commission,
+        ("GET", "/jurisdictions/{code}/populations"): _commission,
+        ("GET", "/planning"): _commission,
+        ("GET", "/planning.csv"): _commission,
+        ("POST", "/desk/sign-in"): _commission_desk,
+        ("POST", "/desk/sign-out"): _commission_desk,
+        ("GET", "/desk"): _commission_desk,
+        ("GET", "/desk/classes"): _commission_desk,
+        ("POST", "/desk/facilities/{facility}/classes/{klass}/confirmation"): _commission_desk,
+        ("GET", "/desk/duplicates"): _commission_desk,
+        ("GET", "/desk/planning"): _commission_desk,
+        ("GET", "/desk/planning.csv"): _commission_desk,
+        ("GET", "/desk/planning.json"): _commission_desk,
+        ("POST", "/desk/jurisdictions/{code}/populations"): _commission_desk,
     },
     "subsidy": {
         ("POST", "/rulesets"): _commission,
@@ -139,6 +167,17 @@ ACCESS: dict[str, dict[tuple[str, str], Rule]] = {
         ("GET", "/family"): _family_page,
         ("GET", "/family/documents"): _family_page,
         ("GET", "/family/{token}"): _family_page,
+        ("POST", "/desk/sign-in"): _finance_desk,
+        ("POST", "/desk/sign-out"): _finance_desk,
+        ("GET", "/desk"): _finance_desk,
+        ("GET", "/desk/budgets"): _finance_desk,
+        ("GET", "/desk/payouts"): _finance_desk,
+        ("POST", "/desk/payouts/{month}/approve"): _finance_desk,
+        ("GET", "/desk/bank-files/{month}"): _finance_desk,
+        ("POST", "/desk/bank-confirmations"): _finance_desk,
+        ("GET", "/desk/reconcile"): _finance_desk,
+        ("GET", "/desk/bank-accounts"): _finance_desk,
+        ("POST", "/desk/facilities/{facility}/bank-account/confirm"): _finance_desk,
     },
 }
 
@@ -172,16 +211,23 @@ COVERS = {"330903": {"330903"}, "330900": {"330900", "330903", "330902"}}
 PLATFORM_ONLY = {"enrollment": {("GET", "/outbox"), ("POST", "/key-introspection")}}
 ANY_PLACE = {  # name no facility nor jurisdiction: a list answers within the caller's scope, an action acts there;
     # the shipped rule set loaded is Putuo's own
-    "enrollment": {("GET", "/facilities"), ("GET", "/national-id-duplicates"), ("GET", "/jurisdictions")},
+    "enrollment": {("GET", "/facilities"), ("GET", "/national-id-duplicates"), ("GET", "/jurisdictions"),
+                   ("GET", "/planning"), ("GET", "/planning.csv"), ("POST", "/desk/sign-in"),
+                   ("POST", "/desk/sign-out"), ("GET", "/desk"), ("GET", "/desk/classes"), ("GET", "/desk/duplicates"),
+                   ("GET", "/desk/planning"), ("GET", "/desk/planning.csv"), ("GET", "/desk/planning.json")},
     "subsidy": {("GET", "/rulesets"), ("POST", "/rulesets/shipped/{ruleset_id}"),
                 ("GET", "/due/{month}/jurisdictions")},
     "billing": {("GET", "/budgets"), ("POST", "/payouts/{month}/approve"), ("GET", "/bank-files/{month}"),
-                ("GET", "/audit"), ("GET", "/family-tokens")},
+                ("GET", "/audit"), ("GET", "/family-tokens"), ("POST", "/desk/sign-in"), ("POST", "/desk/sign-out"),
+                # the finance desk's pages and month-wide actions, within the official's scope
+                ("GET", "/desk"), ("GET", "/desk/budgets"), ("GET", "/desk/payouts"),
+                ("POST", "/desk/payouts/{month}/approve"), ("GET", "/desk/bank-files/{month}"),
+                ("GET", "/desk/reconcile"), ("GET", "/desk/bank-accounts")},
 }
 OUTSIDE = {  # named in the body, the body is wrong (422): a payout out of reach is not on file for a bank's line
     "enrollment": {("POST", "/facilities"): 422, ("POST", "/class-confirmations"): 422},
     "subsidy": {("POST", "/rulesets"): 422},
-    "billing": {("POST", "/bank-confirmations"): 422},
+    "billing": {("POST", "/bank-confirmations"): 422, ("POST", "/desk/bank-confirmations"): 422},
 }
 
 

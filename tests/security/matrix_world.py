@@ -4,6 +4,7 @@ services, for the officials' keys scoped to them."""
 
 from __future__ import annotations
 
+import re
 import time
 
 import httpx
@@ -16,9 +17,10 @@ from tests.stack import World
 from tuoyu.jurisdictions import KNOWN
 
 # The tables each service's API writes (not its Kafka consumer, which runs on its own time).
-WRITTEN = {"enrollment": ENROLLMENT_TABLES, "subsidy": ("rulesets",),
+# A desk's sessions too: a refused sign-in opens none.
+WRITTEN = {"enrollment": (*ENROLLMENT_TABLES, "desk_sessions"), "subsidy": ("rulesets",),
            "billing": ("cycles", "family_documents", "payouts", "payout_lines", "budgets", "audit_trail",
-                       "family_tokens", "bank_confirmations")}
+                       "family_tokens", "bank_confirmations", "desk_sessions")}
 FUND, DINGHAI_FUND = "putuo-childcare-fund", "dinghai-childcare-fund"
 # Dinghai's own rule set for the matrix: Putuo's rules, its fund with one yuan a year, so each payout waits for budget.
 DINGHAI_RULES = (shipped_text("zhoushan-putuo-2022").replace("id: zhoushan-putuo-2022", "id: matrix-dinghai-2022")
@@ -38,6 +40,7 @@ class Place:
 
     def __init__(self, world: World, desk: Desk, f: Facility):
         self.world, self.desk, self.f = world, desk, f
+        self.desk_sessions: dict[tuple[str, str | None], dict | None] = {}  # the places share the target's
         self.family, self.child = self.desk.child(self.f)
         self.enrollment = self.desk.enroll(self.f, self.child)
         self.explained = self.enrollment
@@ -87,6 +90,30 @@ class Place:
                           headers=bearer(self.world.operator_key), timeout=300)
         made.raise_for_status()
         return made.json()["key_id"]
+
+    def desk_session(self, service: str, key: str | None, fresh: bool = False) -> dict | None:
+        """The session the key gets by signing in at the service's desk: `{"cookies": ..., "csrf": ...}`, or None when
+        the desk refuses it (401). Kept for the next request with that key, unless `fresh` (signing out ends one)."""
+        if fresh:
+            return sign_in_at_desk(self.world[service].url, key)
+        if (service, key) not in self.desk_sessions:
+            self.desk_sessions[(service, key)] = sign_in_at_desk(self.world[service].url, key)
+        return self.desk_sessions[(service, key)]
+
+    def desk_get(self, service: str, key: str | None, **kwargs) -> dict:
+        """httpx arguments of a desk page's request by the key's session (none: no cookie)."""
+        session = self.desk_session(service, key)
+        return {**kwargs, **({"cookies": session["cookies"]} if session else {})}
+
+    def desk_form(self, service: str, key: str | None, fields: dict, files: dict | None = None,
+                  fresh: bool = False) -> dict:
+        """httpx arguments posting a desk's form by the key's session, with the session's CSRF token (none: no cookie
+        and no token); `files` makes it multipart."""
+        session = self.desk_session(service, key, fresh)
+        if session is None:
+            return {"data": fields, **({"files": files} if files else {})}
+        return {"cookies": session["cookies"], "data": {**fields, "csrf": session["csrf"]},
+                **({"files": files} if files else {})}
 
     def counts(self, service: str) -> dict:
         sql = " UNION ALL ".join(f"SELECT '{t}', count(*) FROM {t}" for t in WRITTEN[service])
@@ -143,7 +170,7 @@ class Target(Place):
 
     def _place(self, code: str) -> Place:
         place = Place(self.world, self.desk, self.desk.facility(jurisdiction=code))
-        place.code = code
+        place.code, place.desk_sessions = code, self.desk_sessions
         if code == PLACES["dinghai"]:
             place.fund, place.rules = DINGHAI_FUND, DINGHAI_RULES
         return place
@@ -171,6 +198,21 @@ class Target(Place):
 
 def bearer(key: str) -> dict:
     return {"Authorization": f"Bearer {key}"}
+
+
+def sign_in_at_desk(url: str, key: str | None) -> dict | None:
+    """Sign in at the desk of the service at `url` as a browser does: the cookies it sets, and the CSRF token of the
+    page it leads to (the sign-out form every desk page holds); None when the desk refuses the key."""
+    with httpx.Client(base_url=url, timeout=300) as client:
+        signed = client.post("/desk/sign-in", data={"key": key or ""})
+        if signed.status_code == 401:
+            return None
+        assert signed.status_code == 303, f"signing in answered {signed.status_code}: {signed.text[:200]}"
+        cookies = dict(signed.cookies)
+        page = client.get(signed.headers["location"])  # with the cookie the client keeps
+        token = re.search(r'name="csrf" value="([^"]+)"', page.text)
+        assert page.status_code == 200 and token, f"the desk after signing in: {page.status_code} {page.text[:200]}"
+        return {"cookies": cookies, "csrf": token.group(1)}
 
 
 def _wait_until_billing_knows(world: World, key: str) -> None:

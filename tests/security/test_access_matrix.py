@@ -5,6 +5,11 @@ here, and it fails until `tests/security/access.py` says who may call it and REQ
 well. The expected statuses come from that policy (see its docstring): 401 for a key the service does not know,
 404 for a role the endpoint does not serve or another facility's record, 2xx for the right key. A refused request
 changes nothing, and every refusal is problem+json (the family's HTML pages answer 401 with a page).
+
+The desks' routes (under `/desk`) are called as a browser calls them: the caller's key is first typed into that
+desk's sign-in form (`Place.desk_session`; a refused key has no session) and the request carries the session's
+cookie and, in a form, its CSRF token (`Place.desk_get`, `Place.desk_form`). A desk's refusals are HTML pages (401:
+the sign-in form), and its forms answer 303 when done.
 """
 
 from __future__ import annotations
@@ -18,7 +23,8 @@ import pytest
 from subsidy.rules.catalog import shipped_text
 from tests.integration.enrollment.conftest import uid
 from tests.scenarios import path
-from tests.security.access import ACCESS, COVERS, CREDENTIALS, PLACES, PUBLIC, SCOPED_KEYS, expected, expected_in
+from tests.security.access import (ACCESS, COVERS, CREDENTIALS, PLACES, PUBLIC, SCOPED_KEYS, expected, expected_in,
+                                   is_desk)
 from tests.security.apps import SERVICES, routes_of
 from tests.security.matrix_world import Place, Target, bearer
 from tests.stack import World
@@ -112,6 +118,24 @@ REQUESTS = {
         ("POST", "/official-keys"): lambda t, k: ({}, {"json": {"role": "finance", "jurisdiction": "330903"}}),
         ("GET", "/official-keys"): lambda t, k: ({}, {}),
         ("DELETE", "/official-keys/{key_id}"): lambda t, k: ({"key_id": t.spare_official_key()}, {}),
+        ("POST", "/jurisdictions/{code}/populations"): lambda t, k: (
+            {"code": t.code or "330903"}, {"json": {"as_of": later_day(), "residents": 320000}}),
+        ("GET", "/jurisdictions/{code}/populations"): lambda t, k: ({"code": t.code or "330903"}, {}),
+        ("GET", "/planning"): lambda t, k: ({}, {"params": {"on": "2022-09-30"}}),
+        ("GET", "/planning.csv"): lambda t, k: ({}, {"params": {"on": "2022-09-30"}}),
+        ("GET", "/desk/sign-in"): lambda t, k: ({}, {}),
+        ("POST", "/desk/sign-in"): lambda t, k: ({}, {"data": {"key": k or ""}}),
+        ("POST", "/desk/sign-out"): lambda t, k: ({}, t.desk_form("enrollment", k, {}, fresh=True)),
+        ("GET", "/desk"): lambda t, k: ({}, t.desk_get("enrollment", k)),
+        ("GET", "/desk/classes"): lambda t, k: ({}, t.desk_get("enrollment", k)),
+        ("POST", "/desk/facilities/{facility}/classes/{klass}/confirmation"): lambda t, k: (
+            {"klass": t.new_class()}, t.desk_form("enrollment", k, {"confirmed_on": "2022-09-05"})),
+        ("GET", "/desk/duplicates"): lambda t, k: ({}, t.desk_get("enrollment", k)),
+        ("GET", "/desk/planning"): lambda t, k: ({}, t.desk_get("enrollment", k, params={"on": "2022-09-30"})),
+        ("GET", "/desk/planning.csv"): lambda t, k: ({}, t.desk_get("enrollment", k, params={"on": "2022-09-30"})),
+        ("GET", "/desk/planning.json"): lambda t, k: ({}, t.desk_get("enrollment", k, params={"on": "2022-09-30"})),
+        ("POST", "/desk/jurisdictions/{code}/populations"): lambda t, k: (
+            {"code": t.code or "330903"}, t.desk_form("enrollment", k, {"as_of": later_day(), "residents": "320000"})),
     },
     "subsidy": {
         ("POST", "/rulesets"): lambda t, k: ({}, {"content": t.rules.encode(),
@@ -158,8 +182,29 @@ REQUESTS = {
         ("GET", "/family"): lambda t, k: ({}, {}),
         ("GET", "/family/documents"): lambda t, k: ({}, {}),
         ("GET", "/family/{token}"): lambda t, k: ({"token": k or "none"}, {}),  # the token is the path
+        ("GET", "/desk/sign-in"): lambda t, k: ({}, {}),
+        ("POST", "/desk/sign-in"): lambda t, k: ({}, {"data": {"key": k or ""}}),
+        ("POST", "/desk/sign-out"): lambda t, k: ({}, t.desk_form("billing", k, {}, fresh=True)),
+        ("GET", "/desk"): lambda t, k: ({}, t.desk_get("billing", k)),
+        ("GET", "/desk/budgets"): lambda t, k: ({}, t.desk_get("billing", k)),
+        ("GET", "/desk/payouts"): lambda t, k: ({}, t.desk_get("billing", k, params={"month": "2022-09"})),
+        ("POST", "/desk/payouts/{month}/approve"): lambda t, k: (
+            {"month": "2022-09"}, t.desk_form("billing", k, {"approver": "王会计"})),
+        ("GET", "/desk/bank-files/{month}"): lambda t, k: ({"month": "2022-09"}, t.desk_get("billing", k)),
+        ("POST", "/desk/bank-confirmations"): lambda t, k: ({}, t.desk_form("billing", k, {}, files={
+            "file": ("confirmation.csv", _repeatable_confirmation(t), "text/csv")})),
+        ("GET", "/desk/reconcile"): lambda t, k: ({}, t.desk_get("billing", k, params={"month": "2022-09"})),
+        ("GET", "/desk/bank-accounts"): lambda t, k: ({}, t.desk_get("billing", k)),
+        ("POST", "/desk/facilities/{facility}/bank-account/confirm"): lambda t, k: (
+            {}, t.desk_form("billing", k, {"account": t.propose_account()})),
     },
 }
+
+
+def _repeatable_confirmation(t: Place) -> bytes:
+    """A bank confirmation the desk may import again and again: a failed line of a place's approved payout (the
+    target's own is paid by the API's request)."""
+    return (t.places["putuo"] if isinstance(t, Target) else t).confirmation()
 
 ENDPOINTS = sorted((service, endpoint) for service in SERVICES for endpoint in routes_of(service))
 
@@ -190,19 +235,24 @@ def _request(place: Place, service: str, endpoint: tuple[str, str], key: str | N
     build = REQUESTS[service].get(endpoint, lambda t, k: ({}, {}))
     params, kwargs = build(place, key)
     url = place.world[service].url + route.format(**{"facility": place.f.external_id, **params})
-    headers = {**kwargs.pop("headers", {}), **(bearer(key) if key else {})}
+    # A desk's request carries its session (REQUESTS puts it in), never the key itself.
+    headers = {**kwargs.pop("headers", {}), **(bearer(key) if key and not is_desk(route) else {})}
     return httpx.Request(method, url, headers=headers, **kwargs)
 
 
 def _what_is_wrong(service: str, endpoint, credential: str, want: int | None, got: httpx.Response) -> str | None:
+    method, route = endpoint
     if want is None:
-        if not 200 <= got.status_code < 300:
-            return f"wanted 2xx, got {got.status_code}: {got.text[:200]}"
+        done = 200 <= got.status_code < 300 or (is_desk(route) and method == "POST" and got.status_code == 303)
+        if not done:
+            return f"wanted {'2xx or 303' if is_desk(route) else '2xx'}, got {got.status_code}: {got.text[:200]}"
         if credential == "other facility" and endpoint not in PUBLIC[service] and '"F1"' in got.text:
             return "another facility's key was shown F1's records"
         return None
     if got.status_code != want:
         return f"wanted {want}, got {got.status_code}: {got.text[:200]}"
+    if is_desk(route):
+        return _what_is_wrong_with_the_page(want, got)
     if (service, endpoint) in HTML_PAGES and got.headers.get("content-type", "").startswith("text/html"):
         return None
     if not got.headers.get("content-type", "").startswith("application/problem+json"):
@@ -213,11 +263,20 @@ def _what_is_wrong(service: str, endpoint, credential: str, want: int | None, go
     return None
 
 
+def _what_is_wrong_with_the_page(want: int, got: httpx.Response) -> str | None:
+    """A desk's refusal is a page, and a 401 one holds the sign-in form."""
+    if not got.headers.get("content-type", "").startswith("text/html"):
+        return f"{want} on a desk but not an HTML page: {got.headers.get('content-type')}"
+    if want == 401 and 'name="key"' not in got.text:
+        return f"401 on a desk without the sign-in form: {got.text[:200]}"
+    return None
+
+
 def _written(target: Target, service: str, endpoint: tuple[str, str]) -> dict:
-    """The rows in the tables the service's API writes; a refused bank confirmation is itself an audited finance
-    action (`billing.payouts.actions.confirm`), so the audit trail is left out there."""
+    """The rows in the tables the service's API writes; a refused bank confirmation (the API's or the desk's) is
+    itself an audited finance action (`billing.payouts.actions.confirm`), so the audit trail is left out there."""
     counts = target.counts(service)
-    if (service, endpoint) == ("billing", ("POST", "/bank-confirmations")):
+    if service == "billing" and endpoint in (("POST", "/bank-confirmations"), ("POST", "/desk/bank-confirmations")):
         counts.pop("audit_trail")
     return counts
 

@@ -74,28 +74,39 @@ def _sees(caller: Principal, owners) -> bool:
     return caller.platform_wide or any(caller.may_act_in(code) for code in owners)
 
 
-async def _standing(conn, fund: str, year: int) -> dict:
+async def standing(conn, fund: str, year: int) -> dict:
+    """The fund's year in fen: budget (set or the rule set's default; None if neither), drawn, left, what waits for
+    budget and what is held."""
     default = await store.default_budget(conn, fund)
     amount = await store.budget_of(conn, fund, year, default)
     drawn = await store.drawn(conn, fund, year)
-    waiting = await store.drawn(conn, fund, year, (AWAITING_BUDGET,))
-    held = await store.drawn(conn, fund, year, (HELD,))
-    money = lambda fen: format_cny(fen) if fen is not None else None  # noqa: E731
-    return {"fund": fund, "year": year, "amount": money(amount), "drawn": money(drawn),
-            "left": money(amount - drawn) if amount is not None else None,
-            "awaiting_budget": money(waiting), "held": money(held)}
+    return {"fund": fund, "year": year, "amount": amount, "drawn": drawn,
+            "left": amount - drawn if amount is not None else None,
+            "awaiting_budget": await store.drawn(conn, fund, year, (AWAITING_BUDGET,)),
+            "held": await store.drawn(conn, fund, year, (HELD,))}
 
 
-@router.get("", summary="Every fund and year: budget, drawn, left, what waits and what is held")
-async def list_budgets(request: Request, caller: Oversight) -> list[dict]:
+def _in_yuan(fen_standing: dict) -> dict:
+    return {k: format_cny(v) if isinstance(v, int) and k != "year" else v for k, v in fen_standing.items()}
+
+
+async def visible(request: Request, caller: Principal) -> list[tuple[str, int]]:
+    """Every (fund, year) with a budget or a payout drawing on it, that the caller sees."""
     covered = {} if caller.platform_wide else await request.app.state.subsidy.funds()
     async with request.app.state.pool.acquire() as conn:
         pairs = await conn.fetch(
             "SELECT fund, year FROM budgets UNION SELECT DISTINCT p.fund, left(l.service_month, 4)::int FROM payouts p "
             "JOIN payout_lines l ON l.payout = p.number WHERE p.fund IS NOT NULL ORDER BY 1, 2")
-        return [await _standing(conn, r["fund"], r["year"]) for r in pairs
+        return [(r["fund"], r["year"]) for r in pairs
                 if caller.platform_wide
                 or _sees(caller, covered.get(r["fund"], frozenset()) | await _drawn_by(conn, r["fund"]))]
+
+
+@router.get("", summary="Every fund and year: budget, drawn, left, what waits and what is held")
+async def list_budgets(request: Request, caller: Oversight) -> list[dict]:
+    pairs = await visible(request, caller)
+    async with request.app.state.pool.acquire() as conn:
+        return [_in_yuan(await standing(conn, fund, year)) for fund, year in pairs]
 
 
 @router.get("/{fund}/{year}", summary="The fund's budget for a year: set or default, drawn, left")
@@ -104,4 +115,4 @@ async def get_budget(fund: str, year: YearPath, request: Request, caller: Oversi
     async with request.app.state.pool.acquire() as conn:
         if not _sees(caller, covered.get(fund, frozenset()) | await _drawn_by(conn, fund)):
             raise NotFound(f"no fund {fund!r} for this key")
-        return await _standing(conn, fund, year)
+        return _in_yuan(await standing(conn, fund, year))

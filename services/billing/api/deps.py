@@ -34,6 +34,13 @@ async def lookup(request: Request, key: str) -> Principal | None:
     return await request.app.state.keys.principal_of(digest)
 
 
+async def official(request: Request, key_hash: str) -> Principal | None:
+    """Whose key a desk's session was signed in with, by the key's keyed hash, now: a key in settings, else the
+    enrollment service's answer as for `lookup` (a family token never signs in at a desk)."""
+    return auth.settings_holder(request.app.state.settings, pepper(request), key_hash) \
+        or await request.app.state.keys.principal_of(key_hash)
+
+
 async def principal(request: Request) -> Principal:
     s = request.app.state.settings
     return await auth.authenticate(request, s, lambda key: lookup(request, key))

@@ -35,9 +35,15 @@ async def bank_account(facility: str, request: Request, caller: PayoutReader) ->
 
 @router.post("/confirm", summary="Confirm a facility's new bank account: payouts approved from now on pay it")
 async def confirm(facility: str, body: Confirmation, request: Request, caller: Finance) -> dict:
+    return await confirm_account(request, caller, facility, body.account, body.approver)
+
+
+async def confirm_account(request: Request, caller: Principal, facility: str, account: str,
+                          approver: str | None) -> dict:
+    """The proposed account confirmed by the caller, for a facility it reaches (the API's and the desk's)."""
     if request.app.state.inbox is not None:
         await request.app.state.inbox.wait_caught_up()
     await scope.reach_facility(request, caller, facility)
     async with request.app.state.pool.acquire() as conn, conn.transaction():
         await locks.payees(conn)  # not while a batch is being approved
-        return await payees.confirm(conn, facility, body.account, actor(caller, body.approver))
+        return await payees.confirm(conn, facility, account, actor(caller, approver))

@@ -17,6 +17,7 @@ from billing.api.scope import JurisdictionQuery, codes
 from billing.cycle.documents import STATUSES
 from billing.payouts import actions
 from tuoyu import auth
+from tuoyu.auth import Principal
 from tuoyu.bounds import Label
 from tuoyu.errors import InvalidInput, NotFound
 from tuoyu.money import format_cny
@@ -29,6 +30,20 @@ async def _payees_current(request: Request) -> None:
     """Approval records each payout's payee: first apply every facility change published so far."""
     if request.app.state.inbox is not None:
         await request.app.state.inbox.wait_caught_up()
+
+
+async def approve_month(request: Request, caller: Principal, month: str, approver: str | None) -> dict:
+    """The month's batch approved by the caller within its scope, `approver` named (the API's and the desk's)."""
+    await _payees_current(request)
+    return await actions.approve_month(request.app.state.pool, month, actor(caller, approver), caller.scope())
+
+
+async def find(conn, month: str | None, status: str | None, facility: str | None, codes: list[str] | None) -> list:
+    """The payouts of a month, a status, a facility, within `codes` (None: any), by month and facility."""
+    return await conn.fetch(
+        "SELECT * FROM payouts WHERE ($1::text IS NULL OR cycle_month = $1) AND ($2::text IS NULL OR status = $2) "
+        "AND ($3::text IS NULL OR facility = $3) AND ($4::text[] IS NULL OR jurisdiction = ANY($4)) "
+        "ORDER BY cycle_month, facility, number", month, status, facility, codes)
 
 
 class Approval(BaseModel):
@@ -63,10 +78,7 @@ async def list_payouts(request: Request, caller: PayoutReader,
         facility = caller.facility
     reached = await codes(request, caller, jurisdiction)
     async with request.app.state.pool.acquire() as conn:
-        rows = await conn.fetch(
-            "SELECT * FROM payouts WHERE ($1::text IS NULL OR cycle_month = $1) AND ($2::text IS NULL OR status = $2) "
-            "AND ($3::text IS NULL OR facility = $3) AND ($4::text[] IS NULL OR jurisdiction = ANY($4)) "
-            "ORDER BY cycle_month, facility, number", month, status, facility, reached)
+        rows = await find(conn, month, status, facility, reached)
     return [_payout(r) for r in rows]
 
 
@@ -85,9 +97,7 @@ async def get_payout(number: str, request: Request, caller: PayoutReader) -> dic
 
 @router.post("/payouts/{month}/approve", summary="Approve the month's batch: every issued payout becomes approved")
 async def approve(month: MonthPath, request: Request, caller: Finance, body: Approval | None = None) -> dict:
-    await _payees_current(request)
-    return await actions.approve_month(request.app.state.pool, month, actor(caller, body and body.approver),
-                                       caller.scope())
+    return await approve_month(request, caller, month, body and body.approver)
 
 
 @router.post("/payouts/{number}/approve-over-budget",
@@ -110,11 +120,17 @@ async def bank_file(month: MonthPath, request: Request, caller: Finance) -> Resp
 @router.post("/bank-confirmations", summary="Import the bank's confirmation (CSV: reference, amount, paid_on, "
                                            "status); all lines or none", status_code=201)
 async def bank_confirmation(request: Request, caller: Finance, file_name: str | None = None) -> dict:
-    raw = await request.body()
+    return await import_confirmation(request, caller, await request.body(), file_name)
+
+
+async def import_confirmation(request: Request, caller: Principal, raw: bytes, file_name: str | None,
+                              field: str = "body") -> dict:
+    """The bank's confirmation (the bytes of its file, posted as `field`) applied whole within the caller's scope,
+    or refused whole (the API's and the desk's)."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
-        raise InvalidInput("body", "the confirmation file must be UTF-8 CSV") from None
+        raise InvalidInput(field, "the confirmation file must be UTF-8 CSV") from None
     return await actions.confirm(request.app.state.pool, text, file_name, actor(caller), caller.scope())
 
 

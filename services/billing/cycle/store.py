@@ -95,12 +95,22 @@ async def budget_of(conn: asyncpg.Connection, fund: str, year: int, default: int
     return set_ if set_ is not None else default
 
 
+# The lines of payouts in statuses $1 that draw on fund $2's budget for year $3 (lines by the year of their month).
+_DRAWING_LINES = ("FROM payout_lines l JOIN payouts p ON p.number = l.payout "
+                  "WHERE p.status = ANY($1) AND coalesce(p.fund, $2) = $2 AND left(l.service_month, 4) = $3")
+
+
 async def drawn(conn: asyncpg.Connection, fund: str, year: int, statuses=DRAWING) -> int:
     """What payouts in `statuses` draw on the fund's budget for `year` (lines by the year of their month)."""
-    return await conn.fetchval(
-        "SELECT coalesce(sum(l.amount_fen), 0)::bigint FROM payout_lines l JOIN payouts p ON p.number = l.payout "
-        "WHERE p.status = ANY($1) AND coalesce(p.fund, $2) = $2 AND left(l.service_month, 4) = $3",
-        list(statuses), fund, str(year))
+    return await conn.fetchval(f"SELECT coalesce(sum(l.amount_fen), 0)::bigint {_DRAWING_LINES}",
+                               list(statuses), fund, str(year))
+
+
+async def drawn_by_month(conn: asyncpg.Connection, fund: str, year: int, statuses=DRAWING) -> dict[str, int]:
+    """`drawn`, month by month of the year ("2022-09" → fen); months that drew nothing are left out."""
+    rows = await conn.fetch(f"SELECT l.service_month, sum(l.amount_fen)::bigint AS fen {_DRAWING_LINES} "
+                            "GROUP BY 1 ORDER BY 1", list(statuses), fund, str(year))
+    return {r["service_month"]: r["fen"] for r in rows}
 
 
 async def remaining_budget(conn: asyncpg.Connection, fund: str, default: int, years: set[int]) -> dict[int, int]:

@@ -16,7 +16,7 @@ import io
 from dataclasses import dataclass
 from datetime import date
 
-from billing.reports.cells import csv_text
+from tuoyu.cells import csv_text
 from tuoyu.money import MoneyFormatError, format_cny, parse_cny
 
 EXPORT_COLUMNS = ("facility", "name", "account", "amount", "reference")

@@ -59,10 +59,29 @@ async def record_facility(conn: asyncpg.Connection, external_id: str, name: str,
 async def jurisdiction_of(conn: asyncpg.Connection, facility: str, today: date) -> str | None:
     """The facility's jurisdiction today (UNPLACED if it has none); None if billing does not know it."""
     history = await conn.fetchval("SELECT jurisdictions FROM facilities WHERE external_id = $1", facility)
-    if history is None:
-        return None
+    return None if history is None else _jurisdiction_on(history, today)
+
+
+def _jurisdiction_on(history: str, today: date) -> str:
     entries = [(date.fromisoformat(day), code) for day, code in json.loads(history)]
     return jurisdiction_on(entries, today) or UNPLACED
+
+
+async def without_account(conn: asyncpg.Connection, facilities: list[str]) -> set[str]:
+    """Those of the facilities with no bank account in effect: their payouts cannot be approved (no payee yet)."""
+    return {r["external_id"] for r in await conn.fetch(
+        "SELECT external_id FROM facilities WHERE external_id = ANY($1) AND bank_account IS NULL", facilities)}
+
+
+async def waiting(conn: asyncpg.Connection, today: date) -> list[dict]:
+    """Every facility whose new bank account waits for confirmation, oldest proposal first, with its jurisdiction
+    today (for whose officials reach it)."""
+    rows = await conn.fetch(
+        "SELECT external_id, name, bank_account, proposed_bank_account, bank_account_proposed_at, jurisdictions "
+        "FROM facilities WHERE proposed_bank_account IS NOT NULL ORDER BY bank_account_proposed_at, external_id")
+    return [{"facility": r["external_id"], "name": r["name"], "bank_account": r["bank_account"],
+             "proposed": r["proposed_bank_account"], "proposed_at": r["bank_account_proposed_at"],
+             "jurisdiction": _jurisdiction_on(r["jurisdictions"], today)} for r in rows]
 
 
 async def standing(conn: asyncpg.Connection, facility: str) -> dict:

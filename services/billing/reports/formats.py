@@ -10,7 +10,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from billing.reports.cells import csv_text
+from tuoyu.cells import csv_text
 from billing.reports.table import Table
 from tuoyu.money import format_cny
 

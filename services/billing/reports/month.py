@@ -94,7 +94,7 @@ async def month_report(conn: asyncpg.Connection, month: str, codes: list[str] | 
     lines = await conn.fetch(
         "SELECT l.*, p.jurisdiction FROM payout_lines l JOIN payouts p ON p.number = l.payout "
         "WHERE p.cycle_month = $1 AND p.jurisdiction = ANY($2) ORDER BY l.payout, l.line_no", month, billed)
-    blocked = await conn.fetch("SELECT service_month, facility, reason FROM blocked_facilities "
+    blocked = await conn.fetch("SELECT service_month, facility, reason, jurisdiction FROM blocked_facilities "
                                "WHERE cycle_month = $1 AND jurisdiction = ANY($2) "
                                "ORDER BY service_month, facility, jurisdiction", month, billed)
     by_payout: dict[str, list] = {}
@@ -110,7 +110,12 @@ async def month_report(conn: asyncpg.Connection, month: str, codes: list[str] | 
             "jurisdictions": [{"code": c["jurisdiction"], "name": c["name"], "ruleset": c["ruleset_id"],
                                "ruleset_version": c["ruleset_version"],
                                "totals": _totals(month, *(_of(rows, c["jurisdiction"])
-                                                          for rows in (docs, payouts, lines)))} for c in cycles],
+                                                          for rows in (docs, payouts, lines))),
+                               "blocked": [_blocked(b) for b in _of(blocked, c["jurisdiction"])]} for c in cycles],
             # Facilities whose facts the subsidy engine refused (POLICY "Guard rails"): issued nothing for that
             # service month by this cycle; the cycle after the facts are fixed issues what waited.
-            "blocked": [dict(b) for b in blocked]}
+            "blocked": [_blocked(b) for b in blocked]}
+
+
+def _blocked(row) -> dict:
+    return {"service_month": row["service_month"], "facility": row["facility"], "reason": row["reason"]}

@@ -3,6 +3,8 @@ confirmed. One class by its path, or the commission desk's list at once; a facil
 
 from __future__ import annotations
 
+from datetime import date
+
 from fastapi import APIRouter, Request
 
 from enrollment.api import schemas
@@ -23,8 +25,14 @@ router = APIRouter(tags=["classes"])
                                             "once"}})
 async def confirm(facility: CommissionFacility, klass: str, body: ClassConfirmation, request: Request, today: Today
                   ) -> dict:
+    return await confirm_one(request, facility, klass, body.confirmed_on, today)
+
+
+async def confirm_one(request: Request, facility: str, klass: str, confirmed_on: date, today: date) -> dict:
+    """Confirm a class of a facility the caller acts for (the API's route and the commission's desk): the class as
+    it is now, its `ClassConfirmed` event in the outbox in the same transaction."""
     async with unit_of_work(request) as uow:
-        uow.publish(await confirmations.confirm_class(uow.conn, facility, klass, body.confirmed_on))
+        uow.publish(await confirmations.confirm_class(uow.conn, facility, klass, confirmed_on))
         class_id = await existing_id(uow.conn, "classes", await facility_id(uow.conn, facility), klass)
         return await lists.klass(uow.conn, class_id, today)
 

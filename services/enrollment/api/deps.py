@@ -35,12 +35,21 @@ def pool(request: Request) -> asyncpg.Pool:
 
 async def principal(request: Request) -> Principal:
     s: EnrollmentSettings = request.app.state.settings
-    db: asyncpg.Pool = request.app.state.pool
 
     async def issued_here(key: str) -> Principal | None:
-        return key_directory.principal_of(await key_answer(db, keyed_hash(s.hash_pepper.get_secret_value(), key)))
+        return await principal_of_hash(request, keyed_hash(s.hash_pepper.get_secret_value(), key))
 
     return await auth.authenticate(request, s, issued_here)
+
+
+async def principal_of_hash(request: Request, key_hash: str) -> Principal | None:
+    """Whose key this keyed hash is, now (None: unknown or revoked): what `principal` answers for the key itself.
+
+    A desk session keeps only the hash of the key signed in with and asks again on every request, so a revoked key
+    or a narrowed jurisdiction counts at once."""
+    s: EnrollmentSettings = request.app.state.settings
+    return (auth.settings_holder(s, s.hash_pepper.get_secret_value(), key_hash)
+            or key_directory.principal_of(await key_answer(request.app.state.pool, key_hash)))
 
 
 async def key_answer(db: asyncpg.Pool, key_hash: str) -> dict:

@@ -5,7 +5,6 @@ of the subsidy service once per jurisdiction on the page (POLICY "Jurisdictions"
 
 from __future__ import annotations
 
-import asyncio
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -18,7 +17,7 @@ from enrollment.api import schemas
 from enrollment.api.deps import Today
 from enrollment.domain import views
 from enrollment.store import views as lists
-from tuoyu.jurisdictions import UNPLACED, Code
+from tuoyu.jurisdictions import Code
 
 router = APIRouter(prefix="/public", tags=["public disclosure"])
 _templates = Environment(loader=FileSystemLoader(Path(__file__).parent.parent / "templates"),
@@ -39,8 +38,7 @@ RESULT = {"pass": "合格", "fail": "不合格"}
 async def _disclosure(request: Request, day: date, within: str | None) -> dict:
     async with request.app.state.pool.acquire() as conn:
         listed = await lists.disclosure(conn, day, within)
-    rulesets = await asyncio.gather(*(request.app.state.rate_bounds.ruleset(day, j["code"] or UNPLACED)
-                                      for j in listed["jurisdictions"]))
+    rulesets = await request.app.state.rate_bounds.rulesets(day, [j["code"] for j in listed["jurisdictions"]])
     return {"as_of": day.isoformat(), "jurisdiction": within, "facilities": listed["facilities"],
             "jurisdictions": views.with_rulesets(listed["jurisdictions"], rulesets, day)}
 

@@ -62,6 +62,8 @@ FacilityCore = answer_of(records.Facility, name="FacilityCore", status=STATUS,
 
 
 Jurisdiction = answer_of(records.Jurisdiction, parent="the jurisdiction above it; null: a city or province")
+Population = answer_of(records.Population, recorded_by="the jurisdiction of the commission key that entered it, "
+                                                       "or platform")
 
 
 class FacilityListed(FacilityCore):

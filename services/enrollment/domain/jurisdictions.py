@@ -64,6 +64,15 @@ def move(code: str, found: dict | None, effective_from: date, there_then: str | 
     return True
 
 
+def population(code: str, found: dict, as_of: date, residents: int, entered: int | None, today: date) -> bool:
+    """Whether entering `residents` for `code` on `as_of` changes anything (`entered`: that day's figure so far, the
+    one a correction replaces). Only a county-level jurisdiction's are entered: a city's are its districts' sum."""
+    refuse(not county_level(code) and ("code", f"{code} {found['name']} is not county-level: enter each of its "
+                                               "districts' residents (a city's are their sum)"))
+    refuse(rules.ahead_problem("as_of", as_of, today))
+    return entered != residents
+
+
 def in_scope(covers: frozenset[str], histories: dict[str, list[Entry]], today: date) -> set[str]:
     """The facilities (by external id) whose jurisdiction today a key covering `covers` acts on; an unplaced
     facility is in none (only platform-wide keys see it)."""

@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from tuoyu.bounds import (
-    BankAccount, BirthOrder, Capacity, Day, ExternalId, Label, MonthlyFee, Name, NationalId, Rate,
+    BankAccount, BirthOrder, Capacity, Day, ExternalId, Label, MonthlyFee, Name, NationalId, Rate, Residents,
 )
 from tuoyu.jurisdictions import Code
 
@@ -68,6 +68,12 @@ class NewJurisdiction(Strict):
     code: Code = Field(description="six digits (GB/T 2260), such as 330903")
     name: Name
     parent: Code | None = Field(default=None, description="a jurisdiction already known; none: a city or province")
+
+
+class NewPopulation(Strict):
+    """A county-level jurisdiction's residents on a date (entering the same date again corrects the figure)."""
+    as_of: Day = Field(description="the date the figure is for (a census, a register's year end)")
+    residents: Residents = Field(description="people living there, a whole number")
 
 
 class Move(Strict):

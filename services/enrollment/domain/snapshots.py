@@ -41,6 +41,10 @@ def jurisdiction_of(code: str, name: str, parent: str | None) -> dict:
     return to_builtins(records.Jurisdiction(code=code, name=name, parent=parent))
 
 
+def population_of(code: str, as_of: date, residents: int, recorded_by: str) -> dict:
+    return to_builtins(records.Population(code=code, as_of=as_of, residents=residents, recorded_by=recorded_by))
+
+
 def class_of(facility: str, external_id: str, name: str | None, opened_on: date, closed_on: date | None, capacity: int,
              confirmed_on: date | None, version: int) -> dict:
     return to_builtins(records.Class(facility=facility, external_id=external_id, name=name, opened_on=opened_on,

@@ -66,15 +66,17 @@ def as_of(day: date | None, span: tuple[date, date] | None, today: date) -> date
     return day or (span[1] if span else today)
 
 
-def facility_status(r) -> str:
-    """A listed facility's status by the one rule (`tuoyu.standing`), from its reviews as two parallel arrays."""
-    return standing.status(r["filed_on"], r["revoked_on"], zip(r["review_dates"] or [], r["review_results"] or []))
+def facility_status(r, day: date | None = None) -> str:
+    """A listed facility's status by the one rule (`tuoyu.standing`), from its reviews as two parallel arrays: on
+    `day`, or once every recorded date has passed (None)."""
+    return standing.status(r["filed_on"], r["revoked_on"], zip(r["review_dates"] or [], r["review_results"] or []),
+                           day)
 
 
-def facility_row(r) -> dict:
+def facility_row(r, day: date | None = None) -> dict:
     return {"external_id": r["external_id"], "name": r["name"], "kind": r["kind"], "ownership": r["ownership"],
             "inclusive": r["inclusive"], "serves_meals": r["serves_meals"], "self_registered": r["self_registered"],
-            "filed_on": _iso(r["filed_on"]), "revoked_on": _iso(r["revoked_on"]), "status": facility_status(r),
+            "filed_on": _iso(r["filed_on"]), "revoked_on": _iso(r["revoked_on"]), "status": facility_status(r, day),
             "version": r["version"]}
 
 
@@ -144,14 +146,22 @@ def disclosure(rows, reviews, fees, histories: dict[str, list[Entry]], jurisdict
     in none last (code null). `within` keeps a jurisdiction's facilities and those of every one under it (a city's
     page lists its districts'): 422 when it is not known. The rule set in force in each is the subsidy service's
     (`with_rulesets`)."""
-    names = {j["code"]: j["name"] for j in jurisdictions}
+    kept = None
     if within is not None:
-        refuse(known_problem(within, names.get(within)))
+        refuse(known_problem(within, {j["code"]: j["name"] for j in jurisdictions}.get(within)))
         kept = under(within, {j["code"]: j["parent"] for j in jurisdictions})
+    return by_jurisdiction(_public_facilities(rows, reviews, fees), histories, jurisdictions, day, kept)
+
+
+def by_jurisdiction(facilities: list[dict], histories: dict[str, list[Entry]], jurisdictions: list[dict], day: date,
+                    kept: frozenset[str] | None = None) -> dict:
+    """The facilities ordered by their jurisdiction on `day` (those in none last), and the jurisdictions with their
+    facilities' external ids; with `kept`, only the facilities in those codes."""
+    names = {j["code"]: j["name"] for j in jurisdictions}
     groups: dict[str | None, list[dict]] = {}
-    for facility in _public_facilities(rows, reviews, fees):
+    for facility in facilities:
         code = jurisdiction_on(histories.get(facility["external_id"], []), day)
-        if within is None or code in kept:
+        if kept is None or code in kept:
             groups.setdefault(code, []).append(facility)
     order = sorted(groups, key=lambda code: (code is None, code or ""))
     return {"facilities": [f for code in order for f in groups[code]],

@@ -7,10 +7,11 @@ from datetime import date
 import asyncpg
 
 from enrollment.domain import jurisdictions, snapshots
-from enrollment.domain.models import Move, NewJurisdiction
+from enrollment.domain.models import Move, NewJurisdiction, NewPopulation
 from enrollment.domain.rules import refuse
-from enrollment.store import facilities as facilities_store, jurisdictions as store
+from enrollment.store import facilities as facilities_store, jurisdictions as store, populations
 from tuoyu.envelope import Envelope
+from tuoyu.errors import NotFound
 
 Events = list[Envelope]
 
@@ -26,6 +27,21 @@ async def add(conn: asyncpg.Connection, new: NewJurisdiction, today: date) -> tu
         existing = await store.find(conn, new.code)  # added by another request meanwhile
         jurisdictions.addition(new, existing, parent_known)
     return existing, False, []
+
+
+async def enter_population(conn: asyncpg.Connection, code: str, new: NewPopulation, recorded_by: str, today: date
+                           ) -> tuple[dict, bool, Events]:
+    """Enter the district's residents on a date: (the entry, whether that date had none, events). The same figure
+    again changes nothing; another one for the same date corrects it."""
+    found = await store.find(conn, code, lock=True)
+    if found is None:
+        raise NotFound(f"no jurisdiction {code!r}")
+    entered = await populations.entry(conn, code, new.as_of)
+    if not jurisdictions.population(code, found, new.as_of, new.residents, entered and entered["residents"], today):
+        return snapshots.population_of(**entered), False, []
+    await populations.record(conn, code, new.as_of, new.residents, recorded_by)
+    record = snapshots.population_of(code, new.as_of, new.residents, recorded_by)
+    return record, entered is None, [snapshots.event("PopulationRecorded", today, code, population=record)]
 
 
 async def register_in(conn: asyncpg.Connection, fid: int, code: str) -> None:

@@ -70,6 +70,34 @@ async def for_confirmation(conn: asyncpg.Connection, named: list[tuple[str, str]
     return facilities, {(r["facility"], r["external_id"]): (r["id"], r["confirmed_on"]) for r in rows}
 
 
+LISTED_SQL = ("SELECT f.external_id AS facility, f.name AS facility_name, c.external_id, c.name, c.opened_on, "
+              "c.closed_on, c.capacity, c.confirmed_on FROM classes c JOIN facilities f ON f.id = c.facility_id")
+
+
+async def awaiting_confirmation(conn: asyncpg.Connection, among: set[str] | None, limit: int) -> list[dict]:
+    """Classes nobody has confirmed yet (at most `limit + 1`, to tell there are more), of the facilities `among` (a
+    scoped key's; None: every one), by facility and class: what the commission's desk lists to confirm."""
+    rows = await conn.fetch(
+        f"{LISTED_SQL} WHERE c.confirmed_on IS NULL AND ($1::text[] IS NULL OR f.external_id = ANY($1)) "
+        "ORDER BY f.external_id, c.external_id LIMIT $2", sorted(among) if among is not None else None, limit + 1)
+    return [dict(r) for r in rows]
+
+
+async def awaiting_counts(conn: asyncpg.Connection, facilities: list[str]) -> dict[str, int]:
+    """How many classes of each of these facilities nobody has confirmed yet (those with none are left out)."""
+    rows = await conn.fetch("SELECT f.external_id, count(*) AS waiting FROM classes c JOIN facilities f "
+                            "ON f.id = c.facility_id WHERE c.confirmed_on IS NULL AND f.external_id = ANY($1) "
+                            "GROUP BY f.external_id", facilities)
+    return {r["external_id"]: r["waiting"] for r in rows}
+
+
+async def confirmed(conn: asyncpg.Connection, facility: str, klass: str) -> dict | None:
+    """The class as `awaiting_confirmation` lists it, once it is confirmed; else None."""
+    row = await conn.fetchrow(f"{LISTED_SQL} WHERE f.external_id = $1 AND c.external_id = $2 "
+                              "AND c.confirmed_on IS NOT NULL", facility, klass)
+    return dict(row) if row else None
+
+
 async def confirm(conn: asyncpg.Connection, class_id: int, confirmed_on: date) -> None:
     await conn.execute("UPDATE classes SET confirmed_on = $2, version = version + 1 WHERE id = $1",
                        class_id, confirmed_on)

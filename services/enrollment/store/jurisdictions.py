@@ -10,11 +10,13 @@ from enrollment.store import facilities
 from tuoyu.jurisdictions import Entry, Tree
 
 
-async def find(conn: asyncpg.Connection, code: str | None) -> dict | None:
-    """The jurisdiction as {code, name, parent}, or None."""
+async def find(conn: asyncpg.Connection, code: str | None, *, lock: bool = False) -> dict | None:
+    """The jurisdiction as {code, name, parent}, or None; `lock` holds its row until the transaction ends (its
+    population entries are written one at a time)."""
     if code is None:
         return None
-    row = await conn.fetchrow("SELECT code, name, parent FROM jurisdictions WHERE code = $1", code)
+    row = await conn.fetchrow("SELECT code, name, parent FROM jurisdictions WHERE code = $1"
+                              + (" FOR UPDATE" if lock else ""), code)
     return dict(row) if row else None
 
 

@@ -29,8 +29,6 @@ class Query:
         self.where.append(clause)
 
 
-
-
 # --- facilities ----------------------------------------------------------------------------------------------------
 
 # The facility's reviews as two parallel arrays, for `domain.views.facility_status` (f = facilities).
@@ -40,9 +38,10 @@ REVIEWS_SQL = ("(SELECT array_agg(r.reviewed_on ORDER BY r.reviewed_on) FROM fac
 
 
 async def facilities(conn: asyncpg.Connection, *, status_: str | None, kind: str | None, inclusive: bool | None,
-                     limit: int, cursor: str | None, among: set[str] | None = None) -> dict:
-    """A page of facilities (of those whose external ids are `among`, when given: a scoped key's); a `status_`
-    filter is applied in Python, by the one status rule (`tuoyu.standing`).
+                     limit: int, cursor: str | None, among: set[str] | None = None, on: date | None = None) -> dict:
+    """A page of facilities (of those whose external ids are `among`, when given: a scoped key's), each status on
+    `on` (None: once every recorded date has passed); a `status_` filter is applied in Python, by the one status
+    rule (`tuoyu.standing`).
 
     So a status-filtered page reads every facility after the cursor that the other filters keep: facilities are
     thousands at most, and the status rule is not copied into SQL (nor stored, where it could go stale).
@@ -58,8 +57,8 @@ async def facilities(conn: asyncpg.Connection, *, status_: str | None, kind: str
     sql = f"SELECT f.*, {REVIEWS_SQL} FROM facilities f WHERE {' AND '.join(q.where)} ORDER BY f.id"
     if status_ is None:
         sql += f" LIMIT {q.arg(limit + 1)}"
-    rows = [r for r in await conn.fetch(sql, *q.params) if status_ is None or views.facility_status(r) == status_]
-    return views.page(rows[:limit + 1], limit, views.facility_row)
+    rows = [r for r in await conn.fetch(sql, *q.params) if status_ is None or views.facility_status(r, on) == status_]
+    return views.page(rows[:limit + 1], limit, lambda r: views.facility_row(r, on))
 
 
 # --- classes -------------------------------------------------------------------------------------------------------
@@ -188,6 +187,20 @@ async def enrollment(conn, enrollment_id: int, day: date) -> dict:
 async def disclosure(conn, on: date, within: str | None) -> dict:
     """Filed facilities as the public sees them, each in its jurisdiction on the day (only those in `within` or under
     it, when given): no child, no family, no bank account, no key."""
+    rows, reviews = await filed_facilities(conn, on)
+    # The fee standards (收费标准) are the distinct monthly fees in force on the day, by type of care.
+    fees = await conn.fetch(
+        "SELECT DISTINCT e.facility_id, e.care, (SELECT ef.fee_fen FROM enrollment_fees ef WHERE ef.enrollment_id = "
+        "e.id AND ef.effective_from <= $1 ORDER BY ef.effective_from DESC LIMIT 1) AS fee_fen FROM enrollments e "
+        "WHERE e.start_on <= $1 AND coalesce(e.end_on, 'infinity'::date) >= $1 ORDER BY 1, 2, 3", on)
+    return views.disclosure(rows, reviews, fees, await jurisdictions.histories(conn), await jurisdictions.every(conn),
+                            on, within)
+
+
+async def filed_facilities(conn, on: date) -> tuple[list, list]:
+    """Every facility ever filed, with its capacity (classes open on the day), places taken (children enrolled on
+    it) and rate that day, by external id; and every facility's reviews: what the disclosure and the planning
+    figures (`domain.planning.counted`) are made of."""
     rows = await conn.fetch(
         "SELECT f.id, f.external_id, f.name, f.kind, f.ownership, f.inclusive, f.filed_on, f.revoked_on, "
         "(SELECT coalesce(sum(k.capacity), 0) FROM classes k WHERE k.facility_id = f.id AND k.opened_on <= $1 "
@@ -199,10 +212,4 @@ async def disclosure(conn, on: date, within: str | None) -> dict:
         "FROM facilities f WHERE f.filed_on IS NOT NULL ORDER BY f.external_id", on)
     reviews = await conn.fetch("SELECT facility_id, reviewed_on, result FROM facility_reviews "
                                "ORDER BY facility_id, reviewed_on")
-    # The fee standards (收费标准) are the distinct monthly fees in force on the day, by type of care.
-    fees = await conn.fetch(
-        "SELECT DISTINCT e.facility_id, e.care, (SELECT ef.fee_fen FROM enrollment_fees ef WHERE ef.enrollment_id = "
-        "e.id AND ef.effective_from <= $1 ORDER BY ef.effective_from DESC LIMIT 1) AS fee_fen FROM enrollments e "
-        "WHERE e.start_on <= $1 AND coalesce(e.end_on, 'infinity'::date) >= $1 ORDER BY 1, 2, 3", on)
-    return views.disclosure(rows, reviews, fees, await jurisdictions.histories(conn), await jurisdictions.every(conn),
-                            on, within)
+    return rows, reviews

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import typer
 
-from tuoyu.cli import finance
+from tuoyu.cli import finance, summary
 from tuoyu.cli.client import Api, ApiError
 from tuoyu.months import DESCRIPTION
 
@@ -55,20 +55,27 @@ def bill(month: str = finance.MONTH, jurisdiction: str = finance.JURISDICTION) -
 def report(month: str = typer.Option(None, "--month", help=DESCRIPTION, callback=finance.check_month),
            year: int = typer.Option(None, "--year", help="a year's report instead (with --by)"),
            by: str = typer.Option("facility", "--by", help="a year per facility, fund or jurisdiction"),
-           format: str = typer.Option("json", "--format", help="json, csv or xlsx"),
+           format: str = typer.Option("json", "--format", help="json, csv, xlsx, or table (a month per jurisdiction, "
+                                                               "for the terminal)"),
            jurisdiction: str = finance.JURISDICTION,
            output: Path = typer.Option(None, "--output", "-o", help="write to this file, not stdout")) -> None:
-    """Print what the month's cycles issued (or a year per facility, fund or jurisdiction), as JSON, CSV or XLSX."""
-    if format not in ("json", "csv", "xlsx"):
-        finance.fail(f"--format {format!r}: choose json, csv or xlsx")
+    """Print what the month's cycles issued (or a year per facility, fund or jurisdiction), as JSON, CSV or XLSX, or
+    a month's figures per jurisdiction as a table."""
+    if format not in ("json", "csv", "xlsx", "table"):
+        finance.fail(f"--format {format!r}: choose json, csv, xlsx or table")
     if (month is None) == (year is None):
         finance.fail("give --month M (a month's report) or --year Y (a year's, --by facility|fund|jurisdiction)")
+    if format == "table" and (year or output):
+        finance.fail("--format table is a month's summary for the terminal: give --month M, and no --output")
     if by not in ("facility", "fund", "jurisdiction"):
         finance.fail(f"--by {by!r}: choose facility, fund or jurisdiction")
     path = f"/reports/{month}" if month else f"/reports/year/{year}"
-    params = {"format": format, **({"by": by} if year else {}), **finance.scope(jurisdiction)}
+    params = {"format": "json" if format == "table" else format, **({"by": by} if year else {}),
+              **finance.scope(jurisdiction)}
     response = finance.call("GET", path, params=params)
-    if format == "json":
+    if format == "table":
+        summary.print_summary(response.json())
+    elif format == "json":
         data = (json.dumps(response.json(), ensure_ascii=False, indent=2) + "\n").encode()
         finance.write_output(data, output, binary=False)
     else:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import msgspec
 
-from tuoyu.events.records import Child, Class, Enrollment, Facility, Family, Jurisdiction
+from tuoyu.events.records import Child, Class, Enrollment, Facility, Family, Jurisdiction, Population
 
 
 class Payload(msgspec.Struct, frozen=True, gc=False):
@@ -22,6 +22,10 @@ class FacilitySnapshot(Payload):
 
 class JurisdictionAdded(Payload):
     jurisdiction: Jurisdiction
+
+
+class PopulationRecorded(Payload):
+    population: Population
 
 
 class ClassSnapshot(Payload):

@@ -40,6 +40,14 @@ class Jurisdiction(Record):
     parent: str | None  # None: a city or a province; with a parent: county-level
 
 
+class Population(Record):
+    """A county-level jurisdiction's residents on a date, as its health commission entered them (for planning)."""
+    code: str  # six digits (GB/T 2260), county-level
+    as_of: date
+    residents: int
+    recorded_by: str  # the code of the commission key that entered it, or "platform" for a platform-wide one
+
+
 class Facility(Record):
     external_id: str
     name: str

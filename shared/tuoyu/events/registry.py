@@ -75,6 +75,11 @@ EVENTS: dict[str, EventType] = {e.name: e for e in (
     # city as the sum of its districts.
     EventType("JurisdictionAdded", payloads.JurisdictionAdded, "the platform operator adds a jurisdiction",
               {"subsidy": JURISDICTION_FOR_BOTH, "billing": JURISDICTION_FOR_BOTH}),
+    # No consumer yet: the planning figures are the enrollment service's own; the event records who entered which
+    # figure, and lets a later consumer keep them.
+    EventType("PopulationRecorded", payloads.PopulationRecorded,
+              "the health commission enters a district's residents on a date, or corrects that day's figure "
+              "(keyed by its code)", {}),
     _class("ClassOpened", "a facility opens a class"),
     _class("ClassChanged", "a class is renamed or resized"),
     _class("ClassClosed", "a class closes"),

@@ -53,6 +53,27 @@ def two_districts(folder: Path) -> Path:
     return scenario
 
 
+SEP = "2022-09"
+ACCOUNTS = {"PA": "6222020200110000001", "DA": "6222020200110000002", "MV": "6222020200110000003",
+            "SA": "6222020200110000004"}
+
+
+def three_districts_paid(folder: Path) -> Path:
+    """Issue 13's three districts (tests/scenarios/three-districts.yaml) billed for September only, every facility
+    with a bank account (`ACCOUNTS`), so that a finance official can approve, export and confirm their payouts:
+    Putuo's PA 20,300.00 issued; Dinghai's DA 160.00 and MV 11,400.00 issued; Daishan's SA 11,080.00 waiting for
+    the city's fund (15,000.00)."""
+    source = path("three-districts.yaml")
+    doc = yaml.safe_load(source.read_text(encoding="utf-8"))
+    doc["rulesets"] = [str(source.parent / r) if r.endswith(".yaml") else r for r in doc["rulesets"]]
+    for facility in doc["facilities"]:
+        facility["bank_account"] = ACCOUNTS[facility["external_id"]]
+    doc["timeline"] = [{"bill": SEP}]
+    target = folder / "three-districts-paid.yaml"
+    target.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return target
+
+
 def at_once(*runs) -> list:
     """Call every run in a thread of its own, all at the same time; their results, in the order they finished."""
     results: list = []

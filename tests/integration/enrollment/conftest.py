@@ -18,7 +18,7 @@ from tests.stack import World
 from tuoyu.national_id import check_character
 
 TABLES = ("facilities", "facility_rates", "facility_reviews", "classes", "families", "children", "enrollments",
-          "enrollment_fees", "api_keys", "jurisdictions", "facility_jurisdictions", "outbox")
+          "enrollment_fees", "api_keys", "jurisdictions", "facility_jurisdictions", "populations", "outbox")
 _serial = itertools.count(1)
 
 

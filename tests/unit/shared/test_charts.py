@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from hypothesis import given, strategies as st
 
-from tuoyu.charts import Reference, Series, bar_chart, line_chart
+from tuoyu.charts import PLOT_HEIGHT, TOP, WIDTH, Reference, Series, bar_chart, line_chart
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -47,7 +47,7 @@ def test_bars_are_as_long_as_their_values_in_proportion_and_never_leave_the_char
     svg = bar_chart("t", [f"c{i}" for i in range(len(values))], [Series("s", values)])
     bars = _marks(svg, "rect")
     widths = [float(b["width"]) for b in bars]
-    assert all(0 <= w <= 640 for w in widths)
+    assert all(0 <= w <= WIDTH for w in widths)
     biggest = max(values)
     for value, width in zip(values, widths):
         if biggest:
@@ -62,4 +62,4 @@ def test_each_months_point_is_drawn_once_and_missing_figures_are_not_drawn(value
     points = _marks(str(line_chart("t", months, [Series("s", values)])), "circle")
     assert [p["data-category"] for p in points] == [m for m, v in zip(months, values) if v is not None]
     heights = [float(p["cy"]) for p in points]
-    assert all(34 <= y <= 214 for y in heights)
+    assert all(TOP <= y <= TOP + PLOT_HEIGHT for y in heights)
