@@ -7,10 +7,11 @@ children (with an enrollment that ended in March, so each child can be enrolled 
 open-loop client sends single `POST /facilities/{f}/enrollments` at that rate (a request leaves on schedule whether
 or not earlier ones have answered) and records when each was sent and answered; the subsidy view stamps when it
 applied each enrollment (`applied_at`). End-to-end latency = applied_at − sent. Beside it, the yardstick: a bare
-aiokafka producer and consumer on the same broker at the same rate. For each rate, the CPU every part of the path
+aiokafka producer and consumer on the same broker at the same rate (with the broker's CPU per message). For each rate, the CPU every part of the path
 spent per accepted enrollment (each service, the world's PostgreSQL backends, PostgreSQL's server processes, the
 broker, the load client; `bench.cpu.PathCpu`), from the first request sent until the last is applied: a figure that
-holds whatever the machine's speed or load. Writes bench/results/event_path.json.
+holds whatever the machine's speed or load. At the end, the floor (`bench/path_floor.py`): PostgreSQL's own CPU to
+write one enrollment as the API does. Writes bench/results/event_path.json.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench import machine  # noqa: E402
 from bench.cpu import PathCpu  # noqa: E402
+from bench.path_floor import broker_floor, write_floor  # noqa: E402
 from bench.http_load import HttpError, LoadClient  # noqa: E402
 from subsidy.rules.catalog import shipped_text  # noqa: E402
 from tests.stack import SERVICES, World, pg_admin_dsn  # noqa: E402
@@ -41,6 +43,7 @@ from tuoyu.cli.scenario import _facility_steps  # noqa: E402
 from tuoyu.roster_file import COLUMNS  # noqa: E402
 
 PER_CLASS = 450
+FLOOR_ENROLLMENTS = 2000  # written one after another at the end, for PostgreSQL's own cost (bench/path_floor.py)
 STACK_DIR = Path(os.environ.get("TUOYU_STACK_DIR", ROOT / ".stack"))  # the brokers' pid files (deploy/kafka.sh)
 
 
@@ -174,7 +177,7 @@ def main() -> None:
     parser.add_argument("--facilities", type=int, default=20)
     args = parser.parse_args()
     rates = [int(r) for r in args.rates.split(",")]
-    children = int(sum(rates) * args.seconds)
+    children = int(sum(rates) * args.seconds) + FLOOR_ENROLLMENTS
     world = World(Path(tempfile.mkdtemp(prefix="event-path-"))).start()
     try:
         began = time.perf_counter()
@@ -199,9 +202,9 @@ def main() -> None:
                       "http": machine.summary_ms(run["http"]), "end_to_end": machine.summary_ms(end_to_end),
                       "cpu_s": {name: round(v, 2) for name, v in spent.items()},
                       "cpu_us_per_accepted": PathCpu.per(spent, len(run["sent"]))}
-            result["bare_kafka"] = asyncio.run(bare_kafka(world.env["TUOYU_KAFKA_BOOTSTRAP"] if
-                                                          "TUOYU_KAFKA_BOOTSTRAP" in world.env else
-                                                          "127.0.0.1:59092", rate, args.seconds))
+            bootstrap = world.env.get("TUOYU_KAFKA_BOOTSTRAP", "127.0.0.1:59092")
+            result["bare_kafka"] = broker_floor(lambda: asyncio.run(bare_kafka(bootstrap, rate, args.seconds)),
+                                                STACK_DIR, count)
             results.append(result)
             print(f"{rate:>5}/s: accepted {result['accepted']:,}/{result['requests']:,} "
                   f"({result['achieved_per_s']}/s), HTTP p50 {result['http']['p50_ms']} ms p99 "
@@ -210,9 +213,14 @@ def main() -> None:
                   f"p99 {result['bare_kafka']['p99_ms']} ms")
             print("       CPU µs per accepted enrollment: " + ", ".join(
                 f"{name} {us:,}" for name, us in result["cpu_us_per_accepted"].items()))
+        floor = write_floor(world, seats[offset:offset + FLOOR_ENROLLMENTS])
+        print(f"floor: PostgreSQL writes an enrollment as the API does in {floor['postgres_backend_us']:,} µs of its "
+              f"CPU, one after another; the broker handles a message in "
+              + ", ".join(f"{r['bare_kafka']['broker_us_per_message']:,} µs at {r['rate']}/s" for r in results)
+              + " beyond its idle work (one producer sending one message at a time, one consumer group)")
         path = machine.write("event_path", {
             "benchmark": "event_path", "command": "python -m bench.event_path " + " ".join(sys.argv[1:]),
-            "facilities": args.facilities, "seconds_per_rate": args.seconds, "results": results,
+            "facilities": args.facilities, "seconds_per_rate": args.seconds, "results": results, "floor": floor,
             "peak_rss_mib": {name: machine.peak_rss_mib(s.process.pid) for name, s in world.services.items()}})
         print(f"written to {path}")
     finally:

@@ -1,0 +1,73 @@
+"""What the event path cannot go below with its present schema and broker: PostgreSQL's own work to write one
+enrollment (its checks' reads, the rows, the outbox row, the commit) and the broker's per message.
+
+Used by `bench/event_path.py` after its rates, on the same world: the write floor sends the API's own statement
+(`store.enrollments.attempt`, between BEGIN and COMMIT) from one connection, one enrollment after another, and
+counts the backend's CPU; the broker's is a bare aiokafka producer and one consumer group at a rate, counting the
+broker's CPU per message beyond what it spends idle (the path has one producer, the outbox relay, sending in
+batches, and two consumer groups: subsidy and billing).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from datetime import date
+
+import asyncpg
+
+from bench.cpu import PathCpu, cpu_seconds
+from enrollment.domain import enrollments, snapshots
+from enrollment.store import enrollments as store
+from tests.stack import World, pg_admin_dsn
+from tuoyu.settings import ENROLLMENT_TOPIC
+
+FIRST_VERSION = 1
+
+
+async def _write_floor(world: World, seats: list[tuple[str, str, str]]) -> dict:
+    conn = await asyncpg.connect(pg_admin_dsn(f"{world.namespace}_enrollment"))
+    try:
+        backend = await conn.fetchval("SELECT pg_backend_pid()")
+        topic = f"{world.namespace}.{ENROLLMENT_TOPIC}"
+        spent, client = cpu_seconds(backend), sum(os.times()[:2])
+        for i, (facility, child, klass) in enumerate(seats):
+            new = enrollments.Enrollment(f"FLOOR-{i:06d}", child, klass, "full_day", date(2022, 9, 1), None, 200000)
+            snapshot = snapshots.enrollment_of(facility, new.external_id, child, klass, new.care, new.start, None,
+                                               [(new.start, new.fee_fen)], FIRST_VERSION)
+            event = snapshots.event("ChildEnrolled", new.start, facility, enrollment=snapshot)
+            async with conn.transaction():
+                attempt = await store.attempt(conn, facility, new, event, topic)
+                assert attempt.written, f"the floor's enrollment {new.external_id} was not written"
+        backend_us = (cpu_seconds(backend) - spent) * 1e6 / len(seats)
+        client_us = (sum(os.times()[:2]) - client) * 1e6 / len(seats)
+        return {"enrollments": len(seats), "postgres_backend_us": round(backend_us),
+                "client_us": round(client_us)}
+    finally:
+        await conn.close()
+
+
+def write_floor(world: World, seats: list[tuple[str, str, str]]) -> dict:
+    """PostgreSQL CPU (µs) to write one enrollment as the API does, and this client's, one after another."""
+    return asyncio.run(_write_floor(world, seats))
+
+
+IDLE_SECONDS = 3.0
+
+
+def broker_floor(run_bare, stack_dir, messages: int) -> dict:
+    """The broker's CPU per message (one producer, one consumer group) while `run_bare()` runs, less what the broker
+    spends idle (heartbeats, the controller, the JVM: measured for `IDLE_SECONDS` first, per second of the run)."""
+    cpu = PathCpu({}, [], stack_dir)
+    cpu.start()
+    time.sleep(IDLE_SECONDS)
+    idle_per_s = cpu.stop()["kafka_broker"] / IDLE_SECONDS
+    cpu.start()
+    began = time.perf_counter()
+    result = run_bare()
+    elapsed = time.perf_counter() - began
+    spent = cpu.stop()
+    return {**result, "broker_idle_cpu_per_s": round(idle_per_s, 3),
+            "broker_us_per_message": round((spent["kafka_broker"] - idle_per_s * elapsed) * 1e6 / messages),
+            "client_us_per_message": round(spent["load_client"] * 1e6 / messages)}
