@@ -11,6 +11,7 @@ from enrollment.api import (
     confirmations, duplicates, facilities, imports, jurisdictions, keys, operations, planning, public, roster,
 )
 from enrollment.api import deps
+from enrollment.api.hot_path import EnrollmentHotPath
 from enrollment.rate_bounds import RateBounds
 from enrollment.settings import EnrollmentSettings
 from tuoyu import settings as tuoyu_settings
@@ -31,6 +32,7 @@ def create_app(settings: EnrollmentSettings | None = None):
                  public.router, operations.router, *desk.ROUTERS],
         publishes=Publishes(ENROLLMENT_TOPIC, relay=settings.run_relay),
         large_bodies=[(r"/facilities/[^/]+/roster", settings.roster_max_bytes)], desk=desk.SITE,
+        hot_paths=[EnrollmentHotPath],
         clients=lambda: {"rate_bounds": RateBounds(settings.subsidy_url, settings.admin_key.get_secret_value())})
     app.add_exception_handler(asyncpg.UniqueViolationError, deps.caseless_id_taken)
     return app

@@ -54,7 +54,8 @@ class Consumes:
 def create_service(settings: CommonSettings, *, title: str, description: str, database: str, migrations: Path,
                    routers: Sequence[APIRouter], pool_size: int = 10, publishes: Publishes | None = None,
                    consumes: Consumes | None = None, clients: Callable[[], dict[str, Any]] = dict,
-                   large_bodies: Sequence[tuple[str, int]] = (), desk: DeskSite | None = None) -> FastAPI:
+                   large_bodies: Sequence[tuple[str, int]] = (), desk: DeskSite | None = None,
+                   hot_paths: Sequence[type] = ()) -> FastAPI:
     """The service's app: `database` is its name on the server, `migrations` the service's own folder.
 
     Request bodies are limited to `tuoyu.body_limit.DEFAULT_LIMIT` but on the routes `large_bodies` names
@@ -62,6 +63,8 @@ def create_service(settings: CommonSettings, *, title: str, description: str, da
     `clients` makes what the service calls (each with an async `close`), set on `app.state` by name at start-up and
     closed at shutdown. `app.state` holds `settings`, `pool` and `inbox` (None unless this process consumes).
     `desk`: the officials' pages the service serves (`tuoyu.desk.web`): their session table and sign-in routes.
+    `hot_paths`: ASGI middleware classes (taking the app as `fastapi`) that serve a busy route's ordinary requests
+    themselves, inside the body limit and the request timing (enrollment's `api.hot_path`).
     """
     shared_migrations = [folder for folder, used in ((inbox.MIGRATIONS, consumes), (outbox.MIGRATIONS, publishes))
                          if used is not None] + ([desk_web.MIGRATIONS] if desk is not None else [])
@@ -101,6 +104,8 @@ def create_service(settings: CommonSettings, *, title: str, description: str, da
     app.state.tasks = []
     app.state.inbox = None
     errors.install(app)
+    for hot_path in hot_paths:  # added first: the innermost, so the timing and the body limit still apply
+        app.add_middleware(hot_path, fastapi=app)
     metrics.install(app)
     app.add_middleware(BodyLimit, routes=large_bodies)
     _operations(app)
