@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from fastapi import APIRouter, Request
 from fastapi.testclient import TestClient
+from pydantic import BaseModel, Field
 
 from tests.stack import drop_databases
 from tuoyu import auth
 from tuoyu.desk import web
-from tuoyu.errors import InvalidInput
 from tuoyu.hashing import keyed_hash
 from tuoyu.service import create_service
 from tuoyu.settings import CommonSettings
@@ -39,12 +39,15 @@ async def home(request: Request, desk: web.Official):
     return web.render(request, desk, "problem.html", heading="概览", detail=desk.who, errors=[])
 
 
+class Thing(BaseModel):
+    """The API's body model the desk's form is held to."""
+    name: str = Field(max_length=5)
+
+
 @router.post("/desk/things")
 async def add_thing(request: Request, desk: web.Official):
-    name = web.field_of(await web.form(request, desk), "name")
-    if len(name) > 5:
-        raise InvalidInput("name", "不超过5个字")
-    posted.append(name)
+    thing = web.as_model(Thing, {"name": web.field_of(await web.form(request, desk), "name")})
+    posted.append(thing.name)
     return web.back_to("/desk")
 
 
@@ -113,7 +116,8 @@ def test_a_refused_form_is_a_page_naming_the_field_not_json(client):
     csrf = _signed_in(client)
     answer = client.post("/desk/things", data={"name": "太长的名字啊啊", "csrf": csrf})
     assert answer.status_code == 422 and answer.headers["content-type"].startswith("text/html")
-    assert 'data-field="name"' in answer.text and "不超过5个字" in answer.text
+    assert 'data-field="name"' in answer.text and "at most 5 characters" in answer.text
+    assert client.post("/desk/things", data={"name": "  ", "csrf": csrf}).status_code == 422  # blank: missing
     assert client.get("/health").headers["content-type"] == "application/json"
 
 

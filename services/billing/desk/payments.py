@@ -13,14 +13,14 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import UploadFile
 
 from billing.api import payouts as api
-from billing.api.payees import confirm_account
+from billing.api.payees import Confirmation, confirm_account
 from billing.api.scope import codes
 from billing.cycle.documents import ISSUED
 from billing.desk import figures
 from billing.desk.months import chosen_month, month_of
 from billing.payouts import payees
 from tuoyu.bounds import LABEL_LENGTH
-from tuoyu.desk.web import Official, back_to, field_of, form, render
+from tuoyu.desk.web import Official, as_model, back_to, field_of, form, render
 from tuoyu.errors import InvalidInput
 from tuoyu.months import MonthPath, MonthQuery
 
@@ -51,10 +51,9 @@ async def payouts_page(request: Request, desk: Official, month: MonthQuery = Non
 
 @router.post("/payouts/{month}/approve", status_code=303, summary="Approve the month's batch, the approver named")
 async def approve(month: MonthPath, request: Request, desk: Official) -> Response:
-    approver = field_of(await form(request, desk), "approver")
-    if len(approver) > LABEL_LENGTH:
-        raise InvalidInput("approver", f"姓名至多 {LABEL_LENGTH} 个字")
-    done = await api.approve_month(request, desk.principal, month, approver)
+    approver = field_of(await form(request, desk), "approver")  # the desk records a name on every approval
+    approval = as_model(api.Approval, {"approver": approver})  # held to the API's bound
+    done = await api.approve_month(request, desk.principal, month, approval.approver)
     return back_to(f"/desk/payouts?month={month}&approved={len(done['approved'])}")
 
 
@@ -78,6 +77,6 @@ async def bank_confirmation(request: Request, desk: Official) -> Response:
 @router.post("/facilities/{facility}/bank-account/confirm", status_code=303,
              summary="Confirm a facility's new bank account, typed as checked with the facility")
 async def confirm_bank_account(facility: str, request: Request, desk: Official) -> Response:
-    account = field_of(await form(request, desk), "account")
-    await confirm_account(request, desk.principal, facility, account, None)
+    confirmation = as_model(Confirmation, {"account": field_of(await form(request, desk), "account")})
+    await confirm_account(request, desk.principal, facility, confirmation.account, None)
     return back_to("/desk/bank-accounts")

@@ -5,15 +5,13 @@ from __future__ import annotations
 
 import asyncpg
 from fastapi import APIRouter, Request
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse
-from pydantic import ValidationError
 
 from enrollment.api.confirmations import confirm_one
 from enrollment.api.deps import Today, facility_scope, in_scope
 from enrollment.domain.models import ClassConfirmation
 from enrollment.store import classes as store
-from tuoyu.desk.web import Desk, Official, back_to, form, render
+from tuoyu.desk.web import Desk, Official, as_model, back_to, form, render
 from tuoyu.errors import NotFound
 
 router = APIRouter()
@@ -39,10 +37,7 @@ async def waiting(request: Request, desk: Official, today: Today, facility: str 
 async def confirm(facility: str, klass: str, request: Request, desk: Official, today: Today) -> RedirectResponse:
     fields = await form(request, desk)
     await facility_scope(request, desk.principal, facility)
-    try:
-        wanted = ClassConfirmation.model_validate({"confirmed_on": fields.get("confirmed_on")})
-    except ValidationError as exc:
-        raise RequestValidationError(exc.errors()) from None
+    wanted = as_model(ClassConfirmation, {"confirmed_on": fields.get("confirmed_on")})
     await confirm_one(request, facility, klass, wanted.confirmed_on, today)
     return back_to(f"/desk/classes?confirmed={facility}/{klass}")
 

@@ -5,13 +5,12 @@ a form per district to enter its residents (the API's `enter_one`)."""
 from __future__ import annotations
 
 from datetime import date
+from urllib.parse import urlencode
 from decimal import Decimal
 
 from fastapi import APIRouter, Request
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from markupsafe import Markup
-from pydantic import ValidationError
 
 from enrollment.api.deps import Today
 from enrollment.api.jurisdictions import enter_one
@@ -20,7 +19,7 @@ from enrollment.domain import planning
 from enrollment.domain.models import NewPopulation
 from enrollment.store import planning as store
 from tuoyu.charts import Reference, Series, bar_chart
-from tuoyu.desk.web import Desk, Official, back_to, form, render
+from tuoyu.desk.web import Desk, Official, as_model, back_to, form, render
 from tuoyu.jurisdictions import Code
 
 router = APIRouter()
@@ -42,7 +41,7 @@ async def page(request: Request, desk: Official, today: Today, on: On = None, wi
     """`entered` (set by the form's answer) names the district whose residents were just entered."""
     day = on or today
     report = await _figures(request, desk, day, within)
-    query = "&".join(f"{k}={v}" for k, v in (("on", day), ("jurisdiction", within)) if v)
+    query = urlencode({"on": day, **({"jurisdiction": within} if within else {})})
     return render(request, desk, "desk_planning.html", report=report, charts=charts(report), day=day,
                   within=within, query=query, levels=LEVELS, entered=entered,
                   districts=[r for r in report["jurisdictions"] if r["level"] == "county"])
@@ -63,11 +62,7 @@ async def as_json(request: Request, desk: Official, today: Today, on: On = None,
 @router.post("/desk/jurisdictions/{code}/populations", summary="Enter a district's residents on a date (form)")
 async def enter(code: Code, request: Request, desk: Official, today: Today) -> RedirectResponse:
     fields = await form(request, desk)
-    try:
-        body = NewPopulation.model_validate({"as_of": fields.get("as_of") or None,
-                                             "residents": fields.get("residents") or None})
-    except ValidationError as exc:
-        raise RequestValidationError(exc.errors()) from None
+    body = as_model(NewPopulation, {"as_of": fields.get("as_of"), "residents": fields.get("residents")})
     await enter_one(request, desk.principal, code, body, today)
     return back_to(f"/desk/planning?entered={code}")
 

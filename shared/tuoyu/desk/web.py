@@ -15,12 +15,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated, Awaitable, Callable, Sequence
+from typing import Annotated, Awaitable, Callable, Sequence, TypeVar
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
+from pydantic import BaseModel, ValidationError
 from starlette.datastructures import FormData
 
 from tuoyu import auth
@@ -35,6 +37,7 @@ SHARED_TEMPLATES = Path(__file__).parent / "templates"
 MIGRATIONS = Path(__file__).parent.parent / "migrations" / "desk"
 PREFIX = "/desk"
 Resolve = Callable[[Request, str], Awaitable[Principal | None]]
+M = TypeVar("M", bound=BaseModel)
 TITLES = {401: "请先登录", 403: "表单已失效", 404: "未找到", 409: "与已有记录冲突", 422: "输入有误",
           500: "系统出错", 503: "暂时无法处理"}
 ROLE_WORDS = {auth.ADMIN: "卫生健康委", auth.FINANCE: "财政局"}
@@ -131,6 +134,15 @@ def field_of(posted: FormData, name: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise InvalidInput(name, "必填")
     return value.strip()
+
+
+def as_model(model: type[M], fields: dict) -> M:
+    """A form's fields read as the API's body model, so a desk holds a value to the same bounds as the API: a field
+    the model refuses is a 422 page naming it, as the API's problem would (blank fields count as missing)."""
+    try:
+        return model.model_validate({name: value or None for name, value in fields.items()})
+    except ValidationError as exc:
+        raise RequestValidationError(exc.errors()) from None
 
 
 def _page(request: Request, desk: Desk | None, template: str, status_code: int = 200, **context) -> HTMLResponse:
