@@ -7,6 +7,7 @@ Exact intermediate values are `Fraction`s; `round_half_up` is the only place a f
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from fractions import Fraction
 
 # ASCII digits only: `\d` would also take full-width "２０００" and Arabic-Indic "٢٠٠٠" (CONTRACT "Errors").
@@ -37,6 +38,11 @@ def format_cny(fen: int) -> str:
     sign = "-" if fen < 0 else ""
     whole, cents = divmod(abs(int(fen)), 100)
     return f"{sign}{whole}.{cents:02d}"
+
+
+def yuan(fen: int) -> Decimal:
+    """12345 → Decimal('123.45'): exact yuan for a spreadsheet cell or a chart's scale, never a float."""
+    return Decimal(fen).scaleb(-2)
 
 
 def grouped_yuan(fen: int) -> str:

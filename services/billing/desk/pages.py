@@ -6,8 +6,6 @@ Each reads what the API's routes read, through the same functions, within the si
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
@@ -20,6 +18,7 @@ from billing.payouts import actions, payees
 from billing.reports.month import month_report
 from tuoyu import charts
 from tuoyu.desk.web import Official, render
+from tuoyu.money import yuan
 from tuoyu.months import MonthQuery
 
 router = APIRouter(prefix="/desk", tags=["finance desk"])
@@ -36,15 +35,11 @@ async def home(request: Request, desk: Official, month: MonthQuery = None) -> HT
                   status_words=figures.STATUS_WORDS, total_words=figures.TOTAL_WORDS)
 
 
-def _yuan(fen: int) -> Decimal:
-    return Decimal(fen) / 100
-
-
 def _chart(standing: dict, months: list[dict]) -> str:
     """The year's cumulative drawing against the budget, month by month, in yuan (as the table beside it)."""
-    series = [charts.Series("累计支出", [_yuan(m["cumulative"]) for m in months])]
+    series = [charts.Series("累计支出", [yuan(m["cumulative"]) for m in months])]
     if standing["amount"] is not None:
-        series.append(charts.Series("年度预算", [_yuan(standing["amount"])] * len(months)))
+        series.append(charts.Series("年度预算", [yuan(standing["amount"])] * len(months)))
     return charts.line_chart(f"{standing['fund']} {standing['year']}年预算与累计支出",
                              [f"{int(m['month'][5:])}月" for m in months], series, unit="元")
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-from decimal import Decimal
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -12,7 +11,7 @@ from openpyxl.utils import get_column_letter
 
 from tuoyu.cells import csv_text
 from billing.reports.table import Table
-from tuoyu.money import format_cny
+from tuoyu.money import format_cny, parse_cny, yuan
 
 MEDIA_TYPES = {"json": "application/json", "csv": "text/csv; charset=utf-8",
                "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
@@ -27,10 +26,6 @@ def to_csv(table: Table) -> bytes:
         writer.writerow([format_cny(row[c.key]) if c.money and row.get(c.key) is not None
                          else csv_text(row.get(c.key) or "") for c in table.columns])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
-
-
-def _yuan(fen: int) -> Decimal:
-    return Decimal(fen).scaleb(-2)
 
 
 def _as_text(row) -> None:
@@ -53,11 +48,11 @@ def to_xlsx(table: Table) -> bytes:
         cell.fill = PatternFill("solid", fgColor="DDEBF7")
         cell.alignment = Alignment(horizontal="center")
     for row in table.rows:
-        sheet.append([_yuan(row[c.key]) if c.money and row.get(c.key) is not None else row.get(c.key)
+        sheet.append([yuan(row[c.key]) if c.money and row.get(c.key) is not None else row.get(c.key)
                       for c in table.columns])
         _as_text(sheet[sheet.max_row])
     totals = table.totals()
-    sheet.append([_yuan(totals[c.key]) if c.money else totals.get(c.key) for c in table.columns])
+    sheet.append([yuan(totals[c.key]) if c.money else totals.get(c.key) for c in table.columns])
     for cell in sheet[sheet.max_row]:
         cell.font = Font(bold=True)
     for i, column in enumerate(table.columns, start=1):
@@ -70,7 +65,7 @@ def to_xlsx(table: Table) -> bytes:
         notes = book.create_sheet("汇总")
         notes.append(["项目", "金额"])
         for label, value in table.notes:
-            notes.append([label, _yuan(int(Decimal(value) * 100))])
+            notes.append([label, yuan(parse_cny(value))])
             notes.cell(row=notes.max_row, column=2).number_format = MONEY_FORMAT
         notes.column_dimensions["A"].width = 30
     out = io.BytesIO()
