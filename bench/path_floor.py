@@ -2,7 +2,7 @@
 enrollment (its checks' reads, the rows, the outbox row, the commit) and the broker's per message.
 
 Used by `bench/event_path.py` after its rates, on the same world: the write floor sends the API's own statement
-(`store.enrollments.attempt`, between BEGIN and COMMIT) from one connection, one enrollment after another, and
+(`handlers.roster.enroll`, between BEGIN and COMMIT) from one connection, one enrollment after another, and
 counts the backend's CPU; the broker's is a bare aiokafka producer and one consumer group at a rate, counting the
 broker's CPU per message beyond what it spends idle (the path has one producer, the outbox relay, sending in
 batches, and two consumer groups: subsidy and billing).
@@ -18,12 +18,12 @@ from datetime import date
 import asyncpg
 
 from bench.cpu import PathCpu, cpu_seconds
-from enrollment.domain import enrollments, snapshots
-from enrollment.store import enrollments as store
+from enrollment.domain.models import NewEnrollment
+from enrollment.handlers import roster
 from tests.stack import World, pg_admin_dsn
 from tuoyu.settings import ENROLLMENT_TOPIC
 
-FIRST_VERSION = 1
+TODAY = date(2022, 9, 1)  # the enrollments start on it
 
 
 async def _write_floor(world: World, seats: list[tuple[str, str, str]]) -> dict:
@@ -33,13 +33,11 @@ async def _write_floor(world: World, seats: list[tuple[str, str, str]]) -> dict:
         topic = f"{world.namespace}.{ENROLLMENT_TOPIC}"
         spent, client = cpu_seconds(backend), sum(os.times()[:2])
         for i, (facility, child, klass) in enumerate(seats):
-            new = enrollments.Enrollment(f"FLOOR-{i:06d}", child, klass, "full_day", date(2022, 9, 1), None, 200000)
-            snapshot = snapshots.enrollment_of(facility, new.external_id, child, klass, new.care, new.start, None,
-                                               [(new.start, new.fee_fen)], FIRST_VERSION)
-            event = snapshots.event("ChildEnrolled", new.start, facility, enrollment=snapshot)
+            new = NewEnrollment.model_validate({"external_id": f"FLOOR-{i:06d}", "child": child, "class": klass,
+                                                "monthly_fee": "2000.00", "start": "2022-09-01"})
             async with conn.transaction():
-                attempt = await store.attempt(conn, facility, new, event, topic)
-                assert attempt.written, f"the floor's enrollment {new.external_id} was not written"
+                _, created = await roster.enroll(conn, facility, new, TODAY, topic)
+                assert created, f"the floor's enrollment {new.external_id} was not written"
         backend_us = (cpu_seconds(backend) - spent) * 1e6 / len(seats)
         client_us = (sum(os.times()[:2]) - client) * 1e6 / len(seats)
         return {"enrollments": len(seats), "postgres_backend_us": round(backend_us),
