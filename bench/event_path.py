@@ -211,6 +211,8 @@ def main() -> None:
                   f"{result['http']['p99_ms']} ms; API→subsidy p50 {result['end_to_end']['p50_ms']} ms p99 "
                   f"{result['end_to_end']['p99_ms']} ms; bare Kafka p50 {result['bare_kafka']['p50_ms']} ms "
                   f"p99 {result['bare_kafka']['p99_ms']} ms")
+            if run["failures"]:
+                print(f"       not accepted: {len(run['failures']):,}, the first: {'; '.join(run['failures'][:3])}")
             print("       CPU µs per accepted enrollment: " + ", ".join(
                 f"{name} {us:,}" for name, us in result["cpu_us_per_accepted"].items()))
         floor = write_floor(world, seats[offset:offset + FLOOR_ENROLLMENTS])

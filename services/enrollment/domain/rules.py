@@ -173,26 +173,36 @@ class Occupancy:
     further. Checking and adding a span are each one slice operation, whatever the number of enrollments.
     """
 
-    def __init__(self, capacity: int, spans: Iterable[tuple[date, date | None]] = ()):
+    def __init__(self, capacity: int, spans: Iterable[tuple[date, date | None]] = (),
+                 counts: Iterable[int] | None = None):
+        """`counts`: how many enrollments each span stands for (one each without it): a class's enrollments read
+        grouped by their dates, most of a class starting on the same few days."""
         self.capacity = capacity
         self._first: int | None = None  # the ordinal of day 0 of `_days`
         self._days = np.zeros(0, dtype=np.int32)
         self._open = 0  # open-ended enrollments: they fill every day from their start on
-        self._add_all(list(spans))
+        self._add_all(list(spans), None if counts is None else list(counts))
 
-    def _add_all(self, spans: list[tuple[date, date | None]]) -> None:
-        """What `add` does for each span, as one cumulative sum: a class's spans cost microseconds, not a loop."""
-        spans = [(s.toordinal(), e.toordinal() if e is not None else None) for s, e in spans if e is None or e >= s]
-        if not spans:
+    def _add_all(self, spans: list[tuple[date, date | None]], counts: list[int] | None) -> None:
+        """What `add` does for each span (`counts` times), as one cumulative sum: a class's spans cost
+        microseconds, not a loop."""
+        counted = [(s.toordinal(), e.toordinal() if e is not None else None, n)
+                   for (s, e), n in zip(spans, counts if counts is not None else [1] * len(spans))
+                   if e is None or e >= s]
+        if not counted:
             return
-        starts = np.fromiter((s for s, _ in spans), dtype=np.int64, count=len(spans))
-        ends = np.array([e for _, e in spans if e is not None], dtype=np.int64)
+        starts = np.fromiter((s for s, _, _ in counted), dtype=np.int64, count=len(counted))
+        weights = np.fromiter((n for _, _, n in counted), dtype=np.int64, count=len(counted))
+        closed = [(e, n) for _, e, n in counted if e is not None]
+        ends = np.fromiter((e for e, _ in closed), dtype=np.int64, count=len(closed))
         first, last = int(starts.min()), int(max(starts.max(), ends.max() if len(ends) else 0))
-        change = np.zeros(last - first + 2, dtype=np.int32)
-        np.add.at(change, starts - first, 1)
-        np.add.at(change, ends - first + 1, -1)
-        self._first, self._days = first, np.cumsum(change[:-1], dtype=np.int32)
-        self._open = len(spans) - len(ends)
+        size = last - first + 2
+        change = np.bincount(starts - first, weights, minlength=size)
+        if len(ends):
+            change -= np.bincount(ends - first + 1, np.fromiter((n for _, n in closed), dtype=np.int64,
+                                                               count=len(closed)), minlength=size)
+        self._first, self._days = first, np.cumsum(change[:-1]).astype(np.int32)
+        self._open = int(weights.sum()) - sum(n for _, n in closed)
 
     def _cover(self, first: int, last: int) -> None:
         """Grow the array to hold days first..last."""

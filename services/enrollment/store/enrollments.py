@@ -86,7 +86,8 @@ async def attempt(conn: asyncpg.Connection, facility_key: str, new: Enrollment, 
         return await _existing(conn, row["existing"], row["created_as"])
     facts = Facts(revoked_on=row["revoked_on"], birth_date=row["birth_date"], opened_on=row["opened_on"],
                   closed_on=row["closed_on"],
-                  occupancy=Occupancy(row["capacity"], zip(row["class_starts"] or [], row["class_ends"] or [])),
+                  occupancy=Occupancy(row["capacity"], zip(row["class_starts"] or [], row["class_ends"] or []),
+                                      row["class_counts"] or []),
                   child_spans=list(zip(row["ids"] or [], row["starts"] or [], row["ends"] or [])),
                   elsewhere=list(zip(row["other_starts"] or [], row["other_ends"] or [])))
     return Attempt(facts, written=row["version"] is not None)

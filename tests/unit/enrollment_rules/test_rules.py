@@ -77,6 +77,23 @@ def test_occupancy_built_from_spans_at_once_equals_adding_them_one_by_one(existi
     assert at_once.peak(*span) == one_by_one.peak(*span)
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 400), st.one_of(st.none(), st.integers(-3, 200)), st.integers(1, 40)),
+                max_size=12),
+       st.integers(0, 500), st.one_of(st.none(), st.integers(0, 300)))
+def test_occupancy_of_spans_counted_equals_the_same_spans_each_listed_as_often(counted, start, length):
+    def day(offset: int, length: int | None) -> tuple[date, date | None]:
+        return D0 + timedelta(offset), None if length is None else D0 + timedelta(offset + length)
+
+    grouped = Occupancy(100, [day(s, n) for s, n, _ in counted], [k for _, _, k in counted])
+    listed = Occupancy(100, [day(s, n) for s, n, k in counted for _ in range(k)])
+    span, later = day(start, length), day(start + 7, None)
+    assert grouped.peak(*span) == listed.peak(*span)
+    grouped.add(*later)
+    listed.add(*later)
+    assert grouped.peak(*span) == listed.peak(*span)
+
+
 def test_a_roster_row_reports_every_problem_it_has():
     row, problems = parse(7, {"family": "F", "child": "K", "birth_date": "2022-02-30", "birth_order": "0",
                               "class": "C1", "enrollment": "", "care": "weekly", "monthly_fee": "1,000",
