@@ -43,7 +43,10 @@ from tuoyu.cli.scenario import _facility_steps  # noqa: E402
 from tuoyu.roster_file import COLUMNS  # noqa: E402
 
 PER_CLASS = 450
-FLOOR_ENROLLMENTS = 2000  # written one after another at the end, for PostgreSQL's own cost (bench/path_floor.py)
+# Written at the end, for PostgreSQL's own cost (bench/path_floor.py): one after another, then as many again from
+# FLOOR_CONNECTIONS connections at once (the API's pool writes side by side).
+FLOOR_ENROLLMENTS = 2000
+FLOOR_CONNECTIONS = 8
 STACK_DIR = Path(os.environ.get("TUOYU_STACK_DIR", ROOT / ".stack"))  # the brokers' pid files (deploy/kafka.sh)
 
 
@@ -177,7 +180,7 @@ def main() -> None:
     parser.add_argument("--facilities", type=int, default=20)
     args = parser.parse_args()
     rates = [int(r) for r in args.rates.split(",")]
-    children = int(sum(rates) * args.seconds) + FLOOR_ENROLLMENTS
+    children = int(sum(rates) * args.seconds) + 2 * FLOOR_ENROLLMENTS
     world = World(Path(tempfile.mkdtemp(prefix="event-path-"))).start()
     try:
         began = time.perf_counter()
@@ -216,13 +219,17 @@ def main() -> None:
             print("       CPU µs per accepted enrollment: " + ", ".join(
                 f"{name} {us:,}" for name, us in result["cpu_us_per_accepted"].items()))
         floor = write_floor(world, seats[offset:offset + FLOOR_ENROLLMENTS])
+        offset += FLOOR_ENROLLMENTS
+        floor_at_once = write_floor(world, seats[offset:offset + FLOOR_ENROLLMENTS], FLOOR_CONNECTIONS)
         print(f"floor: PostgreSQL writes an enrollment as the API does in {floor['postgres_backend_us']:,} µs of its "
-              f"CPU, one after another; the broker handles a message in "
+              f"CPU one after another, {floor_at_once['postgres_backend_us']:,} µs from {FLOOR_CONNECTIONS} "
+              f"connections at once; the broker handles a message in "
               + ", ".join(f"{r['bare_kafka']['broker_us_per_message']:,} µs at {r['rate']}/s" for r in results)
               + " beyond its idle work (one producer sending one message at a time, one consumer group)")
         path = machine.write("event_path", {
             "benchmark": "event_path", "command": "python -m bench.event_path " + " ".join(sys.argv[1:]),
             "facilities": args.facilities, "seconds_per_rate": args.seconds, "results": results, "floor": floor,
+            "floor_at_once": floor_at_once,
             "peak_rss_mib": {name: machine.peak_rss_mib(s.process.pid) for name, s in world.services.items()}})
         print(f"written to {path}")
     finally:

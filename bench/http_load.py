@@ -51,15 +51,22 @@ class LoadClient:
                    b"Content-Type: application/json\r\nContent-Length: " + str(len(payload)).encode() +
                    b"\r\n\r\n" + payload)
         async with self._slots:
-            connection = self._idle.pop() if self._idle else _Connection(
-                *await asyncio.open_connection(self._host, self._port))
-            try:
-                answer = await connection.exchange(request)
-            except BaseException:
-                connection.close()  # its state is unknown: never reuse it
-                raise
-            self._idle.append(connection)
-            return answer
+            while True:
+                reused = bool(self._idle)
+                connection = self._idle.pop() if reused else _Connection(
+                    *await asyncio.open_connection(self._host, self._port))
+                try:
+                    answer = await connection.exchange(request)
+                except asyncio.IncompleteReadError as exc:
+                    connection.close()
+                    if reused and not exc.partial:
+                        continue  # closed by the server while idle (uvicorn: after 5 s), the request unread: again
+                    raise
+                except BaseException:
+                    connection.close()  # its state is unknown: never reuse it
+                    raise
+                self._idle.append(connection)
+                return answer
 
     async def close(self) -> None:
         for connection in self._idle:

@@ -26,29 +26,39 @@ from tuoyu.settings import ENROLLMENT_TOPIC
 TODAY = date(2022, 9, 1)  # the enrollments start on it
 
 
-async def _write_floor(world: World, seats: list[tuple[str, str, str]]) -> dict:
-    conn = await asyncpg.connect(pg_admin_dsn(f"{world.namespace}_enrollment"))
+async def _write_one_after_another(conn: asyncpg.Connection, seats: list[tuple[str, str, str]], tag: str,
+                                   topic: str) -> None:
+    for i, (facility, child, klass) in enumerate(seats):
+        new = NewEnrollment.model_validate({"external_id": f"{tag}-{i:06d}", "child": child, "class": klass,
+                                            "monthly_fee": "2000.00", "start": "2022-09-01"})
+        async with conn.transaction():
+            _, created = await roster.enroll(conn, facility, new, TODAY, topic)
+            assert created, f"the floor's enrollment {new.external_id} was not written"
+
+
+async def _write_floor(world: World, seats: list[tuple[str, str, str]], connections: int) -> dict:
+    """`seats` written from `connections` connections at once (each its share, one after another)."""
+    conns = [await asyncpg.connect(pg_admin_dsn(f"{world.namespace}_enrollment")) for _ in range(connections)]
     try:
-        backend = await conn.fetchval("SELECT pg_backend_pid()")
+        backends = [await conn.fetchval("SELECT pg_backend_pid()") for conn in conns]
         topic = f"{world.namespace}.{ENROLLMENT_TOPIC}"
-        spent, client = cpu_seconds(backend), sum(os.times()[:2])
-        for i, (facility, child, klass) in enumerate(seats):
-            new = NewEnrollment.model_validate({"external_id": f"FLOOR-{i:06d}", "child": child, "class": klass,
-                                                "monthly_fee": "2000.00", "start": "2022-09-01"})
-            async with conn.transaction():
-                _, created = await roster.enroll(conn, facility, new, TODAY, topic)
-                assert created, f"the floor's enrollment {new.external_id} was not written"
-        backend_us = (cpu_seconds(backend) - spent) * 1e6 / len(seats)
+        spent, client = sum(cpu_seconds(b) for b in backends), sum(os.times()[:2])
+        await asyncio.gather(*(_write_one_after_another(conn, seats[k::connections], f"FLOOR{connections}-{k}", topic)
+                               for k, conn in enumerate(conns)))
+        backend_us = (sum(cpu_seconds(b) for b in backends) - spent) * 1e6 / len(seats)
         client_us = (sum(os.times()[:2]) - client) * 1e6 / len(seats)
-        return {"enrollments": len(seats), "postgres_backend_us": round(backend_us),
+        return {"enrollments": len(seats), "connections": connections, "postgres_backend_us": round(backend_us),
                 "client_us": round(client_us)}
     finally:
-        await conn.close()
+        for conn in conns:
+            await conn.close()
 
 
-def write_floor(world: World, seats: list[tuple[str, str, str]]) -> dict:
-    """PostgreSQL CPU (µs) to write one enrollment as the API does, and this client's, one after another."""
-    return asyncio.run(_write_floor(world, seats))
+def write_floor(world: World, seats: list[tuple[str, str, str]], connections: int = 1) -> dict:
+    """PostgreSQL CPU (µs) to write one enrollment as the API does, and this client's: from one connection one
+    after another, or from several at once (PostgreSQL's own work then includes waiting for each other's locks and
+    commits, as the API's connections do)."""
+    return asyncio.run(_write_floor(world, seats, connections))
 
 
 IDLE_SECONDS = 3.0
