@@ -22,7 +22,7 @@ async def lock_national_ids(conn: asyncpg.Connection, hashes: Iterable[str]) -> 
     Held while a transaction enrolls a child who carries one, so that two facilities cannot enroll the same child on
     the same day at once; enrollments of other IDs, and of children without one, never wait for it. The lock is the
     ID's row in `national_id_locks` (a row lock: an import may hold tens of thousands, which PostgreSQL's lock table
-    could not), taken by the SQL function `lock_national_ids` (migration 0010), which the API's `enroll_attempt`
+    could not), taken by the function `lock_national_ids` (migrations 0010, 0011), which the API's `enroll_attempt`
     calls too."""
     await conn.execute("SELECT lock_national_ids($1::text[])", list(hashes))
 

