@@ -7,9 +7,11 @@ from pathlib import Path
 
 import psycopg
 
-from tests.stack import pg_admin_dsn
+from tests.stack import ROOT, pg_admin_dsn
 
 TICKS = os.sysconf("SC_CLK_TCK")
+# Where `make infra` keeps its pid files (deploy/kafka.sh): how the broker's processes are found.
+STACK_DIR = Path(os.environ.get("TUOYU_STACK_DIR", ROOT / ".stack"))
 
 
 def cpu_seconds(pid: int) -> float:

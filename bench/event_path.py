@@ -20,7 +20,6 @@ import argparse
 import asyncio
 import csv
 import io
-import os
 import sys
 import tempfile
 import time
@@ -34,7 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench import machine  # noqa: E402
-from bench.cpu import PathCpu  # noqa: E402
+from bench.cpu import STACK_DIR, PathCpu  # noqa: E402
 from bench.path_floor import broker_floor, write_floor  # noqa: E402
 from bench.http_load import HttpError, LoadClient  # noqa: E402
 from subsidy.rules.catalog import shipped_text  # noqa: E402
@@ -47,7 +46,6 @@ PER_CLASS = 450
 # FLOOR_CONNECTIONS connections at once (the API's pool writes side by side).
 FLOOR_ENROLLMENTS = 2000
 FLOOR_CONNECTIONS = 8
-STACK_DIR = Path(os.environ.get("TUOYU_STACK_DIR", ROOT / ".stack"))  # the brokers' pid files (deploy/kafka.sh)
 
 
 def setup(world: World, facilities: int, children: int) -> list[tuple[str, str, str]]:

@@ -10,7 +10,7 @@ import again (which must change nothing). For each it records the wall time, row
 memory of the enrollment process (VmHWM of /proc/<pid>/status, reset before each phase by writing 5 to
 /proc/<pid>/clear_refs), and the CLI's own peak memory. It counts the events the import added to the outbox (and
 divides by the import's seconds), then times the outbox relay publishing them to Kafka and the subsidy service
-applying them. Writes bench/results/roster_import.json.
+applying them, and billing learning their families. Writes bench/results/roster_import.json.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.cpu import STACK_DIR, PathCpu  # noqa: E402
 from subsidy.rules.catalog import shipped_text  # noqa: E402
 from tests.stack import VENV_BIN, World  # noqa: E402
 from tuoyu.national_id import check_character  # noqa: E402
@@ -153,6 +154,9 @@ def main() -> None:
         outbox_before = world.query("enrollment", "SELECT count(*) FROM outbox")[0][0]
         phases = {}
         for phase, extra in (("dry_run", ("--dry-run",)), ("import", ()), ("reimport", ())):
+            consumers = PathCpu({name: [world[name].process.pid] for name in ("subsidy", "billing")},
+                                [f"{world.namespace}_{name}" for name in ("subsidy", "billing")], STACK_DIR)
+            consumers.start()
             reset_peak(pid)
             baseline = status_kb(pid, "VmRSS")
             seconds, report, cli_kb = timed_cli(world, "import", "roster", str(path), "--facility", "FB",
@@ -168,6 +172,13 @@ def main() -> None:
                 drained = wait_until(lambda: api.call(E, "GET", "/outbox").json()["pending"] == 0)
                 applied = wait_until(lambda: world.query(
                     "subsidy", "SELECT count(*) FROM enrollments WHERE facility = 'FB'")[0][0] >= args.rows)
+                families = report["created"]["families"]
+                billed = applied + wait_until(lambda: world.query(
+                    "billing", "SELECT count(*) FROM families WHERE facility = 'FB'")[0][0] >= families)
+                # What applying the import's events cost each consumer (its process and its PostgreSQL backends).
+                spent = consumers.stop()
+                consumer_cpu = {name: round(spent[name] + spent[f"postgres:{name}"], 2)
+                                for name in ("subsidy", "billing")}
         assert phases["import"]["created"]["enrollments"] == args.rows, phases["import"]
         assert phases["reimport"]["unchanged"] == args.rows and phases["reimport"]["created"]["enrollments"] == 0
         result = {
@@ -179,6 +190,8 @@ def main() -> None:
             "events": events, "events_per_second": round(events / phases["import"]["seconds"]),
             "outbox_drained_seconds_after_import": round(drained, 1),
             "subsidy_applied_seconds_after_drain": round(applied, 1),
+            "billing_families_seconds_after_drain": round(billed, 1),
+            "consumer_cpu_seconds_for_the_import": consumer_cpu,
             "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
                         "platform": platform.platform(),
                         # The machine is shared: how busy it was tells how far to trust the seconds.

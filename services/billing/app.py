@@ -28,8 +28,8 @@ def create_app(settings: BillingSettings | None = None):
         database=settings.billing_database, migrations=MIGRATIONS,
         routers=[cycles.router, budgets.router, payouts.router, payees.router, audit.router, family_tokens.router,
                  family.router, *desk.routers],
-        consumes=Consumes(ENROLLMENT_TOPIC, settings.consumer_group, consumer.apply, decode=decoding.decode,
-                          run=settings.run_consumer),
+        consumes=Consumes(ENROLLMENT_TOPIC, settings.consumer_group, batch_handler=consumer.apply_batch,
+                          decode=decoding.decode, run=settings.run_consumer),
         # The desk's upload is multipart: the file and a few form fields around it.
         large_bodies=[("/bank-confirmations", bank.CONFIRMATION_MAX_BYTES),
                       ("/desk/bank-confirmations", bank.CONFIRMATION_MAX_BYTES + (64 << 10))],
