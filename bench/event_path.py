@@ -7,10 +7,11 @@ children (with an enrollment that ended in March, so each child can be enrolled 
 open-loop client sends single `POST /facilities/{f}/enrollments` at that rate (a request leaves on schedule whether
 or not earlier ones have answered) and records when each was sent and answered; the subsidy view stamps when it
 applied each enrollment (`applied_at`). End-to-end latency = applied_at − sent. Beside it, the yardstick: a bare
-aiokafka producer and consumer on the same broker at the same rate (with the broker's CPU per message). For each rate, the CPU every part of the path
-spent per accepted enrollment (each service, the world's PostgreSQL backends, PostgreSQL's server processes, the
-broker, the load client; `bench.cpu.PathCpu`), from the first request sent until the last is applied: a figure that
-holds whatever the machine's speed or load. At the end, the floor (`bench/path_floor.py`): PostgreSQL's own CPU to
+aiokafka producer and consumer on the same broker at the same rate (with the broker's CPU per message). For each
+rate, the CPU every part of the path spent per accepted enrollment (each service, the world's PostgreSQL backends,
+PostgreSQL's server processes, the broker, the load client; `bench.cpu.PathCpu`), from the first request sent until
+the last is applied: a figure that holds better than a rate under load, though it moves with the machine's own
+speed (compare interleaved runs). At the end, the floor (`bench/path_floor.py`): PostgreSQL's own CPU to
 write one enrollment as the API does. Writes bench/results/event_path.json.
 """
 
@@ -212,8 +213,7 @@ def main() -> None:
                       "cpu_s": {name: round(v, 2) for name, v in spent.items()},
                       "cpu_us_per_accepted": PathCpu.per(spent, len(run["sent"]))}
             bootstrap = world.env.get("TUOYU_KAFKA_BOOTSTRAP", "127.0.0.1:59092")
-            result["bare_kafka"] = broker_floor(lambda: asyncio.run(bare_kafka(bootstrap, rate, args.seconds)),
-                                                STACK_DIR, count)
+            result["bare_kafka"] = broker_floor(lambda: asyncio.run(bare_kafka(bootstrap, rate, args.seconds)), count)
             results.append(result)
             print(f"{rate:>5}/s: accepted {result['accepted']:,}/{result['requests']:,} "
                   f"({result['achieved_per_s']}/s), HTTP p50 {result['http']['p50_ms']} ms p99 "
@@ -224,9 +224,10 @@ def main() -> None:
                 print(f"       not accepted: {len(run['failures']):,}, the first: {'; '.join(run['failures'][:3])}")
             print("       CPU µs per accepted enrollment: " + ", ".join(
                 f"{name} {us:,}" for name, us in result["cpu_us_per_accepted"].items()))
-        floor = write_floor(world, seats[offset:offset + FLOOR_ENROLLMENTS])
+        floor = write_floor(world, seats[offset:offset + FLOOR_ENROLLMENTS], "FLOOR-ONE")
         offset += FLOOR_ENROLLMENTS
-        floor_at_once = write_floor(world, seats[offset:offset + FLOOR_ENROLLMENTS], FLOOR_CONNECTIONS)
+        floor_at_once = write_floor(world, seats[offset:offset + FLOOR_ENROLLMENTS], "FLOOR-AT-ONCE",
+                                    FLOOR_CONNECTIONS)
         print(f"floor: PostgreSQL writes an enrollment as the API does in {floor['postgres_backend_us']:,} µs of its "
               f"CPU one after another, {floor_at_once['postgres_backend_us']:,} µs from {FLOOR_CONNECTIONS} "
               f"connections at once; the broker handles a message in "

@@ -17,7 +17,7 @@ from datetime import date
 
 import asyncpg
 
-from bench.cpu import PathCpu, cpu_seconds
+from bench.cpu import STACK_DIR, PathCpu, cpu_seconds
 from enrollment.domain.models import NewEnrollment
 from enrollment.handlers import roster
 from tests.stack import World, pg_admin_dsn
@@ -36,14 +36,15 @@ async def _write_one_after_another(conn: asyncpg.Connection, seats: list[tuple[s
             assert created, f"the floor's enrollment {new.external_id} was not written"
 
 
-async def _write_floor(world: World, seats: list[tuple[str, str, str]], connections: int) -> dict:
-    """`seats` written from `connections` connections at once (each its share, one after another)."""
+async def _write_floor(world: World, seats: list[tuple[str, str, str]], tag: str, connections: int) -> dict:
+    """`seats` written from `connections` connections at once (each its share, one after another), their
+    enrollments named `<tag><connection>-<n>`."""
     conns = [await asyncpg.connect(pg_admin_dsn(f"{world.namespace}_enrollment")) for _ in range(connections)]
     try:
         backends = [await conn.fetchval("SELECT pg_backend_pid()") for conn in conns]
         topic = f"{world.namespace}.{ENROLLMENT_TOPIC}"
         spent, client = sum(cpu_seconds(b) for b in backends), sum(os.times()[:2])
-        await asyncio.gather(*(_write_one_after_another(conn, seats[k::connections], f"FLOOR{connections}-{k}", topic)
+        await asyncio.gather(*(_write_one_after_another(conn, seats[k::connections], f"{tag}{k}", topic)
                                for k, conn in enumerate(conns)))
         backend_us = (sum(cpu_seconds(b) for b in backends) - spent) * 1e6 / len(seats)
         client_us = (sum(os.times()[:2]) - client) * 1e6 / len(seats)
@@ -54,20 +55,20 @@ async def _write_floor(world: World, seats: list[tuple[str, str, str]], connecti
             await conn.close()
 
 
-def write_floor(world: World, seats: list[tuple[str, str, str]], connections: int = 1) -> dict:
+def write_floor(world: World, seats: list[tuple[str, str, str]], tag: str, connections: int = 1) -> dict:
     """PostgreSQL CPU (µs) to write one enrollment as the API does, and this client's: from one connection one
     after another, or from several at once (PostgreSQL's own work then includes waiting for each other's locks and
     commits, as the API's connections do)."""
-    return asyncio.run(_write_floor(world, seats, connections))
+    return asyncio.run(_write_floor(world, seats, tag, connections))
 
 
 IDLE_SECONDS = 3.0
 
 
-def broker_floor(run_bare, stack_dir, messages: int) -> dict:
+def broker_floor(run_bare, messages: int) -> dict:
     """The broker's CPU per message (one producer, one consumer group) while `run_bare()` runs, less what the broker
     spends idle (heartbeats, the controller, the JVM: measured for `IDLE_SECONDS` first, per second of the run)."""
-    cpu = PathCpu({}, [], stack_dir)
+    cpu = PathCpu({}, [], STACK_DIR)
     cpu.start()
     time.sleep(IDLE_SECONDS)
     idle_per_s = cpu.stop()["kafka_broker"] / IDLE_SECONDS

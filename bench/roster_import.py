@@ -153,10 +153,12 @@ def main() -> None:
         api.wait_for_outbox()
         outbox_before = world.query("enrollment", "SELECT count(*) FROM outbox")[0][0]
         phases = {}
+        # What applying the import's events costs each consumer (its process and its PostgreSQL backends).
+        consumers = PathCpu({name: [world[name].process.pid] for name in ("subsidy", "billing")},
+                            [f"{world.namespace}_{name}" for name in ("subsidy", "billing")], STACK_DIR)
         for phase, extra in (("dry_run", ("--dry-run",)), ("import", ()), ("reimport", ())):
-            consumers = PathCpu({name: [world[name].process.pid] for name in ("subsidy", "billing")},
-                                [f"{world.namespace}_{name}" for name in ("subsidy", "billing")], STACK_DIR)
-            consumers.start()
+            if phase == "import":
+                consumers.start()
             reset_peak(pid)
             baseline = status_kb(pid, "VmRSS")
             seconds, report, cli_kb = timed_cli(world, "import", "roster", str(path), "--facility", "FB",
@@ -175,7 +177,6 @@ def main() -> None:
                 families = report["created"]["families"]
                 billed = applied + wait_until(lambda: world.query(
                     "billing", "SELECT count(*) FROM families WHERE facility = 'FB'")[0][0] >= families)
-                # What applying the import's events cost each consumer (its process and its PostgreSQL backends).
                 spent = consumers.stop()
                 consumer_cpu = {name: round(spent[name] + spent[f"postgres:{name}"], 2)
                                 for name in ("subsidy", "billing")}

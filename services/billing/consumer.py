@@ -28,11 +28,11 @@ async def apply_batch(conn: asyncpg.Connection, events: list[Event]) -> None:
                            "SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT DO NOTHING",
                            [f.facility for f in families], [f.external_id for f in families])
     for event in events:
-        await apply(conn, event)
+        await _apply(conn, event)
 
 
-async def apply(conn: asyncpg.Connection, event: Event) -> None:
-    """One event's effect (a family's is `apply_batch`'s)."""
+async def _apply(conn: asyncpg.Connection, event: Event) -> None:
+    """One event's effect, but a family's (`apply_batch` records the batch's families first)."""
     match event.payload:
         case FacilitySnapshot(facility=f):
             await payees.record_facility(conn, f.external_id, f.name, f.bank_account, f.version,

@@ -181,28 +181,26 @@ class Occupancy:
         self._first: int | None = None  # the ordinal of day 0 of `_days`
         self._days = np.zeros(0, dtype=np.int32)
         self._open = 0  # open-ended enrollments: they fill every day from their start on
-        self._add_all(list(spans), None if counts is None else list(counts))
+        spans = list(spans)
+        self._add_all(spans, [1] * len(spans) if counts is None else list(counts))
 
-    def _add_all(self, spans: list[tuple[date, date | None]], counts: list[int] | None) -> None:
+    def _add_all(self, spans: list[tuple[date, date | None]], counts: list[int]) -> None:
         """What `add` does for each span (`counts` times), as one cumulative sum: a class's spans cost
         microseconds, not a loop."""
         counted = [(s.toordinal(), e.toordinal() if e is not None else None, n)
-                   for (s, e), n in zip(spans, counts if counts is not None else [1] * len(spans))
-                   if e is None or e >= s]
+                   for (s, e), n in zip(spans, counts) if e is None or e >= s]
         if not counted:
             return
-        starts = np.fromiter((s for s, _, _ in counted), dtype=np.int64, count=len(counted))
-        weights = np.fromiter((n for _, _, n in counted), dtype=np.int64, count=len(counted))
-        closed = [(e, n) for _, e, n in counted if e is not None]
-        ends = np.fromiter((e for e, _ in closed), dtype=np.int64, count=len(closed))
+        starts = np.array([s for s, _, _ in counted], dtype=np.int64)
+        weights = np.array([n for _, _, n in counted], dtype=np.int64)
+        ends = np.array([e for _, e, _ in counted if e is not None], dtype=np.int64)
+        end_weights = np.array([n for _, e, n in counted if e is not None], dtype=np.int64)
         first, last = int(starts.min()), int(max(starts.max(), ends.max() if len(ends) else 0))
-        size = last - first + 2
-        change = np.bincount(starts - first, weights, minlength=size)
-        if len(ends):
-            change -= np.bincount(ends - first + 1, np.fromiter((n for _, n in closed), dtype=np.int64,
-                                                               count=len(closed)), minlength=size)
+        change = np.zeros(last - first + 2, dtype=np.int64)
+        np.add.at(change, starts - first, weights)
+        np.add.at(change, ends - first + 1, -end_weights)
         self._first, self._days = first, np.cumsum(change[:-1]).astype(np.int32)
-        self._open = int(weights.sum()) - sum(n for _, n in closed)
+        self._open = int(weights.sum() - end_weights.sum())
 
     def _cover(self, first: int, last: int) -> None:
         """Grow the array to hold days first..last."""
